@@ -14,6 +14,8 @@ use age::secrecy::{ExposeSecret, SecretString};
 use age::{DecryptError, EncryptError};
 use nearnative_core::{Error, Result};
 
+pub use age::x25519::{Identity, Recipient};
+
 /// The scrypt work factor (log2 N) used for new passphrase files. It matches what the
 /// reference tool picks on a typical machine; fixed, so every host writes the same kind of
 /// file instead of one calibrated to the host's clock.

@@ -15,6 +15,7 @@ mod algorithm;
 mod digest;
 pub mod kdf;
 mod mac;
+pub mod sums;
 
 pub use algorithm::Algorithm;
 pub use digest::{digest, Hasher};

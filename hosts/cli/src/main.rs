@@ -1,1 +1,84 @@
-fn main(){}
+//! `nearnative`: the command-line host. Glue only: parse flags, open files, call the kernels
+//! in `crates/`, print results and map errors to exit codes. The same source builds natively
+//! and for wasm32-wasip1 and must print the same bytes on both.
+
+mod age_cmd;
+mod hash_cmd;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes, documented in `nearnative --help`.
+pub mod exit {
+    /// Everything succeeded.
+    pub const OK: u8 = 0;
+    /// The operation failed: an unreadable file, a checksum mismatch, a failed decryption.
+    pub const FAILURE: u8 = 1;
+    /// The command line itself was wrong (clap's convention).
+    pub const USAGE: u8 = 2;
+}
+
+#[derive(Parser)]
+#[command(
+    name = "nearnative",
+    version,
+    about = "Fast hashing and age encryption: one Rust core for native, WASI and the web",
+    after_help = "Exit codes: 0 success; 1 an operation failed (unreadable file, checksum mismatch, \
+                  failed decryption); 2 invalid command line.\n\
+                  Errors are printed as `nearnative: error[CODE]: message`, CODE being one of \
+                  invalid_input, unsupported, limit_exceeded, auth_failed, io."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Hash(hash_cmd::HashArgs),
+    Keygen(age_cmd::KeygenArgs),
+    Encrypt(age_cmd::EncryptArgs),
+    Decrypt(age_cmd::DecryptArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() { exit::USAGE } else { exit::OK });
+        }
+    };
+    let outcome = match cli.command {
+        Command::Hash(args) => hash_cmd::run(args),
+        Command::Keygen(args) => age_cmd::keygen(args),
+        Command::Encrypt(args) => age_cmd::encrypt(args),
+        Command::Decrypt(args) => age_cmd::decrypt(args),
+    };
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            report(&err);
+            ExitCode::from(exit::FAILURE)
+        }
+    }
+}
+
+/// Prints an error with its stable code when it carries one.
+pub fn report(err: &anyhow::Error) {
+    match err.downcast_ref::<nearnative_core::Error>() {
+        Some(e) => eprintln!("nearnative: error[{}]: {}", e.code(), e.message()),
+        None => eprintln!("nearnative: error[{}]: {err:#}", nearnative_core::ErrorCode::Io),
+    }
+}
+
+/// `io::Error`'s message without Rust's "(os error N)" suffix, as coreutils prints it.
+pub fn io_message(err: &std::io::Error) -> String {
+    let text = err.to_string();
+    match text.find(" (os error") {
+        Some(cut) => text[..cut].to_owned(),
+        None => text,
+    }
+}
