@@ -21,15 +21,18 @@ pub enum ErrorCode {
     AuthFailed,
     /// Reading or writing the surrounding stream failed.
     Io,
+    /// A bug: a kernel trapped or broke an invariant. Hosts reset what they must and report it.
+    Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 5] = [
+    pub const ALL: [ErrorCode; 6] = [
         ErrorCode::InvalidInput,
         ErrorCode::Unsupported,
         ErrorCode::LimitExceeded,
         ErrorCode::AuthFailed,
         ErrorCode::Io,
+        ErrorCode::Internal,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -39,6 +42,7 @@ impl ErrorCode {
             ErrorCode::LimitExceeded => "limit_exceeded",
             ErrorCode::AuthFailed => "auth_failed",
             ErrorCode::Io => "io",
+            ErrorCode::Internal => "internal",
         }
     }
 }
@@ -154,7 +158,7 @@ mod tests {
     #[test]
     fn codes_are_stable_snake_case() {
         let names: Vec<_> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
-        assert_eq!(names, ["invalid_input", "unsupported", "limit_exceeded", "auth_failed", "io"]);
+        assert_eq!(names, ["invalid_input", "unsupported", "limit_exceeded", "auth_failed", "io", "internal"]);
     }
 
     #[test]

@@ -63,10 +63,7 @@ impl FromStr for AeadAlgorithm {
 
 fn check_lengths(algorithm: AeadAlgorithm, key: &[u8], nonce: &[u8]) -> Result<()> {
     if key.len() != KEY_LEN {
-        return Err(Error::invalid_input(format!(
-            "{algorithm} needs a {KEY_LEN}-byte key, got {} bytes",
-            key.len()
-        )));
+        return Err(Error::invalid_input(format!("{algorithm} needs a {KEY_LEN}-byte key, got {} bytes", key.len())));
     }
     if nonce.len() != algorithm.nonce_len() {
         return Err(Error::invalid_input(format!(
@@ -118,11 +115,11 @@ pub fn open(algorithm: AeadAlgorithm, key: &[u8], nonce: &[u8], aad: &[u8], seal
             sealed.len()
         )));
     }
-    with_cipher!(algorithm, key, nonce, |cipher, n| cipher
-        .decrypt(&n, Payload { msg: sealed, aad })
-        .map_err(|_| Error::auth_failed(format!(
+    with_cipher!(algorithm, key, nonce, |cipher, n| cipher.decrypt(&n, Payload { msg: sealed, aad }).map_err(|_| {
+        Error::auth_failed(format!(
             "{algorithm} authentication failed: wrong key, nonce or associated data, or the message was altered"
-        ))))
+        ))
+    }))
 }
 
 #[cfg(test)]

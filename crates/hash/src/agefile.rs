@@ -6,14 +6,15 @@
 //! chunk means earlier plaintext was already written. Hosts that write files must therefore
 //! write to a temporary file and rename it only on success (the CLI does).
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::iter;
 
-use age::armor::{ArmoredReader, ArmoredWriter, Format};
-use age::secrecy::{ExposeSecret, SecretString};
+use age::armor::{ArmoredReadError, ArmoredReader, ArmoredWriter, Format};
+use age::secrecy::SecretString;
 use age::{DecryptError, EncryptError};
 use nearnative_core::{Error, Result};
 
+pub use age::secrecy::ExposeSecret;
 pub use age::x25519::{Identity, Recipient};
 
 /// The scrypt work factor (log2 N) used for new passphrase files. It matches what the
@@ -41,11 +42,7 @@ pub fn generate() -> KeyPair {
 /// The contents of an identity file as `age-keygen` writes it. `created` is an RFC 3339
 /// timestamp supplied by the host (kernels have no clock).
 pub fn identity_file(pair: &KeyPair, created: &str) -> String {
-    format!(
-        "# created: {created}\n# public key: {}\n{}\n",
-        pair.recipient,
-        pair.identity.expose_secret()
-    )
+    format!("# created: {created}\n# public key: {}\n{}\n", pair.recipient, pair.identity.expose_secret())
 }
 
 pub fn parse_recipient(text: &str) -> Result<age::x25519::Recipient> {
@@ -149,7 +146,9 @@ pub fn encrypt<R: Read, W: Write>(to: Recipients<'_>, armor: bool, mut input: R,
 
 /// Decrypts an age file (binary or armored, detected) from `input` into `output`.
 pub fn decrypt<R: Read, W: Write>(with: Secret<'_>, input: R, mut output: W) -> Result<W> {
-    let decryptor = age::Decryptor::new_buffered(ArmoredReader::new(input)).map_err(decrypt_error)?;
+    let (input, looks_like_v1) = skip_leading_whitespace(input)?;
+    let decryptor =
+        age::Decryptor::new_buffered(ArmoredReader::new(input)).map_err(|e| header_error(e, looks_like_v1))?;
     let mut reader = match with {
         Secret::Identities(identities) => {
             if decryptor.is_scrypt() {
@@ -170,7 +169,7 @@ pub fn decrypt<R: Read, W: Write>(with: Secret<'_>, input: R, mut output: W) -> 
             decryptor.decrypt(iter::once(&identity as &dyn age::Identity))
         }
     }
-    .map_err(decrypt_error)?;
+    .map_err(|e| header_error(e, looks_like_v1))?;
     copy_plaintext(&mut reader, &mut output)?;
     output.flush()?;
     Ok(output)
@@ -179,8 +178,36 @@ pub fn decrypt<R: Read, W: Write>(with: Secret<'_>, input: R, mut output: W) -> 
 /// True when `input` starts like an age file encrypted with a passphrase. Lets a host decide
 /// whether to ask for a passphrase before it asks for one.
 pub fn is_passphrase_file(header: &[u8]) -> Result<bool> {
-    let decryptor = age::Decryptor::new_buffered(ArmoredReader::new(header)).map_err(decrypt_error)?;
+    let (input, looks_like_v1) = skip_leading_whitespace(header)?;
+    let decryptor =
+        age::Decryptor::new_buffered(ArmoredReader::new(input)).map_err(|e| header_error(e, looks_like_v1))?;
     Ok(decryptor.is_scrypt())
+}
+
+const BINARY_MAGIC: &[u8] = b"age-encryption.org/v1\n";
+const ARMOR_BEGIN: &[u8] = b"-----BEGIN AGE ENCRYPTED FILE-----";
+
+/// The age spec lets armored files carry whitespace before the armor, but the age crate looks
+/// for the armor only at byte 0; skipping it here makes both forms work. Also reports whether
+/// the file announces itself as age v1, so a broken header is not mistaken for a newer version.
+fn skip_leading_whitespace<R: Read>(input: R) -> Result<(BufReader<R>, bool)> {
+    let mut reader = BufReader::with_capacity(64 * 1024, input);
+    loop {
+        let buffer = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::io(format!("reading the age file: {e}"))),
+        };
+        if buffer.is_empty() {
+            return Ok((reader, false));
+        }
+        let skip = buffer.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        if skip == 0 {
+            let v1 = buffer.starts_with(BINARY_MAGIC) || buffer.starts_with(ARMOR_BEGIN);
+            return Ok((reader, v1));
+        }
+        reader.consume(skip);
+    }
 }
 
 fn copy_plaintext<R: Read, W: Write>(reader: &mut R, output: &mut W) -> Result<()> {
@@ -203,7 +230,15 @@ fn check_passphrase(passphrase: &str) -> Result<()> {
     Ok(())
 }
 
+fn armor_error(err: &io::Error) -> Option<Error> {
+    let armor = err.get_ref()?.downcast_ref::<ArmoredReadError>()?;
+    Some(Error::invalid_input(format!("the ASCII armor is malformed: {armor}")))
+}
+
 fn payload_error(err: io::Error) -> Error {
+    if let Some(armor) = armor_error(&err) {
+        return armor;
+    }
     match err.kind() {
         io::ErrorKind::InvalidData => Error::auth_failed(format!(
             "the encrypted payload failed authentication ({err}): the file was altered or truncated"
@@ -215,17 +250,31 @@ fn payload_error(err: io::Error) -> Error {
     }
 }
 
-fn decrypt_error(err: DecryptError) -> Error {
+/// The age crate reads a v1 header it cannot parse as "unknown format"; when the file does
+/// start with the v1 magic line, it is a malformed header, not a newer version.
+fn header_error(err: DecryptError, looks_like_v1: bool) -> Error {
     match err {
-        DecryptError::NoMatchingKeys => Error::auth_failed(
-            "no identity matches any recipient of this file: it was encrypted to someone else",
-        ),
+        DecryptError::UnknownFormat if looks_like_v1 => {
+            Error::invalid_input("the age header is malformed (age-encryption.org/v1)")
+        }
+        other => decrypt_error(other),
+    }
+}
+
+fn decrypt_error(err: DecryptError) -> Error {
+    if let DecryptError::Io(io_err) = &err {
+        if let Some(armor) = armor_error(io_err) {
+            return armor;
+        }
+    }
+    match err {
+        DecryptError::NoMatchingKeys => {
+            Error::auth_failed("no identity matches any recipient of this file: it was encrypted to someone else")
+        }
         DecryptError::DecryptionFailed | DecryptError::KeyDecryptionFailed => {
             Error::auth_failed("decryption failed: wrong passphrase or identity")
         }
-        DecryptError::InvalidMac => {
-            Error::auth_failed("the header MAC does not match: the age file was altered")
-        }
+        DecryptError::InvalidMac => Error::auth_failed("the header MAC does not match: the age file was altered"),
         DecryptError::ExcessiveWork { required, target } => Error::limit_exceeded(format!(
             "the file asks for scrypt work factor {required}, over the accepted maximum \
              {MAX_SCRYPT_WORK_FACTOR} (this machine's target is {target})"

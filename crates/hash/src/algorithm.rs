@@ -117,14 +117,12 @@ impl FromStr for Algorithm {
             "xxh128" | "xxh3128" => Some(Algorithm::Xxh3_128),
             _ => None,
         };
-        alias
-            .or_else(|| Algorithm::ALL.into_iter().find(|a| a.name() == wanted))
-            .ok_or_else(|| {
-                Error::unsupported(format!(
-                    "unknown hash algorithm '{text}'; choose one of: {}",
-                    Algorithm::names().collect::<Vec<_>>().join(", ")
-                ))
-            })
+        alias.or_else(|| Algorithm::ALL.into_iter().find(|a| a.name() == wanted)).ok_or_else(|| {
+            Error::unsupported(format!(
+                "unknown hash algorithm '{text}'; choose one of: {}",
+                Algorithm::names().collect::<Vec<_>>().join(", ")
+            ))
+        })
     }
 }
 

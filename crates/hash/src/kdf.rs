@@ -46,9 +46,7 @@ pub fn pbkdf2_sha256(password: &[u8], salt: &[u8], rounds: u32, len: usize) -> R
         return Err(Error::invalid_input("PBKDF2 needs at least 1 round"));
     }
     if rounds > MAX_PBKDF2_ROUNDS {
-        return Err(Error::limit_exceeded(format!(
-            "{rounds} PBKDF2 rounds is over the limit of {MAX_PBKDF2_ROUNDS}"
-        )));
+        return Err(Error::limit_exceeded(format!("{rounds} PBKDF2 rounds is over the limit of {MAX_PBKDF2_ROUNDS}")));
     }
     let mut out = vec![0u8; len];
     pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password, salt, rounds, &mut out);

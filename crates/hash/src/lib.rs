@@ -10,6 +10,7 @@
 //! `Read`/`Write` implementations.
 
 pub mod aead;
+#[cfg(feature = "age")]
 pub mod agefile;
 mod algorithm;
 mod digest;
@@ -29,6 +30,5 @@ pub fn to_hex(bytes: &[u8]) -> String {
 
 /// Parses hex (either case) into bytes, with an error that names what was being parsed.
 pub fn from_hex(what: &str, text: &str) -> Result<Vec<u8>> {
-    hex::decode(text.trim())
-        .map_err(|e| Error::invalid_input(format!("{what} is not valid hex: {e}")))
+    hex::decode(text.trim()).map_err(|e| Error::invalid_input(format!("{what} is not valid hex: {e}")))
 }

@@ -77,14 +77,9 @@ pub struct DecryptArgs {
 }
 
 fn read_text(path: &PathBuf, what: &str) -> Result<String> {
-    let read = if path.as_os_str() == "-" {
-        io::read_to_string(io::stdin().lock())
-    } else {
-        std::fs::read_to_string(path)
-    };
-    read.map_err(|e| {
-        Error::io(format!("cannot read {what} {}: {}", path.display(), crate::io_message(&e))).into()
-    })
+    let read =
+        if path.as_os_str() == "-" { io::read_to_string(io::stdin().lock()) } else { std::fs::read_to_string(path) };
+    read.map_err(|e| Error::io(format!("cannot read {what} {}: {}", path.display(), crate::io_message(&e))).into())
 }
 
 fn load_identities(paths: &[PathBuf]) -> Result<Vec<agefile::Identity>> {
@@ -121,10 +116,8 @@ fn prompt_passphrase(confirm: bool) -> Result<String> {
 
 #[cfg(target_os = "wasi")]
 fn prompt_passphrase(_confirm: bool) -> Result<String> {
-    Err(Error::invalid_input(format!(
-        "WASI has no terminal to prompt on; pass the passphrase in {PASSPHRASE_ENV}"
-    ))
-    .into())
+    Err(Error::invalid_input(format!("WASI has no terminal to prompt on; pass the passphrase in {PASSPHRASE_ENV}"))
+        .into())
 }
 
 pub fn keygen(args: KeygenArgs) -> Result<u8> {

@@ -135,16 +135,10 @@ fn check(algorithm: Algorithm, sums_files: &[String], quiet: bool) -> Result<u8>
     stdout.flush()?;
     let plural = |n: usize, one: &'static str, many: &'static str| if n == 1 { one } else { many };
     if improper > 0 {
-        eprintln!(
-            "nearnative: WARNING: {improper} {} improperly formatted",
-            plural(improper, "line is", "lines are")
-        );
+        eprintln!("nearnative: WARNING: {improper} {} improperly formatted", plural(improper, "line is", "lines are"));
     }
     if unreadable > 0 {
-        eprintln!(
-            "nearnative: WARNING: {unreadable} listed {} could not be read",
-            plural(unreadable, "file", "files")
-        );
+        eprintln!("nearnative: WARNING: {unreadable} listed {} could not be read", plural(unreadable, "file", "files"));
     }
     if mismatched > 0 {
         eprintln!(

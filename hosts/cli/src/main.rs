@@ -28,7 +28,7 @@ pub mod exit {
     after_help = "Exit codes: 0 success; 1 an operation failed (unreadable file, checksum mismatch, \
                   failed decryption); 2 invalid command line.\n\
                   Errors are printed as `nearnative: error[CODE]: message`, CODE being one of \
-                  invalid_input, unsupported, limit_exceeded, auth_failed, io."
+                  invalid_input, unsupported, limit_exceeded, auth_failed, io, internal."
 )]
 struct Cli {
     #[command(subcommand)]

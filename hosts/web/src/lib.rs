@@ -1,1 +1,248 @@
+//! wasm-bindgen exports of the nearnative kernels. Glue only: convert arguments, call the
+//! crate, turn `nearnative_core::Error` into a JS `Error` carrying the stable `code`.
+//! The friendly API (names, streams, workers) is the TypeScript-typed layer in `js/`.
+//!
+//! Boundary rule: one call per job. Digests pick their algorithm by a small integer (the
+//! index in `algorithmNames()`), so a 32-byte hash does not pay for encoding a string.
 
+use wasm_bindgen::prelude::*;
+
+fn js_error(err: nearnative_core::Error) -> JsValue {
+    let error = js_sys::Error::new(err.message());
+    error.set_name("NearnativeError");
+    let _ = js_sys::Reflect::set(&error, &"code".into(), &err.code().as_str().into());
+    error.into()
+}
+
+/// Which build is running: `{ simd128, threads, version }`.
+#[wasm_bindgen]
+pub fn features() -> JsValue {
+    let f = nearnative_core::features();
+    let object = js_sys::Object::new();
+    let set = |k: &str, v: JsValue| {
+        let _ = js_sys::Reflect::set(&object, &k.into(), &v);
+    };
+    set("simd128", f.simd128.into());
+    set("threads", f.threads.into());
+    set("version", env!("CARGO_PKG_VERSION").into());
+    object.into()
+}
+
+/// Test hook: traps on purpose, so tests can prove that the JS layer resets the instance and
+/// the next call succeeds. Not part of the documented API.
+#[doc(hidden)]
+#[wasm_bindgen(js_name = __trapForTests)]
+pub fn trap_for_tests() {
+    #[allow(clippy::panic)]
+    {
+        panic!("trap requested by a test");
+    }
+}
+
+#[cfg(feature = "hash")]
+mod hash {
+    use nearnative_hash::aead::{self, AeadAlgorithm};
+    use nearnative_hash::kdf::{self, Argon2Params};
+    use nearnative_hash::{Algorithm, MacAlgorithm};
+    use wasm_bindgen::prelude::*;
+
+    use super::js_error;
+
+    type JsResult<T> = Result<T, JsValue>;
+
+    fn algorithm(id: u8) -> JsResult<Algorithm> {
+        Algorithm::ALL
+            .get(usize::from(id))
+            .copied()
+            .ok_or_else(|| js_error(nearnative_core::Error::unsupported(format!("no digest algorithm has id {id}"))))
+    }
+
+    fn parse<T: std::str::FromStr<Err = nearnative_core::Error>>(text: &str) -> JsResult<T> {
+        text.parse().map_err(js_error)
+    }
+
+    /// Digest names, in id order.
+    #[wasm_bindgen(js_name = algorithmNames)]
+    pub fn algorithm_names() -> Vec<String> {
+        Algorithm::names().map(str::to_owned).collect()
+    }
+
+    #[wasm_bindgen]
+    pub fn digest(algorithm_id: u8, data: &[u8]) -> JsResult<Vec<u8>> {
+        Ok(nearnative_hash::digest(algorithm(algorithm_id)?, data))
+    }
+
+    /// Streaming digest; `digest()` finalizes and resets.
+    #[wasm_bindgen]
+    pub struct Hasher(nearnative_hash::Hasher);
+
+    #[wasm_bindgen]
+    impl Hasher {
+        #[wasm_bindgen(constructor)]
+        pub fn new(algorithm_id: u8) -> JsResult<Hasher> {
+            Ok(Hasher(nearnative_hash::Hasher::new(algorithm(algorithm_id)?)))
+        }
+        pub fn update(&mut self, data: &[u8]) {
+            self.0.update(data);
+        }
+        pub fn digest(&mut self) -> Vec<u8> {
+            self.0.finalize_reset()
+        }
+    }
+
+    /// Several digests of one stream, fed by one boundary crossing per chunk.
+    #[wasm_bindgen]
+    pub struct MultiHasher(Vec<nearnative_hash::Hasher>);
+
+    #[wasm_bindgen]
+    impl MultiHasher {
+        #[wasm_bindgen(constructor)]
+        pub fn new(algorithm_ids: &[u8]) -> JsResult<MultiHasher> {
+            let hashers = algorithm_ids
+                .iter()
+                .map(|&id| algorithm(id).map(nearnative_hash::Hasher::new))
+                .collect::<JsResult<Vec<_>>>()?;
+            Ok(MultiHasher(hashers))
+        }
+        pub fn update(&mut self, data: &[u8]) {
+            for hasher in &mut self.0 {
+                hasher.update(data);
+            }
+        }
+        /// The digests concatenated in the order of the ids given to the constructor.
+        pub fn digests(&mut self) -> Vec<u8> {
+            self.0.iter_mut().flat_map(|h| h.finalize_reset()).collect()
+        }
+    }
+
+    #[wasm_bindgen]
+    pub fn hmac(algorithm: &str, key: &[u8], data: &[u8]) -> JsResult<Vec<u8>> {
+        Ok(nearnative_hash::hmac(parse::<MacAlgorithm>(algorithm)?, key, data))
+    }
+
+    #[wasm_bindgen]
+    pub struct Mac(nearnative_hash::Mac);
+
+    #[wasm_bindgen]
+    impl Mac {
+        #[wasm_bindgen(constructor)]
+        pub fn new(algorithm: &str, key: &[u8]) -> JsResult<Mac> {
+            Ok(Mac(nearnative_hash::Mac::new(parse(algorithm)?, key)))
+        }
+        pub fn update(&mut self, data: &[u8]) {
+            self.0.update(data);
+        }
+        pub fn digest(&mut self) -> Vec<u8> {
+            std::mem::replace(&mut self.0, nearnative_hash::Mac::new(MacAlgorithm::HmacSha256, &[])).finalize()
+        }
+    }
+
+    #[wasm_bindgen]
+    pub fn hkdf(algorithm: &str, ikm: &[u8], salt: &[u8], info: &[u8], length: usize) -> JsResult<Vec<u8>> {
+        kdf::hkdf(parse(algorithm)?, ikm, salt, info, length).map_err(js_error)
+    }
+
+    #[wasm_bindgen(js_name = pbkdf2Sha256)]
+    pub fn pbkdf2_sha256(password: &[u8], salt: &[u8], rounds: u32, length: usize) -> JsResult<Vec<u8>> {
+        kdf::pbkdf2_sha256(password, salt, rounds, length).map_err(js_error)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[wasm_bindgen]
+    pub fn argon2id(
+        password: &[u8],
+        salt: &[u8],
+        memory_kib: u32,
+        iterations: u32,
+        parallelism: u32,
+        length: usize,
+        secret: &[u8],
+        associated_data: &[u8],
+    ) -> JsResult<Vec<u8>> {
+        let params = Argon2Params {
+            memory_kib,
+            iterations,
+            parallelism,
+            output_len: length,
+            secret: secret.to_vec(),
+            associated_data: associated_data.to_vec(),
+        };
+        // Below the 4 GiB a wasm32 instance can address, leaving room for the rest of the job.
+        let budget = nearnative_core::MemoryBudget { max_bytes: 2 << 30 };
+        kdf::argon2id(password, salt, &params, budget).map_err(js_error)
+    }
+
+    #[wasm_bindgen(js_name = aeadSeal)]
+    pub fn aead_seal(algorithm: &str, key: &[u8], nonce: &[u8], aad: &[u8], plaintext: &[u8]) -> JsResult<Vec<u8>> {
+        aead::seal(parse::<AeadAlgorithm>(algorithm)?, key, nonce, aad, plaintext).map_err(js_error)
+    }
+
+    #[wasm_bindgen(js_name = aeadOpen)]
+    pub fn aead_open(algorithm: &str, key: &[u8], nonce: &[u8], aad: &[u8], sealed: &[u8]) -> JsResult<Vec<u8>> {
+        aead::open(parse::<AeadAlgorithm>(algorithm)?, key, nonce, aad, sealed).map_err(js_error)
+    }
+}
+
+#[cfg(feature = "age")]
+mod age {
+    use nearnative_hash::agefile::{self, Recipients, Secret};
+    use wasm_bindgen::prelude::*;
+
+    use super::js_error;
+
+    type JsResult<T> = Result<T, JsValue>;
+
+    /// `[identity, recipient]`.
+    #[wasm_bindgen(js_name = ageKeygen)]
+    pub fn age_keygen() -> Vec<String> {
+        use nearnative_hash::agefile::ExposeSecret;
+        let pair = agefile::generate();
+        vec![pair.identity.expose_secret().to_owned(), pair.recipient]
+    }
+
+    /// The recipients of every identity in an identity file.
+    #[wasm_bindgen(js_name = ageRecipients)]
+    pub fn age_recipients(identities: &str) -> JsResult<Vec<String>> {
+        let parsed = agefile::parse_identities(identities).map_err(js_error)?;
+        Ok(parsed.iter().map(|i| i.to_public().to_string()).collect())
+    }
+
+    #[wasm_bindgen(js_name = ageEncrypt)]
+    pub fn age_encrypt(recipients: Vec<String>, armor: bool, plaintext: &[u8]) -> JsResult<Vec<u8>> {
+        let keys =
+            recipients.iter().map(|r| agefile::parse_recipient(r)).collect::<Result<Vec<_>, _>>().map_err(js_error)?;
+        agefile::encrypt(Recipients::Keys(&keys), armor, plaintext, Vec::new()).map_err(js_error)
+    }
+
+    #[wasm_bindgen(js_name = ageEncryptPassphrase)]
+    pub fn age_encrypt_passphrase(
+        passphrase: &str,
+        work_factor: u8,
+        armor: bool,
+        plaintext: &[u8],
+    ) -> JsResult<Vec<u8>> {
+        let to = Recipients::Passphrase { passphrase, work_factor };
+        agefile::encrypt(to, armor, plaintext, Vec::new()).map_err(js_error)
+    }
+
+    #[wasm_bindgen(js_name = ageDecrypt)]
+    pub fn age_decrypt(identities: &str, file: &[u8]) -> JsResult<Vec<u8>> {
+        let parsed = agefile::parse_identities(identities).map_err(js_error)?;
+        agefile::decrypt(Secret::Identities(&parsed), file, Vec::new()).map_err(js_error)
+    }
+
+    #[wasm_bindgen(js_name = ageDecryptPassphrase)]
+    pub fn age_decrypt_passphrase(passphrase: &str, file: &[u8]) -> JsResult<Vec<u8>> {
+        agefile::decrypt(Secret::Passphrase(passphrase), file, Vec::new()).map_err(js_error)
+    }
+
+    #[wasm_bindgen(js_name = ageIsPassphraseFile)]
+    pub fn age_is_passphrase_file(header: &[u8]) -> JsResult<bool> {
+        agefile::is_passphrase_file(header).map_err(js_error)
+    }
+
+    #[wasm_bindgen(js_name = defaultScryptWorkFactor)]
+    pub fn default_scrypt_work_factor() -> u8 {
+        agefile::DEFAULT_SCRYPT_WORK_FACTOR
+    }
+}

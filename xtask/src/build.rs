@@ -1,0 +1,192 @@
+//! Builds every host from the same source into the stable paths of DESIGN.md, then prints
+//! every .wasm's size and enforces `size-budgets.json`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+use crate::util::run as run_cmd;
+use crate::util::{self, node_bin, root, step};
+
+/// simd128 is a build-time choice for wasm; every wasm host gets both builds where the engine
+/// may lack it, and each flavour its own target dir so switching flags never rebuilds the other.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Flavor {
+    Simd,
+    Scalar,
+}
+
+impl Flavor {
+    fn name(self) -> &'static str {
+        match self {
+            Flavor::Simd => "simd",
+            Flavor::Scalar => "scalar",
+        }
+    }
+    fn rustflags(self) -> &'static str {
+        match self {
+            Flavor::Simd => "-C target-feature=+simd128",
+            Flavor::Scalar => "",
+        }
+    }
+}
+
+pub fn run() -> Result<()> {
+    native_cli()?;
+    wasi_cli()?;
+    npm_hash()?;
+    report_sizes()
+}
+
+fn native_cli() -> Result<()> {
+    step("native CLI -> target/release/nearnative");
+    run_cmd(util::cargo().args(["build", "--release", "-p", "nearnative-cli"]))
+}
+
+fn wasm_cargo(flavor: Flavor, dir: &str) -> Command {
+    let mut cmd = util::cargo();
+    cmd.env("RUSTFLAGS", flavor.rustflags()).env("CARGO_TARGET_DIR", root().join("target").join(dir));
+    cmd
+}
+
+fn wasm_opt(file: &Path) -> Result<()> {
+    run_cmd(Command::new(node_bin("wasm-opt")).arg("-O3").arg(file).arg("-o").arg(file))
+}
+
+fn wasi_cli() -> Result<()> {
+    step("WASI CLI (simd128) -> dist/wasi/nearnative.wasm");
+    let flavor = Flavor::Simd;
+    run_cmd(wasm_cargo(flavor, "wasi-simd").args([
+        "build",
+        "--release",
+        "-p",
+        "nearnative-cli",
+        "--target",
+        "wasm32-wasip1",
+        "--features",
+        "wasm32-simd",
+    ]))?;
+    let built = root().join("target/wasi-simd/wasm32-wasip1/release/nearnative.wasm");
+    let out = root().join("dist/wasi/nearnative.wasm");
+    fs::create_dir_all(out.parent().unwrap())?;
+    fs::copy(&built, &out).with_context(|| format!("copying {}", built.display()))?;
+    wasm_opt(&out)
+}
+
+/// `dist/npm/hash/`: the JS layer from `js/hash/` plus, for each flavour, a hash module and an
+/// age module (age is large, so it is loaded only when used).
+fn npm_hash() -> Result<()> {
+    let package = root().join("dist/npm/hash");
+    let wasm_dir = package.join("wasm");
+    if package.exists() {
+        fs::remove_dir_all(&package)?;
+    }
+    fs::create_dir_all(&wasm_dir)?;
+    for flavor in [Flavor::Simd, Flavor::Scalar] {
+        for module in ["hash", "age"] {
+            step(&format!("npm @nearnative/hash: {module} module, {} build", flavor.name()));
+            let mut features = module.to_owned();
+            if flavor == Flavor::Simd {
+                features.push_str(",wasm32-simd");
+            }
+            let dir = format!("web-{}", flavor.name());
+            run_cmd(wasm_cargo(flavor, &dir).args([
+                "build",
+                "--release",
+                "-p",
+                "nearnative-web",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--no-default-features",
+                "--features",
+                &features,
+            ]))?;
+            let built = root().join("target").join(&dir).join("wasm32-unknown-unknown/release/nearnative_web.wasm");
+            let name = format!("nearnative_{module}_{}", flavor.name());
+            run_cmd(
+                Command::new("wasm-bindgen")
+                    .args([
+                        "--target",
+                        "web",
+                        "--weak-refs",
+                        "--experimental-reset-state-function",
+                        "--out-name",
+                        &name,
+                    ])
+                    .arg("--out-dir")
+                    .arg(&wasm_dir)
+                    .arg(&built),
+            )?;
+            wasm_opt(&wasm_dir.join(format!("{name}_bg.wasm")))?;
+        }
+    }
+    copy_dir(&root().join("js/hash"), &package)?;
+    for licence in ["LICENSE-MIT", "LICENSE-APACHE"] {
+        fs::copy(root().join(licence), package.join(licence))?;
+    }
+    Ok(())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            fs::create_dir_all(&target)?;
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+fn gzip_len(path: &Path) -> Result<u64> {
+    let out = Command::new("gzip").args(["-9", "-c"]).arg(path).output().context("running gzip")?;
+    Ok(out.stdout.len() as u64)
+}
+
+fn wasm_files(dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            wasm_files(&path, found)?;
+        } else if path.extension().is_some_and(|e| e == "wasm") {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Prints raw and gzipped sizes and fails when a file is over its budget in size-budgets.json.
+fn report_sizes() -> Result<()> {
+    let budgets_text = fs::read_to_string(root().join("size-budgets.json")).context("reading size-budgets.json")?;
+    let budgets: serde_json::Value = serde_json::from_str(&budgets_text).context("parsing size-budgets.json")?;
+    let mut files = Vec::new();
+    wasm_files(&root().join("dist"), &mut files)?;
+    files.sort();
+    let mut over = Vec::new();
+    println!("{:<58} {:>10} {:>10} {:>12}", "wasm", "raw", "gzip", "gzip budget");
+    for file in &files {
+        let rel = file.strip_prefix(root())?.to_string_lossy().replace('\\', "/");
+        let raw = fs::metadata(file)?.len();
+        let gz = gzip_len(file)?;
+        let budget = budgets["files"][&rel]["gzip_max_bytes"].as_u64();
+        let shown = budget.map_or("none".to_owned(), |b| b.to_string());
+        println!("{rel:<58} {raw:>10} {gz:>10} {shown:>12}");
+        match budget {
+            Some(max) if gz > max => over.push(format!("{rel}: {gz} bytes gzipped, budget {max}")),
+            None => over.push(format!("{rel}: no budget in size-budgets.json (add one)")),
+            _ => {}
+        }
+    }
+    if !over.is_empty() {
+        bail!("size budgets exceeded:\n  {}", over.join("\n  "));
+    }
+    Ok(())
+}

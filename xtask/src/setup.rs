@@ -1,0 +1,104 @@
+//! Installs only what is missing, so it is cheap to run before every build.
+
+use std::fs;
+use std::process::Command;
+
+use anyhow::{Context, Result};
+
+use crate::util::{self, output, privileged, root, step};
+
+pub const WASMTIME_VERSION: &str = "48.0.8";
+const WASM_TARGETS: [&str; 3] = ["wasm32-unknown-unknown", "wasm32-wasip1", "wasm32-wasip2"];
+
+pub fn run() -> Result<()> {
+    rust_targets()?;
+    wasm_bindgen()?;
+    wasmtime()?;
+    npm_tooling()?;
+    debian_packages()?;
+    Ok(())
+}
+
+fn rust_targets() -> Result<()> {
+    let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    let missing: Vec<&str> =
+        WASM_TARGETS.iter().copied().filter(|t| !installed.lines().any(|l| l.trim() == *t)).collect();
+    if !missing.is_empty() {
+        step(&format!("rustup target add {}", missing.join(" ")));
+        util::run(Command::new("rustup").args(["target", "add"]).args(&missing))?;
+    }
+    Ok(())
+}
+
+/// The CLI must match the `wasm-bindgen` crate in Cargo.lock exactly.
+pub fn locked_wasm_bindgen_version() -> Result<String> {
+    let lock = fs::read_to_string(root().join("Cargo.lock")).context("reading Cargo.lock")?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(version.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    anyhow::bail!("Cargo.lock names no wasm-bindgen version")
+}
+
+fn wasm_bindgen() -> Result<()> {
+    let wanted = locked_wasm_bindgen_version()?;
+    let have = output("wasm-bindgen", &["--version"]).unwrap_or_default();
+    if have.split_whitespace().nth(1) != Some(wanted.as_str()) {
+        step(&format!("cargo install wasm-bindgen-cli {wanted} (found: {})", have.trim()));
+        // Not --locked: its lock file names a yanked webpki-roots release.
+        util::run(util::cargo().args(["install", "wasm-bindgen-cli", "--version", &wanted, "--force"]))?;
+    }
+    Ok(())
+}
+
+fn wasmtime() -> Result<()> {
+    let have = output("wasmtime", &["--version"]).unwrap_or_default();
+    if have.split_whitespace().nth(1) != Some(WASMTIME_VERSION) {
+        step(&format!(
+            "cargo install wasmtime-cli {WASMTIME_VERSION} (takes ~10 minutes once; found: {})",
+            have.trim()
+        ));
+        util::run(util::cargo().args([
+            "install",
+            "wasmtime-cli",
+            "--version",
+            WASMTIME_VERSION,
+            "--locked",
+            "--force",
+        ]))?;
+    }
+    Ok(())
+}
+
+/// `npm ci` from the committed lock, skipped while the lock is unchanged since the last run.
+fn npm_tooling() -> Result<()> {
+    let lock = fs::read(root().join("package-lock.json")).context("reading package-lock.json")?;
+    let stamp_path = root().join("node_modules/.nearnative-lock");
+    let wanted = util::fingerprint(&lock);
+    if fs::read_to_string(&stamp_path).ok().as_deref() == Some(wanted.as_str()) {
+        return Ok(());
+    }
+    step("npm ci (npm tooling and JS peers from package-lock.json)");
+    util::run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]))?;
+    fs::write(&stamp_path, wanted)?;
+    Ok(())
+}
+
+fn debian_packages() -> Result<()> {
+    // chromium for the browser tests, age as the reference implementation (the oracle).
+    let wanted = [("chromium", "/usr/bin/chromium"), ("age", "/usr/bin/age")];
+    let missing: Vec<&str> =
+        wanted.iter().filter(|(_, path)| !std::path::Path::new(path).exists()).map(|(pkg, _)| *pkg).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    step(&format!("apt-get install {}", missing.join(" ")));
+    util::run(privileged("apt-get").arg("update"))?;
+    util::run(privileged("apt-get").args(["install", "-y"]).args(&missing).env("DEBIAN_FRONTEND", "noninteractive"))?;
+
+    Ok(())
+}
