@@ -3,7 +3,8 @@ import { NearnativeError } from './api.js';
 /**
  * Starts a module Web Worker running this package and returns a promise-based client:
  * `await w.hashBlob(file, { algorithms: ['sha256', 'blake3'], onProgress })`,
- * `await w.call('age.encrypt', bytes, { recipients })`, `w.terminate()`.
+ * `await w.call('age.encrypt', fileOrBytes, { recipients })`, `w.terminate()`. `ready` resolves
+ * with the worker's `features()`. Blobs passed to age.encrypt/decrypt are read in the worker.
  */
 export function spawnWorker({ url = new URL('./worker.js', import.meta.url) } = {}) {
   if (typeof Worker === 'undefined') {
@@ -41,12 +42,14 @@ export function spawnWorker({ url = new URL('./worker.js', import.meta.url) } = 
   return {
     ready,
     call,
-    hashBlob(blob, { algorithms = ['blake3'], onProgress } = {}) {
+    /** Hashes a Blob/File in the worker; `signal` cancels it (the promise rejects with code `io`). */
+    hashBlob(blob, { algorithms = ['blake3'], onProgress, signal } = {}) {
       return ready.then(
         () => new Promise((resolve, reject) => {
           const id = next++;
           pending.set(id, { resolve, reject, onProgress });
-          worker.postMessage({ id, method: 'hashBlob', args: [blob, { algorithms }] });
+          signal?.addEventListener('abort', () => worker.postMessage({ cancel: id }), { once: true });
+          worker.postMessage({ id, method: 'hashBlob', args: [blob, { algorithms, progress: !!onProgress }] });
         }),
       );
     },

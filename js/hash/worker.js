@@ -3,11 +3,21 @@
 // { type: 'module' })`) and talk to it through that client.
 import * as api from './index.js';
 
+const running = new Map(); // id -> AbortController of a hashBlob in progress
+
+// Blobs are read here, in the worker, so the page never holds a second copy of a big file.
+const bytesOf = async (data) => (data instanceof Blob ? new Uint8Array(await data.arrayBuffer()) : data);
+
 const methods = {
   features: () => api.features(),
+  algorithms: () => api.algorithms(),
   digest: (algorithm, data) => api.digest(algorithm, data),
-  hashBlob: (id, blob, options) =>
-    api.hashBlob(blob, { ...options, onProgress: (p) => self.postMessage({ id, progress: p }) }),
+  hashBlob: (id, blob, { algorithms, progress }) => {
+    const controller = new AbortController();
+    running.set(id, controller);
+    const onProgress = progress ? (p) => self.postMessage({ id, progress: p }) : undefined;
+    return api.hashBlob(blob, { algorithms, onProgress, signal: controller.signal }).finally(() => running.delete(id));
+  },
   hmac: api.hmac,
   hkdf: api.hkdf,
   pbkdf2Sha256: api.pbkdf2Sha256,
@@ -15,12 +25,13 @@ const methods = {
   'aead.seal': api.aead.seal,
   'aead.open': api.aead.open,
   'age.generateIdentity': api.age.generateIdentity,
-  'age.encrypt': api.age.encrypt,
-  'age.decrypt': api.age.decrypt,
+  'age.encrypt': async (data, options) => api.age.encrypt(await bytesOf(data), options),
+  'age.decrypt': async (data, options) => api.age.decrypt(await bytesOf(data), options),
   'age.toRecipients': api.age.toRecipients,
 };
 
-self.onmessage = async ({ data: { id, method, args } }) => {
+self.onmessage = async ({ data: { id, method, args, cancel } }) => {
+  if (cancel !== undefined) return running.get(cancel)?.abort();
   try {
     const fn = methods[method];
     if (!fn) throw new api.NearnativeError('unsupported', `the worker has no method '${method}'`);

@@ -45,7 +45,7 @@ fn native_cli() -> Result<()> {
     run_cmd(util::cargo().args(["build", "--release", "-p", "nearnative-cli"]))
 }
 
-fn wasm_cargo(flavor: Flavor, dir: &str) -> Command {
+pub fn wasm_cargo(flavor: Flavor, dir: &str) -> Command {
     let mut cmd = util::cargo();
     cmd.env("RUSTFLAGS", flavor.rustflags()).env("CARGO_TARGET_DIR", root().join("target").join(dir));
     cmd
