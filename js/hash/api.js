@@ -81,38 +81,58 @@ export function createApi({ flavor, hashGlue, loadAgeGlue, ageUrl }) {
       if (err && err.name === 'NearnativeError' && !(err instanceof NearnativeError)) {
         throw new NearnativeError(err.code, err.message);
       }
+      if (err instanceof Error && /stale/i.test(err.message)) {
+        // An object made before a reset points into the old instance; it cannot be revived.
+        throw new NearnativeError('invalid_input', 'this object was created before the module was reset after a trap; create a new one');
+      }
       throw err;
     }
   }
 
+  // Above this, a one-shot digest streams through a hasher in chunks of this size: copying a
+  // 64 MiB input into wasm memory in one piece halves the throughput of the fast kernels
+  // (xxh3, crc32) and leaves the instance's memory grown for good.
+  const ONE_SHOT_CHUNK = 1 << 20;
+
   function digest(algorithm, data) {
     const id = algorithmId(algorithm);
     const bytes = toBytes(data);
-    return guard(hashGlue, () => hashGlue.digest(id, bytes));
+    if (bytes.length <= ONE_SHOT_CHUNK) return guard(hashGlue, () => hashGlue.digest(id, bytes));
+    const hasher = guard(hashGlue, () => new hashGlue.Hasher(id));
+    try {
+      for (let at = 0; at < bytes.length; at += ONE_SHOT_CHUNK) {
+        const chunk = bytes.subarray(at, at + ONE_SHOT_CHUNK);
+        guard(hashGlue, () => hasher.update(chunk));
+      }
+      return guard(hashGlue, () => hasher.digest());
+    } finally {
+      hasher.free();
+    }
   }
 
-  class Hasher {
+  // A streaming object over a wasm-bindgen class with update()/digest(); digest() finalizes
+  // and frees it, as in node:crypto.
+  class Streaming {
     #inner;
-    #algorithm;
-    constructor(algorithm) {
-      const id = algorithmId(algorithm);
-      this.#algorithm = algorithm;
-      this.#inner = guard(hashGlue, () => new hashGlue.Hasher(id));
+    #what;
+    constructor(what, create) {
+      this.#what = what;
+      this.#inner = guard(hashGlue, create);
     }
-    get algorithm() {
-      return this.#algorithm;
+    #live() {
+      if (!this.#inner) throw new NearnativeError('invalid_input', `this ${this.#what} was already finalized by digest()`);
+      return this.#inner;
     }
     update(data) {
-      if (!this.#inner) throw new NearnativeError('invalid_input', 'this hasher was already finalized by digest()');
+      const inner = this.#live();
       const bytes = toBytes(data);
-      guard(hashGlue, () => this.#inner.update(bytes));
+      guard(hashGlue, () => inner.update(bytes));
       return this;
     }
-    /** Finalizes; the hasher cannot be updated afterwards (as in node:crypto). */
     digest() {
-      if (!this.#inner) throw new NearnativeError('invalid_input', 'this hasher was already finalized by digest()');
-      const out = guard(hashGlue, () => this.#inner.digest());
-      this.#inner.free();
+      const inner = this.#live();
+      const out = guard(hashGlue, () => inner.digest());
+      inner.free();
       this.#inner = undefined;
       return out;
     }
@@ -121,24 +141,22 @@ export function createApi({ flavor, hashGlue, loadAgeGlue, ageUrl }) {
     }
   }
 
-  class Hmac {
-    #inner;
+  class Hasher extends Streaming {
+    #algorithm;
+    constructor(algorithm) {
+      const id = algorithmId(algorithm);
+      super('hasher', () => new hashGlue.Hasher(id));
+      this.#algorithm = algorithm;
+    }
+    get algorithm() {
+      return this.#algorithm;
+    }
+  }
+
+  class Hmac extends Streaming {
     constructor(algorithm, key) {
       const keyBytes = toBytes(key, 'key');
-      this.#inner = guard(hashGlue, () => new hashGlue.Mac(String(algorithm), keyBytes));
-    }
-    update(data) {
-      if (!this.#inner) throw new NearnativeError('invalid_input', 'this HMAC was already finalized by digest()');
-      const bytes = toBytes(data);
-      guard(hashGlue, () => this.#inner.update(bytes));
-      return this;
-    }
-    digest() {
-      if (!this.#inner) throw new NearnativeError('invalid_input', 'this HMAC was already finalized by digest()');
-      const out = guard(hashGlue, () => this.#inner.digest());
-      this.#inner.free();
-      this.#inner = undefined;
-      return out;
+      super('HMAC', () => new hashGlue.Mac(String(algorithm), keyBytes));
     }
   }
 

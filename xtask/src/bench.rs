@@ -1,4 +1,677 @@
-use anyhow::Result;
-pub fn run(_args: &[String]) -> Result<()> {
-    anyhow::bail!("bench: not written yet")
+//! `cargo xtask bench [DOMAIN] [--quick]`: benchmarks a domain on every host, writes
+//! `bench/results/<domain>.json` (DESIGN.md "Benchmark results format") and renders
+//! `bench/RESULTS.md`. Performance is reported as ratios measured in one run, never asserted.
+//!
+//! The hash domain runs on four hosts, one after the other so they never compete for the cores:
+//! `native` and `wasmtime` (the `nearnative-bench` crate in bench/native, built natively and as
+//! wasm32-wasip1 with simd128), `node` and `chromium` (bench/hash/*.mjs). Every runner prints one
+//! JSON row per line on stdout; this module merges them. Methodology: bench/README.md.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use serde_json::Value;
+
+use crate::util::{self, node_bin, root, step};
+
+const DOMAINS: [&str; 1] = ["hash"];
+
+/// Every digest of the hash domain, in `Algorithm::ALL` order.
+const HASH_KERNELS: [&str; 15] = [
+    "sha1",
+    "sha224",
+    "sha256",
+    "sha384",
+    "sha512",
+    "sha3-256",
+    "sha3-512",
+    "blake2b-512",
+    "blake2s-256",
+    "blake3",
+    "xxh64",
+    "xxh3-64",
+    "xxh3-128",
+    "crc32",
+    "crc32c",
+];
+const INPUTS: [&str; 5] = ["32B", "1KiB", "1MiB", "64MiB", "64MiB-stream"];
+const HOSTS: [&str; 5] = ["native", "wasmtime", "node", "chromium", "workerd"];
+/// The platform's own native code, shown beside the peers but not counted as one.
+const REFERENCES: [&str; 2] = ["node:crypto", "webcrypto"];
+/// Peers whose versions the results header names (package-lock.json).
+const NPM_PEERS: [&str; 3] = ["hash-wasm", "@noble/hashes", "playwright-core"];
+
+pub fn run(args: &[String]) -> Result<()> {
+    let mut quick = false;
+    let mut domains = Vec::new();
+    for arg in args {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            flag if flag.starts_with('-') => {
+                bail!("bench: unknown option '{flag}'; usage: cargo xtask bench [DOMAIN] [--quick]")
+            }
+            domain if DOMAINS.contains(&domain) => domains.push(domain.to_owned()),
+            other => bail!("bench: unknown domain '{other}'; domains: {}", DOMAINS.join(", ")),
+        }
+    }
+    if domains.is_empty() {
+        domains = DOMAINS.iter().map(|d| (*d).to_owned()).collect();
+    }
+    for domain in &domains {
+        match domain.as_str() {
+            "hash" => hash(quick)?,
+            _ => unreachable!("checked above"),
+        }
+    }
+    Ok(())
+}
+
+/// One result row, in the field order of DESIGN.md.
+#[derive(Clone, Debug)]
+struct Row {
+    kernel: String,
+    input: String,
+    host: String,
+    implementation: String,
+    median_ms: f64,
+    throughput: f64,
+    unit: String,
+    runs: u64,
+}
+
+impl Row {
+    fn parse(line: &str) -> Result<Row> {
+        let v: Value = serde_json::from_str(line).with_context(|| format!("not a JSON row: {line}"))?;
+        let text =
+            |k: &str| v[k].as_str().map(str::to_owned).with_context(|| format!("row lacks string '{k}': {line}"));
+        let number = |k: &str| v[k].as_f64().with_context(|| format!("row lacks number '{k}': {line}"));
+        let row = Row {
+            kernel: text("kernel")?,
+            input: text("input")?,
+            host: text("host")?,
+            implementation: text("impl")?,
+            median_ms: number("median_ms")?,
+            throughput: number("throughput")?,
+            unit: text("unit")?,
+            runs: v["runs"].as_u64().with_context(|| format!("row lacks integer 'runs': {line}"))?,
+        };
+        if !(row.median_ms > 0.0 && row.throughput > 0.0 && row.throughput.is_finite()) {
+            bail!("row with a non-positive time or throughput: {line}");
+        }
+        Ok(row)
+    }
+
+    fn to_json(&self) -> String {
+        let s = |t: &str| Value::from(t).to_string();
+        format!(
+            "{{\"kernel\": {}, \"input\": {}, \"host\": {}, \"impl\": {}, \"median_ms\": {}, \"throughput\": {}, \
+             \"unit\": {}, \"runs\": {}}}",
+            s(&self.kernel),
+            s(&self.input),
+            s(&self.host),
+            s(&self.implementation),
+            Value::from(round_sig(self.median_ms, 6)),
+            Value::from(round_sig(self.throughput, 6)),
+            s(&self.unit),
+            self.runs
+        )
+    }
+}
+
+fn round_sig(x: f64, digits: i32) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(digits - 1 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
+}
+
+fn hash(quick: bool) -> Result<()> {
+    let started = Instant::now();
+    let load_before = load_average();
+    let cwasm = build_bench_crate()?;
+    let quick_flag: &[&str] = if quick { &["--quick"] } else { &[] };
+    let mode = if quick { " (quick)" } else { "" };
+    let mut rows = Vec::new();
+    let mut timings: Vec<(&'static str, f64, usize)> = vec![("native", 0.0, 0), ("wasmtime", 0.0, 0)];
+
+    // native and wasmtime take turns kernel by kernel: the `wasmtime / native` ratio compares two
+    // processes, and taking them seconds rather than minutes apart lets both see the same load.
+    step(&format!("bench hash on native and wasmtime, kernel by kernel{mode}"));
+    let native = root().join("target/release/nearnative-bench");
+    for kernel in HASH_KERNELS {
+        for (slot, host) in ["native", "wasmtime"].into_iter().enumerate() {
+            let mut cmd = if host == "native" {
+                Command::new(&native)
+            } else {
+                let mut cmd = Command::new("wasmtime");
+                cmd.args(["run", "--allow-precompiled"]).arg(&cwasm);
+                cmd
+            };
+            cmd.args(quick_flag).args(["--kernel", kernel]);
+            let t = Instant::now();
+            let got = host_rows(host, &mut cmd)?;
+            timings[slot].1 += t.elapsed().as_secs_f64();
+            timings[slot].2 += got.len();
+            rows.extend(got);
+        }
+    }
+    for (host, script) in [("node", "bench/hash/node.mjs"), ("chromium", "bench/hash/chromium.mjs")] {
+        step(&format!("bench hash on {host}{mode}"));
+        let mut cmd = Command::new("node");
+        cmd.arg(script).args(quick_flag);
+        let t = Instant::now();
+        let got = host_rows(host, &mut cmd)?;
+        timings.push((host, t.elapsed().as_secs_f64(), got.len()));
+        rows.extend(got);
+    }
+    check_complete(&rows)?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let load_after = load_average();
+
+    let results = root().join("bench/results/hash.json");
+    write_atomically(&results, &results_json("hash", &rows))?;
+    let run = RunInfo { quick, elapsed, timings, load_before, load_after };
+    write_atomically(&root().join("bench/RESULTS.md"), &render(&rows, &run))?;
+    step(&format!("bench hash: {} rows in {elapsed:.0} s -> bench/results/hash.json, bench/RESULTS.md", rows.len()));
+    Ok(())
+}
+
+/// Builds `nearnative-bench` natively and as simd128 wasm32-wasip1 (in target/wasi-simd, the
+/// target dir of the WASI CLI build, so the dependencies are shared), runs wasm-opt -O3 on a
+/// copy as `cargo xtask build` does for dist/wasi/nearnative.wasm, and precompiles that with
+/// `wasmtime compile`. Returns the .cwasm to run.
+fn build_bench_crate() -> Result<PathBuf> {
+    step("bench crate: native -> target/release/nearnative-bench");
+    util::run(util::cargo().args(["build", "--release", "-p", "nearnative-bench"]))?;
+    step("bench crate: wasm32-wasip1 simd128 -> target/wasi-simd/wasm32-wasip1/release/nearnative-bench.opt.wasm");
+    util::run(
+        util::cargo()
+            .env("RUSTFLAGS", "-C target-feature=+simd128")
+            .env("CARGO_TARGET_DIR", root().join("target/wasi-simd"))
+            .args([
+                "build",
+                "--release",
+                "-p",
+                "nearnative-bench",
+                "--target",
+                "wasm32-wasip1",
+                "--features",
+                "wasm32-simd",
+            ]),
+    )?;
+    let built = root().join("target/wasi-simd/wasm32-wasip1/release/nearnative-bench.wasm");
+    let optimized = built.with_extension("opt.wasm");
+    let modified = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+    if modified(&optimized).is_none() || modified(&optimized) < modified(&built) {
+        util::run(Command::new(node_bin("wasm-opt")).arg("-O3").arg(&built).arg("-o").arg(&optimized))?;
+    }
+    // Compiled once for the 15 wasmtime runs (one per kernel).
+    let compiled = built.with_extension("cwasm");
+    util::run(Command::new("wasmtime").arg("compile").arg(&optimized).arg("-o").arg(&compiled))?;
+    Ok(compiled)
+}
+
+/// The rows of one host's runner, which must all name that host.
+fn host_rows(host: &str, cmd: &mut Command) -> Result<Vec<Row>> {
+    let rows = collect_rows(cmd)?;
+    if let Some(bad) = rows.iter().find(|r| r.host != host) {
+        bail!("the {host} runner printed a row for host '{}'", bad.host);
+    }
+    Ok(rows)
+}
+
+/// Runs a bench runner from the root; its stderr (progress) streams through, its stdout is rows.
+fn collect_rows(cmd: &mut Command) -> Result<Vec<Row>> {
+    cmd.current_dir(root()).stdin(Stdio::null()).stderr(Stdio::inherit());
+    let shown = format!("{cmd:?}");
+    let out = cmd.output().with_context(|| format!("cannot start {shown}"))?;
+    if !out.status.success() {
+        bail!("{shown} failed with {}", out.status);
+    }
+    let text = String::from_utf8(out.stdout).context("bench output is not UTF-8")?;
+    text.lines().filter(|l| !l.trim().is_empty()).map(Row::parse).collect()
+}
+
+/// Every host must have measured nearnative on every kernel and input.
+fn check_complete(rows: &[Row]) -> Result<()> {
+    let mut missing = Vec::new();
+    for host in ["native", "wasmtime", "node", "chromium"] {
+        for kernel in HASH_KERNELS {
+            for input in INPUTS {
+                if throughput(rows, kernel, input, host, "nearnative").is_none() {
+                    missing.push(format!("{host}/{kernel}/{input}"));
+                }
+            }
+        }
+    }
+    if !missing.is_empty() {
+        bail!("the bench runners left out {} rows: {}", missing.len(), missing.join(", "));
+    }
+    Ok(())
+}
+
+fn results_json(domain: &str, rows: &[Row]) -> String {
+    let body: Vec<String> = rows.iter().map(|r| format!("  {}", r.to_json())).collect();
+    format!("{{\"domain\": {}, \"rows\": [\n{}\n]}}\n", Value::from(domain), body.join(",\n"))
+}
+
+fn write_atomically(path: &Path, text: &str) -> Result<()> {
+    fs::create_dir_all(path.parent().expect("has a parent"))?;
+    let tmp = path.with_extension(format!("{}.tmp", path.extension().and_then(|e| e.to_str()).unwrap_or("")));
+    fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+    fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+}
+
+fn load_average() -> String {
+    fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn throughput(rows: &[Row], kernel: &str, input: &str, host: &str, implementation: &str) -> Option<f64> {
+    rows.iter()
+        .find(|r| r.kernel == kernel && r.input == input && r.host == host && r.implementation == implementation)
+        .map(|r| r.throughput)
+}
+
+fn is_nearnative(implementation: &str) -> bool {
+    implementation.starts_with("nearnative")
+}
+
+fn is_peer(implementation: &str) -> bool {
+    !is_nearnative(implementation) && !REFERENCES.contains(&implementation)
+}
+
+/// The best npm/crate peer of nearnative on one host: (name, throughput).
+fn best_peer(rows: &[Row], kernel: &str, input: &str, host: &str) -> Option<(String, f64)> {
+    rows.iter()
+        .filter(|r| r.kernel == kernel && r.input == input && r.host == host && is_peer(&r.implementation))
+        .max_by(|a, b| a.throughput.total_cmp(&b.throughput))
+        .map(|r| (r.implementation.clone(), r.throughput))
+}
+
+struct RunInfo {
+    quick: bool,
+    elapsed: f64,
+    timings: Vec<(&'static str, f64, usize)>,
+    load_before: String,
+    load_after: String,
+}
+
+fn first_line(text: Option<String>) -> String {
+    text.and_then(|t| t.lines().next().map(|l| l.trim().to_owned())).unwrap_or_else(|| "unknown".into())
+}
+
+fn cpu_summary() -> String {
+    let info = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = info
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, m)| m.trim().to_owned())
+        .unwrap_or_else(|| std::env::consts::ARCH.to_owned());
+    let cores = info.lines().filter(|l| l.starts_with("processor")).count();
+    let flags: Vec<&str> =
+        info.lines().find(|l| l.starts_with("flags")).map_or(Vec::new(), |l| l.split_whitespace().collect());
+    let notable: Vec<&str> =
+        ["sha_ni", "avx2", "avx512f", "pclmulqdq", "sse4_2"].into_iter().filter(|f| flags.contains(f)).collect();
+    let cores = if cores > 0 { cores } else { std::thread::available_parallelism().map_or(0, |n| n.get()) };
+    format!(
+        "{model}, {cores} logical cores ({} {}; flags: {})",
+        std::env::consts::OS,
+        std::env::consts::ARCH,
+        notable.join(" ")
+    )
+}
+
+fn npm_versions() -> Vec<String> {
+    let lock: Value = fs::read_to_string(root().join("package-lock.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null);
+    NPM_PEERS
+        .iter()
+        .map(|name| {
+            let version =
+                lock["packages"][format!("node_modules/{name}")]["version"].as_str().unwrap_or("not installed");
+            format!("{name} {version}")
+        })
+        .collect()
+}
+
+fn fmt_tp(x: f64) -> String {
+    if x >= 100.0 {
+        format!("{x:.0}")
+    } else if x >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+fn fmt_ratio(x: f64) -> String {
+    format!("{x:.2}×")
+}
+
+/// Throughput columns: every (host, impl) seen, hosts in HOSTS order, nearnative first.
+fn columns(rows: &[Row]) -> Vec<(String, String)> {
+    let mut cols: Vec<(String, String)> = Vec::new();
+    for host in HOSTS {
+        let mut impls: Vec<String> = Vec::new();
+        for r in rows.iter().filter(|r| r.host == host) {
+            if !impls.contains(&r.implementation) {
+                impls.push(r.implementation.clone());
+            }
+        }
+        let rank = |i: &str| match i {
+            "nearnative" => 0,
+            i if is_nearnative(i) => 1,
+            i if is_peer(i) => 2,
+            _ => 3,
+        };
+        impls.sort_by_key(|i| rank(i));
+        cols.extend(impls.into_iter().map(|i| (host.to_owned(), i)));
+    }
+    cols
+}
+
+fn column_title(host: &str, implementation: &str) -> String {
+    match (host, implementation) {
+        ("native" | "wasmtime", "nearnative") => host.to_owned(),
+        (host, implementation) => format!("{host}: {implementation}"),
+    }
+}
+
+fn render(rows: &[Row], run: &RunInfo) -> String {
+    let mut md = String::new();
+    let date = first_line(util::output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]));
+    let chromium = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let _ = writeln!(md, "# Benchmark results\n");
+    let _ = writeln!(
+        md,
+        "Rendered by `cargo xtask bench` from `bench/results/*.json`; how to run and read it: \
+         [README.md](README.md). One run on one machine: compare the ratios, not the absolute numbers.\n"
+    );
+    let _ = writeln!(md, "## hash\n");
+    let _ = writeln!(md, "- Date: {date}");
+    let _ = writeln!(md, "- Machine: {}", cpu_summary());
+    let _ = writeln!(
+        md,
+        "- Load average (1/5/15 min) before: {}, after: {} (the machine is shared with other builds)",
+        run.load_before, run.load_after
+    );
+    let _ = writeln!(md, "- rustc: {}", first_line(util::output("rustc", &["--version"])));
+    let _ = writeln!(md, "- node: {}", first_line(util::output("node", &["--version"])));
+    let _ = writeln!(md, "- chromium: {}", first_line(util::output(&chromium, &["--version"])));
+    let _ = writeln!(md, "- wasmtime: {}", first_line(util::output("wasmtime", &["--version"])));
+    let _ = writeln!(md, "- npm peers (package-lock.json): {}", npm_versions().join(", "));
+    let per_host: Vec<String> = run.timings.iter().map(|(h, s, n)| format!("{h} {s:.0} s ({n} rows)")).collect();
+    let _ = writeln!(
+        md,
+        "- Mode: {}; {} rows in {:.0} s: {}",
+        if run.quick {
+            "`--quick` (5 samples of >= 4 ms; 64 MiB: 1 sample of one operation, no warm-up; in JS hosts only the nearnative impl gets a streaming row)"
+        } else {
+            "full (15 samples of >= 10 ms; 64 MiB: 5 samples of one operation after one warm-up)"
+        },
+        rows.len(),
+        run.elapsed,
+        per_host.join(", ")
+    );
+    let _ = writeln!(
+        md,
+        "\nThroughput in MB/s (10^6 bytes per second; higher is better), from the median time of one \
+         operation. `64MiB-stream` feeds 64 MiB to a streaming hasher in 1 MiB chunks. Ratios are \
+         nearnative's throughput over the other's: above 1× nearnative is faster. \"best peer\" is \
+         the fastest npm library on that host (node:crypto and webcrypto are the platform's native \
+         code, shown as references).\n"
+    );
+
+    let cols = columns(rows);
+    for kernel in HASH_KERNELS {
+        let present: Vec<&(String, String)> = cols
+            .iter()
+            .filter(|(h, i)| rows.iter().any(|r| r.kernel == kernel && &r.host == h && &r.implementation == i))
+            .collect();
+        let js_hosts: Vec<&str> = ["node", "chromium", "workerd"]
+            .into_iter()
+            .filter(|h| present.iter().any(|(ph, pi)| ph == h && pi == "nearnative"))
+            .collect();
+        let mut header: Vec<String> = vec!["input".into()];
+        header.extend(present.iter().map(|(h, i)| column_title(h, i)));
+        header.push("wasmtime / native".into());
+        let mut refs_for: Vec<(&str, &str)> = Vec::new();
+        for host in &js_hosts {
+            header.push(format!("{host}: nearnative / best peer"));
+            for reference in REFERENCES {
+                if present.iter().any(|(h, i)| h == host && i == reference) {
+                    header.push(format!("{host}: nearnative / {reference}"));
+                    refs_for.push((host, reference));
+                }
+            }
+        }
+        let _ = writeln!(md, "### {kernel}\n");
+        let _ = writeln!(md, "| {} |", header.join(" | "));
+        let _ = writeln!(
+            md,
+            "|{}",
+            header.iter().enumerate().map(|(n, _)| if n == 0 { "---|" } else { "---:|" }).collect::<String>()
+        );
+        for input in INPUTS {
+            let mut cells = vec![input.to_owned()];
+            for (h, i) in &present {
+                cells.push(throughput(rows, kernel, input, h, i).map_or("–".into(), fmt_tp));
+            }
+            let wt = throughput(rows, kernel, input, "wasmtime", "nearnative");
+            let nat = throughput(rows, kernel, input, "native", "nearnative");
+            cells.push(match (wt, nat) {
+                (Some(w), Some(n)) => fmt_ratio(w / n),
+                _ => "–".into(),
+            });
+            for host in &js_hosts {
+                let nn = throughput(rows, kernel, input, host, "nearnative");
+                cells.push(match (nn, best_peer(rows, kernel, input, host)) {
+                    (Some(nn), Some((peer, p))) => format!("{} {peer}", fmt_ratio(nn / p)),
+                    _ => "–".into(),
+                });
+                for (rh, reference) in &refs_for {
+                    if rh == host {
+                        cells.push(match (nn, throughput(rows, kernel, input, host, reference)) {
+                            (Some(nn), Some(r)) => fmt_ratio(nn / r),
+                            _ => "–".into(),
+                        });
+                    }
+                }
+            }
+            let _ = writeln!(md, "| {} |", cells.join(" | "));
+        }
+        let _ = writeln!(md);
+    }
+    md.push_str(&targets(rows));
+    md
+}
+
+fn verdict(pass: bool) -> &'static str {
+    if pass {
+        "**pass**"
+    } else {
+        "**FAIL**"
+    }
+}
+
+/// The "Targets (issue #3)" section: pass/fail from the numbers of this run.
+fn targets(rows: &[Row]) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "## Targets (issue #3)\n");
+    let _ = writeln!(md, "Judged from the numbers above, in this one run.\n");
+    let _ = writeln!(md, "| target | measured | result |");
+    let _ = writeln!(md, "|---|---|---|");
+    for (kernel, name, goal) in [("sha256", "SHA-256", 1.15), ("blake3", "BLAKE3", 2.0)] {
+        let nn = throughput(rows, kernel, "1MiB", "node", "nearnative");
+        let hw = throughput(rows, kernel, "1MiB", "node", "hash-wasm");
+        match (nn, hw) {
+            (Some(nn), Some(hw)) => {
+                let _ = writeln!(
+                    md,
+                    "| {name} at 1 MiB in Node ≥ {goal}× hash-wasm | {} vs {} MB/s = {} | {} |",
+                    fmt_tp(nn),
+                    fmt_tp(hw),
+                    fmt_ratio(nn / hw),
+                    verdict(nn / hw >= goal)
+                );
+            }
+            _ => {
+                let _ = writeln!(md, "| {name} at 1 MiB in Node ≥ {goal}× hash-wasm | not measured | – |");
+            }
+        }
+    }
+    for host in ["node", "chromium"] {
+        let mut fails = Vec::new();
+        let mut count = 0;
+        for kernel in HASH_KERNELS {
+            if let (Some(nn), Some(noble)) = (
+                throughput(rows, kernel, "32B", host, "nearnative"),
+                throughput(rows, kernel, "32B", host, "@noble/hashes"),
+            ) {
+                count += 1;
+                if nn < noble {
+                    fails.push(format!("{kernel} {}", fmt_ratio(nn / noble)));
+                }
+            }
+        }
+        let measured = if fails.is_empty() {
+            format!("{count} of {count} algorithms at or above @noble/hashes (table below)")
+        } else {
+            format!("slower on {}: {}", fails.len(), fails.join(", "))
+        };
+        let _ = writeln!(
+            md,
+            "| at 32 B in {host}, nearnative no slower than @noble/hashes ({count} shared algorithms) | {measured} | {} |",
+            verdict(count > 0 && fails.is_empty())
+        );
+    }
+    let within = ["sha512", "sha3-256", "sha3-512", "blake2b-512", "blake2s-256", "xxh64", "xxh3-64"];
+    let mut fails = Vec::new();
+    for kernel in within {
+        if let (Some(w), Some(n)) = (
+            throughput(rows, kernel, "1MiB", "wasmtime", "nearnative"),
+            throughput(rows, kernel, "1MiB", "native", "nearnative"),
+        ) {
+            if n / w > 1.3 {
+                fails.push(format!("{kernel} {:.2}× slower", n / w));
+            }
+        } else {
+            fails.push(format!("{kernel} not measured"));
+        }
+    }
+    let measured = if fails.is_empty() { "all 7 within (table below)".to_owned() } else { fails.join(", ") };
+    let _ = writeln!(
+        md,
+        "| at 1 MiB, wasmtime within 1.3× of native for {} | {measured} | {} |",
+        within.join(", "),
+        verdict(fails.is_empty())
+    );
+
+    let _ = writeln!(md, "\n### 32 B: nearnative vs @noble/hashes\n");
+    let _ = writeln!(md, "| kernel | node: nearnative | node: @noble/hashes | ratio | chromium: nearnative | chromium: @noble/hashes | ratio |");
+    let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|");
+    for kernel in HASH_KERNELS {
+        let mut cells = vec![kernel.to_owned()];
+        let mut any = false;
+        for host in ["node", "chromium"] {
+            let nn = throughput(rows, kernel, "32B", host, "nearnative");
+            let noble = throughput(rows, kernel, "32B", host, "@noble/hashes");
+            any |= noble.is_some();
+            cells.push(nn.map_or("–".into(), fmt_tp));
+            cells.push(noble.map_or("–".into(), fmt_tp));
+            cells.push(match (nn, noble) {
+                (Some(a), Some(b)) => fmt_ratio(a / b),
+                _ => "–".into(),
+            });
+        }
+        if any {
+            let _ = writeln!(md, "| {} |", cells.join(" | "));
+        }
+    }
+
+    let _ = writeln!(md, "\n### wasmtime vs native (nearnative-hash through the same bench binary)\n");
+    let _ = writeln!(
+        md,
+        "Slowdown = native throughput / wasmtime throughput; the target is ≤ 1.3× at 1 MiB. sha256 and \
+         blake3 carry no target: natively they use SHA-NI and AVX-512, which wasm cannot reach.\n"
+    );
+    let _ = writeln!(md, "| kernel | native 1 MiB | wasmtime 1 MiB | slowdown 1 MiB | slowdown 64 MiB | target |");
+    let _ = writeln!(md, "|---|---:|---:|---:|---:|---|");
+    for kernel in within.iter().chain(["sha256", "blake3"].iter()) {
+        let n1 = throughput(rows, kernel, "1MiB", "native", "nearnative");
+        let w1 = throughput(rows, kernel, "1MiB", "wasmtime", "nearnative");
+        let n64 = throughput(rows, kernel, "64MiB", "native", "nearnative");
+        let w64 = throughput(rows, kernel, "64MiB", "wasmtime", "nearnative");
+        let slow = |n: Option<f64>, w: Option<f64>| match (n, w) {
+            (Some(n), Some(w)) => Some(n / w),
+            _ => None,
+        };
+        let s1 = slow(n1, w1);
+        let target = if within.contains(kernel) {
+            s1.map_or("–", |s| if s <= 1.3 { "pass" } else { "FAIL" }).to_owned()
+        } else {
+            "none (reported only)".to_owned()
+        };
+        let _ = writeln!(
+            md,
+            "| {kernel} | {} | {} | {} | {} | {target} |",
+            n1.map_or("–".into(), fmt_tp),
+            w1.map_or("–".into(), fmt_tp),
+            s1.map_or("–".into(), |s| format!("{s:.2}×")),
+            slow(n64, w64).map_or("–".into(), |s| format!("{s:.2}×")),
+        );
+    }
+    md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(kernel: &str, input: &str, host: &str, implementation: &str, throughput: f64) -> Row {
+        Row {
+            kernel: kernel.into(),
+            input: input.into(),
+            host: host.into(),
+            implementation: implementation.into(),
+            median_ms: 1.0,
+            throughput,
+            unit: "MB/s".into(),
+            runs: 15,
+        }
+    }
+
+    #[test]
+    fn rows_round_trip_in_design_field_order() {
+        let line = r#"{"kernel": "sha256", "input": "1MiB", "host": "node", "impl": "nearnative", "median_ms": 2.41, "throughput": 435.1, "unit": "MB/s", "runs": 15}"#;
+        assert_eq!(Row::parse(line).unwrap().to_json(), line);
+    }
+
+    #[test]
+    fn best_peer_ignores_nearnative_and_native_references() {
+        let rows = vec![
+            row("sha256", "1MiB", "node", "nearnative", 400.0),
+            row("sha256", "1MiB", "node", "nearnative-scalar", 900.0),
+            row("sha256", "1MiB", "node", "node:crypto", 1700.0),
+            row("sha256", "1MiB", "node", "hash-wasm", 350.0),
+            row("sha256", "1MiB", "node", "@noble/hashes", 150.0),
+        ];
+        assert_eq!(best_peer(&rows, "sha256", "1MiB", "node"), Some(("hash-wasm".into(), 350.0)));
+    }
+
+    #[test]
+    fn unknown_domains_are_listed() {
+        let err = run(&["crypt".into()]).unwrap_err().to_string();
+        assert!(err.contains("unknown domain 'crypt'") && err.contains("hash"), "{err}");
+    }
 }

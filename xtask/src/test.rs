@@ -17,13 +17,24 @@ pub fn run(args: &[String]) -> Result<()> {
     step("tidy: docs name only paths that exist");
     crate::tidy::run()?;
 
+    step("cargo fmt --check, cargo clippy -D warnings");
+    exec(util::cargo().args(["fmt", "--all", "--check"]))?;
+    exec(util::cargo().args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"]))?;
+
     step("cargo test (kernels, vectors, CLI, xtask)");
     exec(util::cargo().args(["test", "--workspace", "--exclude", "nearnative-web"]))?;
 
     step("test programs: the vector runner, native and wasm32-wasip1");
     exec(util::cargo().args(["build", "--release", "-p", "nearnative-conformance"]))?;
     exec(wasm_cargo(Flavor::Simd, "wasi-simd").args([
-        "build", "--release", "-p", "nearnative-conformance", "--target", "wasm32-wasip1", "--features", "wasm32-simd",
+        "build",
+        "--release",
+        "-p",
+        "nearnative-conformance",
+        "--target",
+        "wasm32-wasip1",
+        "--features",
+        "wasm32-simd",
     ]))?;
 
     step("TypeScript declarations (tsc --noEmit on tests/types)");

@@ -42,8 +42,20 @@ fn generated(path: &str) -> bool {
 /// Backticked tokens that look like repository paths: contain a `/`, no spaces, and start
 /// with one of the top-level folders.
 fn named_paths(text: &str) -> Vec<String> {
-    const TOP: [&str; 12] =
-        ["crates/", "hosts/", "js/", "tests/", "bench/", "xtask/", "playground/", "wit/", "dist/", "target/", ".ci/", ".cargo/"];
+    const TOP: [&str; 12] = [
+        "crates/",
+        "hosts/",
+        "js/",
+        "tests/",
+        "bench/",
+        "xtask/",
+        "playground/",
+        "wit/",
+        "dist/",
+        "target/",
+        ".ci/",
+        ".cargo/",
+    ];
     text.split('`')
         .skip(1)
         .step_by(2)

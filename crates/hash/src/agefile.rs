@@ -257,6 +257,9 @@ fn header_error(err: DecryptError, looks_like_v1: bool) -> Error {
         DecryptError::UnknownFormat if looks_like_v1 => {
             Error::invalid_input("the age header is malformed (age-encryption.org/v1)")
         }
+        DecryptError::Io(e) if !looks_like_v1 && e.kind() == io::ErrorKind::UnexpectedEof => Error::invalid_input(
+            "this is not an age file: it starts neither with age-encryption.org/v1 nor with an armor header",
+        ),
         other => decrypt_error(other),
     }
 }

@@ -82,7 +82,12 @@ impl Default for Argon2Params {
 pub fn argon2id(password: &[u8], salt: &[u8], params: &Argon2Params, budget: MemoryBudget) -> Result<Vec<u8>> {
     check_output_len(params.output_len)?;
     budget.check("Argon2id memory cost", u64::from(params.memory_kib) * 1024)?;
-    let bad = |e: argon2::Error| Error::invalid_input(format!("Argon2id parameters: {e}"));
+    let bad = |e: argon2::Error| match e {
+        argon2::Error::OutOfMemory => {
+            Error::limit_exceeded(format!("Argon2id could not allocate {} KiB; lower memory_kib", params.memory_kib))
+        }
+        other => Error::invalid_input(format!("Argon2id parameters: {other}")),
+    };
     let mut builder = argon2::ParamsBuilder::new();
     builder
         .m_cost(params.memory_kib)

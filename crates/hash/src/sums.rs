@@ -4,15 +4,36 @@
 
 use nearnative_core::{Error, Result};
 
-/// One line as `sha256sum` prints it: `HEX  NAME`. Names holding a backslash, newline or
-/// carriage return are escaped and the line starts with `\`, exactly as coreutils does.
-pub fn format_line(hex: &str, name: &str) -> String {
-    if name.contains(['\\', '\n', '\r']) {
-        let escaped = name.replace('\\', "\\\\").replace('\n', "\\n").replace('\r', "\\r");
-        format!("\\{hex}  {escaped}")
-    } else {
-        format!("{hex}  {name}")
+/// A file name as coreutils shows it: names holding a backslash, newline or carriage return are
+/// escaped, and the caller must start the line with `\\` (the returned flag says so). Names are
+/// bytes because file names need not be UTF-8; they are written out unchanged otherwise.
+pub fn escape_name(name: &[u8]) -> (bool, Vec<u8>) {
+    if !name.iter().any(|b| matches!(b, b'\\' | b'\n' | b'\r')) {
+        return (false, name.to_vec());
     }
+    let mut out = Vec::with_capacity(name.len() + 4);
+    for &b in name {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            other => out.push(other),
+        }
+    }
+    (true, out)
+}
+
+/// One line as `sha256sum` prints it: `HEX  NAME`, with a leading `\\` when the name is escaped.
+pub fn format_line(hex: &str, name: &[u8]) -> Vec<u8> {
+    let (escaped, name) = escape_name(name);
+    let mut line = Vec::with_capacity(hex.len() + name.len() + 3);
+    if escaped {
+        line.push(b'\\');
+    }
+    line.extend_from_slice(hex.as_bytes());
+    line.extend_from_slice(b"  ");
+    line.extend_from_slice(&name);
+    line
 }
 
 /// A parsed line of a sums file.
@@ -72,9 +93,10 @@ mod tests {
     #[test]
     fn escapes_like_coreutils_and_parses_back() {
         let hex = "ab".repeat(4);
-        assert_eq!(format_line(&hex, "a b.txt"), format!("{hex}  a b.txt"));
-        let line = format_line(&hex, "new\nline\\x");
+        assert_eq!(format_line(&hex, b"a b.txt"), format!("{hex}  a b.txt").into_bytes());
+        let line = String::from_utf8(format_line(&hex, b"new\nline\\x")).unwrap();
         assert_eq!(line, format!("\\{hex}  new\\nline\\\\x"));
+        assert_eq!(format_line(&hex, b"\xff"), [hex.as_bytes(), b"  \xff"].concat());
         let entry = parse_line(&line, 1, 4).unwrap().unwrap();
         assert_eq!(entry.name, "new\nline\\x");
         assert_eq!(entry.expected, vec![0xab; 4]);

@@ -152,14 +152,7 @@ pub fn canonical_output(case: &Value) -> String {
                 small_number(case, "length")?,
             )),
             "argon2id" => {
-                let params = Argon2Params {
-                    memory_kib: small_number(case, "memory_kib")?,
-                    iterations: small_number(case, "iterations")?,
-                    parallelism: small_number(case, "parallelism")?,
-                    output_len: small_number(case, "length")?,
-                    secret: bytes(case, "secret_hex")?,
-                    associated_data: bytes(case, "ad_hex")?,
-                };
+                let params = argon2_params(case)?;
                 let (password, salt) = (bytes(case, "password_hex")?, bytes(case, "salt_hex")?);
                 shown(kdf::argon2id(&password, &salt, &params, MemoryBudget::DEFAULT))
             }
@@ -323,15 +316,19 @@ fn check_pbkdf2(case: &Value) -> Check {
     Ok(format!("PBKDF2-HMAC-SHA256, {rounds} rounds, {length} bytes"))
 }
 
-fn check_argon2id(case: &Value) -> Check {
-    let params = Argon2Params {
+fn argon2_params(case: &Value) -> Result<Argon2Params, String> {
+    Ok(Argon2Params {
         memory_kib: small_number(case, "memory_kib")?,
         iterations: small_number(case, "iterations")?,
         parallelism: small_number(case, "parallelism")?,
         output_len: small_number(case, "length")?,
         secret: bytes(case, "secret_hex")?,
         associated_data: bytes(case, "ad_hex")?,
-    };
+    })
+}
+
+fn check_argon2id(case: &Value) -> Check {
+    let params = argon2_params(case)?;
     let got = kdf::argon2id(&bytes(case, "password_hex")?, &bytes(case, "salt_hex")?, &params, MemoryBudget::DEFAULT)
         .map_err(|e| format!("argon2id failed: {e}"))?;
     expect_eq("Argon2id tag", &got, &bytes(case, "expected_hex")?)?;

@@ -26,7 +26,8 @@ pub struct KeygenArgs {
     /// Convert identity files (or stdin) to their recipients instead, like age-keygen -y.
     #[arg(short = 'y')]
     to_recipients: bool,
-    /// With -y: identity files to read.
+    /// With -y: identity files to read (stdin when none).
+    #[arg(requires = "to_recipients")]
     inputs: Vec<PathBuf>,
 }
 
@@ -47,9 +48,9 @@ pub struct EncryptArgs {
     /// Encrypt with a passphrase (scrypt).
     #[arg(short, long, conflicts_with_all = ["recipients", "recipients_files", "identities"])]
     passphrase: bool,
-    /// scrypt work factor (log2 N) for -p.
-    #[arg(long, default_value_t = agefile::DEFAULT_SCRYPT_WORK_FACTOR, requires = "passphrase")]
-    work_factor: u8,
+    /// scrypt work factor (log2 N) for -p [default: 18].
+    #[arg(long)]
+    work_factor: Option<u8>,
     /// Write PEM-style ASCII armor.
     #[arg(short, long)]
     armor: bool,
@@ -134,6 +135,14 @@ pub fn keygen(args: KeygenArgs) -> Result<u8> {
     let text = agefile::identity_file(&pair, &rfc3339_now());
     match &args.output {
         Some(path) => {
+            // A secret key is never replaced by accident (age-keygen refuses too).
+            if path.exists() {
+                return Err(Error::invalid_input(format!(
+                    "refusing to overwrite existing file {}; remove it first or choose another name",
+                    path.display()
+                ))
+                .into());
+            }
             let mut file = AtomicFile::create(path)?;
             file.make_private()?;
             file.write_all(text.as_bytes())?;
@@ -154,6 +163,11 @@ pub fn keygen(args: KeygenArgs) -> Result<u8> {
 }
 
 pub fn encrypt(args: EncryptArgs) -> Result<u8> {
+    // clap's `requires` does not fire against a boolean flag, so the rule is checked here.
+    if args.work_factor.is_some() && !args.passphrase {
+        clap::Error::raw(clap::error::ErrorKind::MissingRequiredArgument, "--work-factor applies only with -p\n")
+            .exit();
+    }
     let mut keys = Vec::new();
     for text in &args.recipients {
         keys.push(agefile::parse_recipient(text)?);
@@ -170,7 +184,8 @@ pub fn encrypt(args: EncryptArgs) -> Result<u8> {
     let phrase;
     let to = if args.passphrase {
         phrase = passphrase(true)?;
-        Recipients::Passphrase { passphrase: &phrase, work_factor: args.work_factor }
+        let work_factor = args.work_factor.unwrap_or(agefile::DEFAULT_SCRYPT_WORK_FACTOR);
+        Recipients::Passphrase { passphrase: &phrase, work_factor }
     } else {
         if keys.is_empty() {
             return Err(Error::invalid_input("missing recipients: pass -r RECIPIENT, -R FILE, -i FILE or -p").into());

@@ -1,6 +1,6 @@
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::Args;
@@ -49,20 +49,26 @@ fn hash_reader(algorithm: Algorithm, mut reader: impl Read, buffer: &mut [u8]) -
     }
 }
 
-fn hash_path(algorithm: Algorithm, name: &str, buffer: &mut [u8]) -> io::Result<Vec<u8>> {
-    if name == "-" {
-        hash_reader(algorithm, io::stdin().lock(), buffer)
-    } else {
-        hash_reader(algorithm, File::open(name)?, buffer)
+fn hash_path(algorithm: Algorithm, name: &Path, buffer: &mut [u8]) -> io::Result<Vec<u8>> {
+    if name == Path::new("-") {
+        return hash_reader(algorithm, io::stdin().lock(), buffer);
     }
+    let file = File::open(name)?;
+    // Opening a directory succeeds on Linux and on WASI; reading it then fails with EISDIR
+    // natively but EBADF under WASI. Checking first gives both the coreutils message.
+    if file.metadata()?.is_dir() {
+        return Err(io::Error::other("Is a directory"));
+    }
+    hash_reader(algorithm, file, buffer)
+}
+
+/// The bytes of a path as the user typed it (file names need not be UTF-8).
+fn name_bytes(path: &Path) -> &[u8] {
+    path.as_os_str().as_encoded_bytes()
 }
 
 pub fn run(args: HashArgs) -> Result<u8> {
-    let names: Vec<String> = if args.files.is_empty() {
-        vec!["-".to_owned()]
-    } else {
-        args.files.iter().map(|p| p.to_string_lossy().into_owned()).collect()
-    };
+    let names: Vec<PathBuf> = if args.files.is_empty() { vec![PathBuf::from("-")] } else { args.files };
     if args.check {
         return check(args.algorithm, &names, args.quiet);
     }
@@ -71,10 +77,13 @@ pub fn run(args: HashArgs) -> Result<u8> {
     let mut status = exit::OK;
     for name in &names {
         match hash_path(args.algorithm, name, &mut buffer) {
-            Ok(digest) => writeln!(stdout, "{}", sums::format_line(&to_hex(&digest), name))?,
+            Ok(digest) => {
+                stdout.write_all(&sums::format_line(&to_hex(&digest), name_bytes(name)))?;
+                stdout.write_all(b"\n")?;
+            }
             Err(e) => {
                 stdout.flush()?;
-                eprintln!("nearnative: {name}: {}", io_message(&e));
+                eprintln!("nearnative: {}: {}", name.display(), io_message(&e));
                 status = exit::FAILURE;
             }
         }
@@ -83,75 +92,113 @@ pub fn run(args: HashArgs) -> Result<u8> {
     Ok(status)
 }
 
-fn check(algorithm: Algorithm, sums_files: &[String], quiet: bool) -> Result<u8> {
+/// Verifies sums files as `sha256sum -c` does: one result line per entry, then, per sums
+/// file, warnings about what went wrong in it.
+fn check(algorithm: Algorithm, sums_files: &[PathBuf], quiet: bool) -> Result<u8> {
     let mut buffer = vec![0u8; READ_CHUNK];
-    let mut stdout = io::stdout().lock();
-    let (mut mismatched, mut unreadable, mut improper, mut verified) = (0usize, 0usize, 0usize, 0usize);
     let mut status = exit::OK;
     for sums_name in sums_files {
-        let text = if sums_name == "-" {
-            let mut text = String::new();
-            io::stdin().lock().read_to_string(&mut text).map(|_| text)
+        let text = if sums_name == Path::new("-") {
+            io::read_to_string(io::stdin().lock())
         } else {
             std::fs::read_to_string(sums_name)
         };
         let text = match text {
             Ok(t) => t,
             Err(e) => {
-                eprintln!("nearnative: {sums_name}: {}", io_message(&e));
+                eprintln!("nearnative: {}: {}", sums_name.display(), io_message(&e));
                 status = exit::FAILURE;
                 continue;
             }
         };
-        for (index, line) in text.lines().enumerate() {
-            let entry = match sums::parse_line(line, index + 1, algorithm.output_len()) {
-                Ok(Some(entry)) => entry,
-                Ok(None) => continue,
-                Err(_) => {
-                    improper += 1;
-                    continue;
+        let tally = check_one(algorithm, &text, quiet, &mut buffer)?;
+        status = status.max(tally.report(&sums_name.display().to_string()));
+    }
+    Ok(status)
+}
+
+#[derive(Default)]
+struct Tally {
+    verified: usize,
+    improper: usize,
+    mismatched: usize,
+    unreadable: usize,
+}
+
+impl Tally {
+    /// Prints this sums file's warnings; returns its exit status.
+    fn report(&self, sums_name: &str) -> u8 {
+        let plural = |n: usize, one: &'static str, many: &'static str| if n == 1 { one } else { many };
+        if self.verified == 0 {
+            eprintln!("nearnative: {sums_name}: no properly formatted checksum lines found");
+            return exit::FAILURE;
+        }
+        if self.improper > 0 {
+            let lines = plural(self.improper, "line is", "lines are");
+            eprintln!("nearnative: WARNING: {} {lines} improperly formatted", self.improper);
+        }
+        if self.unreadable > 0 {
+            let files = plural(self.unreadable, "file", "files");
+            eprintln!("nearnative: WARNING: {} listed {files} could not be read", self.unreadable);
+        }
+        if self.mismatched > 0 {
+            let sums = plural(self.mismatched, "checksum", "checksums");
+            eprintln!("nearnative: WARNING: {} computed {sums} did NOT match", self.mismatched);
+        }
+        if self.mismatched + self.unreadable > 0 {
+            exit::FAILURE
+        } else {
+            exit::OK
+        }
+    }
+}
+
+fn check_one(algorithm: Algorithm, text: &str, quiet: bool, buffer: &mut [u8]) -> Result<Tally> {
+    let mut stdout = io::stdout().lock();
+    let mut tally = Tally::default();
+    for (index, line) in text.lines().enumerate() {
+        let entry = match sums::parse_line(line, index + 1, algorithm.output_len()) {
+            Ok(Some(entry)) => entry,
+            Ok(None) => continue,
+            Err(_) => {
+                tally.improper += 1;
+                continue;
+            }
+        };
+        tally.verified += 1;
+        // coreutils escapes names in check results only when they hold a line break; a
+        // backslash alone is printed as is (unlike in digest lines).
+        let needs_escape = entry.name.contains(['\n', '\r']);
+        let (escaped, shown) = if needs_escape {
+            sums::escape_name(entry.name.as_bytes())
+        } else {
+            (false, entry.name.as_bytes().to_vec())
+        };
+        let result = |stdout: &mut io::StdoutLock, verdict: &str| -> io::Result<()> {
+            if escaped {
+                stdout.write_all(b"\\")?;
+            }
+            stdout.write_all(&shown)?;
+            writeln!(stdout, ": {verdict}")
+        };
+        match hash_path(algorithm, Path::new(&entry.name), buffer) {
+            Ok(digest) if digest == entry.expected => {
+                if !quiet {
+                    result(&mut stdout, "OK")?;
                 }
-            };
-            verified += 1;
-            match hash_path(algorithm, &entry.name, &mut buffer) {
-                Ok(digest) if digest == entry.expected => {
-                    if !quiet {
-                        writeln!(stdout, "{}: OK", entry.name)?;
-                    }
-                }
-                Ok(_) => {
-                    mismatched += 1;
-                    writeln!(stdout, "{}: FAILED", entry.name)?;
-                }
-                Err(e) => {
-                    unreadable += 1;
-                    stdout.flush()?;
-                    eprintln!("nearnative: {}: {}", entry.name, io_message(&e));
-                    writeln!(stdout, "{}: FAILED open or read", entry.name)?;
-                }
+            }
+            Ok(_) => {
+                tally.mismatched += 1;
+                result(&mut stdout, "FAILED")?;
+            }
+            Err(e) => {
+                tally.unreadable += 1;
+                stdout.flush()?;
+                eprintln!("nearnative: {}: {}", entry.name, io_message(&e));
+                result(&mut stdout, "FAILED open or read")?;
             }
         }
     }
     stdout.flush()?;
-    let plural = |n: usize, one: &'static str, many: &'static str| if n == 1 { one } else { many };
-    if improper > 0 {
-        eprintln!("nearnative: WARNING: {improper} {} improperly formatted", plural(improper, "line is", "lines are"));
-    }
-    if unreadable > 0 {
-        eprintln!("nearnative: WARNING: {unreadable} listed {} could not be read", plural(unreadable, "file", "files"));
-    }
-    if mismatched > 0 {
-        eprintln!(
-            "nearnative: WARNING: {mismatched} computed {} did NOT match",
-            plural(mismatched, "checksum", "checksums")
-        );
-    }
-    if verified == 0 {
-        eprintln!("nearnative: no properly formatted {algorithm} checksum lines found");
-        status = exit::FAILURE;
-    }
-    if mismatched + unreadable > 0 {
-        status = exit::FAILURE;
-    }
-    Ok(status)
+    Ok(tally)
 }

@@ -23,6 +23,8 @@ pub mod exit {
 #[derive(Parser)]
 #[command(
     name = "nearnative",
+    // Not argv[0]: under WASI runtimes that is "nearnative.wasm", and help must read the same.
+    bin_name = "nearnative",
     version,
     about = "Fast hashing and age encryption: one Rust core for native, WASI and the web",
     after_help = "Exit codes: 0 success; 1 an operation failed (unreadable file, checksum mismatch, \

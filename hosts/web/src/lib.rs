@@ -167,9 +167,9 @@ mod hash {
             secret: secret.to_vec(),
             associated_data: associated_data.to_vec(),
         };
-        // Below the 4 GiB a wasm32 instance can address, leaving room for the rest of the job.
-        let budget = nearnative_core::MemoryBudget { max_bytes: 2 << 30 };
-        kdf::argon2id(password, salt, &params, budget).map_err(js_error)
+        // 1 GiB: a wasm32 instance addresses 4 GiB at most, and engines often cannot grow a
+        // memory by 2 GiB in one step, so a larger request is refused before it is tried.
+        kdf::argon2id(password, salt, &params, nearnative_core::MemoryBudget::DEFAULT).map_err(js_error)
     }
 
     #[wasm_bindgen(js_name = aeadSeal)]
