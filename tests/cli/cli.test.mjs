@@ -9,12 +9,12 @@
 // above each says what was wrong.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exec } from '../support/exec.mjs';
 
 const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const NATIVE = path.join(ROOT, 'target/release/nearnative');
@@ -28,32 +28,6 @@ const CHUNK = 64 * 1024; // age STREAM chunk (plaintext bytes)
 
 // ---------------------------------------------------------------- helpers
 
-/** Runs a program; resolves to { code, signal, stdout: Buffer, stderr: Buffer }. */
-function exec(cmd, args, { cwd, input, env = {}, timeout = 120_000 } = {}) {
-  const fullEnv = { ...process.env, ...env };
-  // A passphrase left in the caller's environment would change what -p does.
-  if (!('NEARNATIVE_PASSPHRASE' in env)) delete fullEnv.NEARNATIVE_PASSPHRASE;
-  return new Promise((resolve, reject) => {
-    // detached: a new session without a controlling terminal, so nothing can prompt on the
-    // terminal the tests were started from (a -p without passphrase must fail, not hang).
-    const child = spawn(cmd, args, { cwd, env: fullEnv, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-    const out = [];
-    const err = [];
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => err.push(d));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
-    });
-    child.stdin.on('error', () => {}); // the program may exit without reading stdin
-    child.stdin.end(input ?? Buffer.alloc(0));
-  });
-}
 
 /** The three ways to run the CLI from a directory holding the files (relative paths). */
 const HOSTS = {

@@ -8,12 +8,12 @@
 // above each says what was wrong.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exec } from '../support/exec.mjs';
 
 const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const PACKAGE = path.join(ROOT, 'dist/npm/hash/index.js');
@@ -47,26 +47,6 @@ async function rejectsWithCode(fn, code, what = '') {
   assert.ok(error.message.length > 10, `${what}: the message should say what to do`);
 }
 
-function exec(cmd, args, { cwd, input, env = {}, timeout = 120_000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-    const out = [];
-    const err = [];
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => err.push(d));
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
-    });
-    child.stdin.on('error', () => {});
-    child.stdin.end(input ?? Buffer.alloc(0));
-  });
-}
 
 let WORK;
 before(() => {

@@ -70,9 +70,36 @@ fn wasi_cli() -> Result<()> {
     ]))?;
     let built = root().join("target/wasi-simd/wasm32-wasip1/release/nearnative.wasm");
     let out = root().join("dist/wasi/nearnative.wasm");
+    if up_to_date(&built, &out) {
+        return Ok(());
+    }
     fs::create_dir_all(out.parent().unwrap())?;
     fs::copy(&built, &out).with_context(|| format!("copying {}", built.display()))?;
-    wasm_opt(&out)
+    wasm_opt(&out)?;
+    stamp(&built, &out)
+}
+
+/// True when `output` exists and was made from exactly these `input` bytes. Cargo relinks a
+/// cdylib whenever its features flip, so mtimes say nothing; a fingerprint of the bytes does.
+/// Skipping wasm-bindgen and wasm-opt keeps a no-change build to seconds.
+fn up_to_date(input: &Path, output: &Path) -> bool {
+    let (Ok(bytes), Ok(stamp)) = (fs::read(input), fs::read_to_string(stamp_path(output))) else {
+        return false;
+    };
+    output.exists() && stamp == util::fingerprint(&bytes)
+}
+
+/// Records that `output` was made from `input`'s current bytes.
+fn stamp(input: &Path, output: &Path) -> Result<()> {
+    let path = stamp_path(output);
+    fs::create_dir_all(path.parent().unwrap())?;
+    fs::write(path, util::fingerprint(&fs::read(input)?))?;
+    Ok(())
+}
+
+fn stamp_path(output: &Path) -> PathBuf {
+    let name = output.strip_prefix(root()).unwrap_or(output).to_string_lossy().replace(['/', '\\'], "__");
+    root().join("target/stamps").join(name)
 }
 
 /// `dist/npm/hash/`: the JS layer from `js/hash/` plus, for each flavour, a hash module and an
@@ -80,9 +107,6 @@ fn wasi_cli() -> Result<()> {
 fn npm_hash() -> Result<()> {
     let package = root().join("dist/npm/hash");
     let wasm_dir = package.join("wasm");
-    if package.exists() {
-        fs::remove_dir_all(&package)?;
-    }
     fs::create_dir_all(&wasm_dir)?;
     for flavor in [Flavor::Simd, Flavor::Scalar] {
         for module in ["hash", "age"] {
@@ -105,6 +129,10 @@ fn npm_hash() -> Result<()> {
             ]))?;
             let built = root().join("target").join(&dir).join("wasm32-unknown-unknown/release/nearnative_web.wasm");
             let name = format!("nearnative_{module}_{}", flavor.name());
+            let optimized = wasm_dir.join(format!("{name}_bg.wasm"));
+            if up_to_date(&built, &optimized) {
+                continue;
+            }
             run_cmd(
                 Command::new("wasm-bindgen")
                     .args([
@@ -119,7 +147,8 @@ fn npm_hash() -> Result<()> {
                     .arg(&wasm_dir)
                     .arg(&built),
             )?;
-            wasm_opt(&wasm_dir.join(format!("{name}_bg.wasm")))?;
+            wasm_opt(&optimized)?;
+            stamp(&built, &optimized)?;
         }
     }
     copy_dir(&root().join("js/hash"), &package)?;
