@@ -188,6 +188,10 @@ export function createApi({ flavor, hashGlue, loadAgeGlue, ageUrl }) {
         offset += len;
       }
       return result;
+    } catch (err) {
+      // Stop the source too: an aborted File read should not keep running underneath.
+      await reader.cancel(err).catch(() => {});
+      throw err;
     } finally {
       multi.free();
       reader.releaseLock?.();

@@ -140,7 +140,8 @@ pub fn encrypt<R: Read, W: Write>(to: Recipients<'_>, armor: bool, mut input: R,
     let format = if armor { Format::AsciiArmor } else { Format::Binary };
     let armored = ArmoredWriter::wrap_output(output, format)?;
     let mut writer = encryptor.wrap_output(armored)?;
-    io::copy(&mut input, &mut writer).map_err(|e| Error::io(format!("reading the plaintext: {e}")))?;
+    io::copy(&mut input, &mut writer)
+        .map_err(|e| Error::io(format!("streaming the plaintext through the encryptor: {e}")))?;
     Ok(writer.finish()?.finish()?)
 }
 

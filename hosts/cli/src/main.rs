@@ -61,6 +61,12 @@ fn main() -> ExitCode {
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
+        // A closed pipe (`nearnative hash big | head`) is the reader's choice, not an error.
+        Err(err)
+            if err.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::from(exit::FAILURE)
+        }
         Err(err) => {
             report(&err);
             ExitCode::from(exit::FAILURE)
