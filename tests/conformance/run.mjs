@@ -6,13 +6,13 @@
 // difference, missing host or failed vector.
 //
 //   node tests/conformance/run.mjs [--only HOST,HOST]
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile, mkdir, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runVectorFile } from './vectors-js.mjs';
+import { exec } from '../support/exec.mjs';
 import { runWasi } from '../../js/wasi/run.mjs';
 import { createWasmerRunner } from '../../js/wasi/wasmer.mjs';
 
@@ -29,17 +29,6 @@ const sets = docs.map((d) => d.set);
 
 // ---------- helpers ----------
 
-function exec(cmd, args, { cwd = ROOT, env = process.env, input } = {}) {
-  return new Promise((ok, fail) => {
-    const child = spawn(cmd, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out = [], err = [];
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => err.push(d));
-    child.on('error', fail);
-    child.on('close', (code, signal) => ok({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) }));
-    child.stdin.end(input);
-  });
-}
 
 /** Parses `SET\tID\tVERDICT\tOUTPUT` lines of the kernel test program. */
 function parseKernelLines(text) {
@@ -178,7 +167,7 @@ async function readBack(dir, collect) {
 }
 
 const cliNative = () => cliHost(async (args, { dir, env, collect = [] }) => {
-  const r = await exec(NATIVE_CLI, args, { cwd: dir, env: { ...process.env, ...env } });
+  const r = await exec(NATIVE_CLI, args, { cwd: dir, env });
   return { ...r, files: await readBack(dir, collect) };
 });
 
