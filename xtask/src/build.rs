@@ -37,6 +37,9 @@ pub fn run() -> Result<()> {
     native_cli()?;
     wasi_cli()?;
     npm_hash()?;
+    component("nearnative-component", "nearnative_component.wasm", "dist/component/nearnative.wasm")?;
+    component("nearnative-http", "nearnative-http.wasm", "dist/http/nearnative-http.wasm")?;
+    worker()?;
     report_sizes()
 }
 
@@ -77,6 +80,60 @@ fn wasi_cli() -> Result<()> {
     fs::copy(&built, &out).with_context(|| format!("copying {}", built.display()))?;
     wasm_opt(&out)?;
     stamp(&built, &out)
+}
+
+/// A wasm32-wasip2 component (rustc links it as a component itself). No wasm-opt: binaryen
+/// reads core modules, not components.
+fn component(package: &str, artifact: &str, out: &str) -> Result<()> {
+    step(&format!("component {package} (wasm32-wasip2, simd128) -> {out}"));
+    run_cmd(wasm_cargo(Flavor::Simd, "wasi-simd").args([
+        "build",
+        "--release",
+        "-p",
+        package,
+        "--target",
+        "wasm32-wasip2",
+        "--features",
+        "wasm32-simd",
+    ]))?;
+    let built = root().join("target/wasi-simd/wasm32-wasip2/release").join(artifact);
+    let out = root().join(out);
+    fs::create_dir_all(out.parent().unwrap())?;
+    fs::copy(&built, &out).with_context(|| format!("copying {}", built.display()))?;
+    Ok(())
+}
+
+/// `dist/worker/`: the Worker's module, the edge router through wasm-bindgen, and the files
+/// workerd and wrangler read (hosts/worker/js).
+fn worker() -> Result<()> {
+    step("Cloudflare Worker (wasm32-unknown-unknown, simd128) -> dist/worker/");
+    let flavor = Flavor::Simd;
+    run_cmd(wasm_cargo(flavor, "web-simd").args([
+        "build",
+        "--release",
+        "-p",
+        "nearnative-worker",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--features",
+        "wasm32-simd",
+    ]))?;
+    let built = root().join("target/web-simd/wasm32-unknown-unknown/release/nearnative_worker.wasm");
+    let out_dir = root().join("dist/worker");
+    let optimized = out_dir.join("nearnative_worker_bg.wasm");
+    fs::create_dir_all(&out_dir)?;
+    if !up_to_date(&built, &optimized) {
+        run_cmd(
+            Command::new("wasm-bindgen")
+                .args(["--target", "web", "--experimental-reset-state-function", "--out-name", "nearnative_worker"])
+                .arg("--out-dir")
+                .arg(&out_dir)
+                .arg(&built),
+        )?;
+        wasm_opt(&optimized)?;
+        stamp(&built, &optimized)?;
+    }
+    copy_dir(&root().join("hosts/worker/js"), &out_dir)
 }
 
 /// True when `output` exists and was made from exactly these `input` bytes. Cargo relinks a

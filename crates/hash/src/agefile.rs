@@ -117,32 +117,53 @@ pub enum Secret<'a> {
 /// Encrypts everything `input` yields into `output`; returns the writer once the final
 /// chunk is written.
 pub fn encrypt<R: Read, W: Write>(to: Recipients<'_>, armor: bool, mut input: R, output: W) -> Result<W> {
-    let encryptor = match to {
-        Recipients::Keys(keys) => {
-            if keys.is_empty() {
-                return Err(Error::invalid_input("no recipients given; pass at least one age1... recipient"));
-            }
-            age::Encryptor::with_recipients(keys.iter().map(|r| r as &dyn age::Recipient))
-        }
-        Recipients::Passphrase { passphrase, work_factor } => {
-            check_passphrase(passphrase)?;
-            if !(1..=MAX_SCRYPT_WORK_FACTOR).contains(&work_factor) {
-                return Err(Error::invalid_input(format!(
-                    "the scrypt work factor must be between 1 and {MAX_SCRYPT_WORK_FACTOR}, got {work_factor}"
-                )));
-            }
-            let mut recipient = age::scrypt::Recipient::new(SecretString::from(passphrase.to_owned()));
-            recipient.set_work_factor(work_factor);
-            age::Encryptor::with_recipients(iter::once(&recipient as &dyn age::Recipient))
-        }
-    }
-    .map_err(encrypt_error)?;
-    let format = if armor { Format::AsciiArmor } else { Format::Binary };
-    let armored = ArmoredWriter::wrap_output(output, format)?;
-    let mut writer = encryptor.wrap_output(armored)?;
-    io::copy(&mut input, &mut writer)
+    let mut writer = EncryptWriter::new(to, armor, output)?;
+    io::copy(&mut input, &mut writer.inner)
         .map_err(|e| Error::io(format!("streaming the plaintext through the encryptor: {e}")))?;
-    Ok(writer.finish()?.finish()?)
+    writer.finish()
+}
+
+/// Push-style encryption for hosts that receive the plaintext in pieces (an HTTP body):
+/// `write` each piece, then `finish`. Ciphertext reaches `output` as each 64 KiB chunk fills.
+pub struct EncryptWriter<W: Write> {
+    inner: age::stream::StreamWriter<ArmoredWriter<W>>,
+}
+
+impl<W: Write> EncryptWriter<W> {
+    pub fn new(to: Recipients<'_>, armor: bool, output: W) -> Result<Self> {
+        let encryptor = match to {
+            Recipients::Keys(keys) => {
+                if keys.is_empty() {
+                    return Err(Error::invalid_input("no recipients given; pass at least one age1... recipient"));
+                }
+                age::Encryptor::with_recipients(keys.iter().map(|r| r as &dyn age::Recipient))
+            }
+            Recipients::Passphrase { passphrase, work_factor } => {
+                check_passphrase(passphrase)?;
+                if !(1..=MAX_SCRYPT_WORK_FACTOR).contains(&work_factor) {
+                    return Err(Error::invalid_input(format!(
+                        "the scrypt work factor must be between 1 and {MAX_SCRYPT_WORK_FACTOR}, got {work_factor}"
+                    )));
+                }
+                let mut recipient = age::scrypt::Recipient::new(SecretString::from(passphrase.to_owned()));
+                recipient.set_work_factor(work_factor);
+                age::Encryptor::with_recipients(iter::once(&recipient as &dyn age::Recipient))
+            }
+        }
+        .map_err(encrypt_error)?;
+        let format = if armor { Format::AsciiArmor } else { Format::Binary };
+        let armored = ArmoredWriter::wrap_output(output, format)?;
+        Ok(EncryptWriter { inner: encryptor.wrap_output(armored)? })
+    }
+
+    pub fn write(&mut self, plaintext: &[u8]) -> Result<()> {
+        self.inner.write_all(plaintext).map_err(|e| Error::io(format!("writing the ciphertext: {e}")))
+    }
+
+    /// Writes the final chunk (and the armor footer) and hands back the output.
+    pub fn finish(self) -> Result<W> {
+        Ok(self.inner.finish()?.finish()?)
+    }
 }
 
 /// Decrypts an age file (binary or armored, detected) from `input` into `output`.
