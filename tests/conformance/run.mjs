@@ -15,6 +15,8 @@ import { runVectorFile } from './vectors-js.mjs';
 import { exec } from '../support/exec.mjs';
 import { runWasi } from '../../js/wasi/run.mjs';
 import { createWasmerRunner } from '../../js/wasi/wasmer.mjs';
+import { httpApi } from './http-api.mjs';
+import { startHost } from '../support/edge-hosts.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const VECTORS = join(ROOT, 'tests/vectors');
@@ -22,6 +24,8 @@ const NATIVE_CLI = join(ROOT, 'target/release/nearnative');
 const NATIVE_KERNELS = join(ROOT, 'target/release/nearnative-conformance');
 const WASI_CLI = join(ROOT, 'dist/wasi/nearnative.wasm');
 const WASI_KERNELS = join(ROOT, 'target/wasi-simd/wasm32-wasip1/release/nearnative-conformance.wasm');
+const COMPONENT = join(ROOT, 'dist/component/nearnative.wasm');
+const COMPONENT_EMBEDDER = join(ROOT, 'target/release/nearnative-component-conformance');
 
 const files = (await readdir(VECTORS)).filter((f) => f.endsWith('.json')).sort();
 const docs = await Promise.all(files.map(async (f) => JSON.parse(await readFile(join(VECTORS, f), 'utf8'))));
@@ -234,6 +238,38 @@ async function npmChromium(where) {
   return new Map(data.results.map(({ set, outputs }) => [set, new Map(outputs)]));
 }
 
+async function runApi(api) {
+  const results = new Map();
+  for (const doc of docs) {
+    const { set, outputs } = await runVectorFile(api, doc);
+    results.set(set, new Map(outputs));
+  }
+  return results;
+}
+
+/** The library component in a Rust embedder (the wasmtime crate's bindgen!). */
+async function componentWasmtime() {
+  const r = await exec(COMPONENT_EMBEDDER, [COMPONENT, ...files.map((f) => join(VECTORS, f))]);
+  if (r.code === 2 || r.signal) throw new Error(`component embedder failed: ${r.stderr}`);
+  return parseKernelLines(r.stdout.toString());
+}
+
+/** The library component transpiled by jco, in this Node process. */
+async function componentJco() {
+  const { loadComponentApi } = await import('../component/jco-load.mjs');
+  return runApi(await loadComponentApi());
+}
+
+/** An edge host serving the HTTP API, every vector as one request. */
+async function edge(kind) {
+  const host = await startHost(kind);
+  try {
+    return await runApi(httpApi(host.url));
+  } finally {
+    await host.stop();
+  }
+}
+
 // ---------- the matrix ----------
 
 const HOSTS = [
@@ -249,6 +285,9 @@ const HOSTS = [
   ['npm/node-scalar', () => npmNode('scalar')],
   ['npm/chromium-main', () => npmChromium('main')],
   ['npm/chromium-worker', () => npmChromium('worker')],
+  ['component/jco', componentJco],
+  ['edge/wasi-http', () => edge('wasmtime-serve')],
+  ['edge/workerd', () => edge('workerd')],
 ];
 
 const onlyIndex = process.argv.indexOf('--only');
@@ -300,7 +339,7 @@ await browserSession?.close();
 const width = Math.max(...sets.map((s) => s.length), 9);
 console.log(`\nconformance: ${docs.reduce((n, d) => n + d.cases.length, 0)} cases in ${sets.length} sets; reference = kernels/native\n`);
 // Transposed (sets as rows) so the table fits a terminal.
-const short = (h) => h.replace('kernels/', 'k/').replace('npm/chromium-', 'npm/chr-');
+const short = (h) => h.replace('kernels/', 'k/').replace('npm/chromium-', 'npm/chr-').replace('component/', 'comp/');
 console.log(['set \\ host'.padEnd(width + 2), ...rows.map(([h]) => short(h).padStart(16))].join(''));
 sets.forEach((set, i) => console.log([set.padEnd(width + 2), ...rows.map(([, cells]) => cells[i].padStart(16))].join('')));
 console.log(['seconds'.padEnd(width + 2), ...rows.map(([, , ms]) => (ms / 1000).toFixed(1).padStart(16))].join(''));

@@ -31,9 +31,9 @@ async function shown(fn) {
 async function caseOutput(api, c) {
   switch (c.op) {
     case 'digest':
-      return toHex(api.digest(c.algorithm, message(c)));
+      return toHex(await api.digest(c.algorithm, message(c)));
     case 'hmac':
-      return toHex(api.hmac(c.algorithm, fromHex(c.key_hex), message(c)));
+      return toHex(await api.hmac(c.algorithm, fromHex(c.key_hex), message(c)));
     case 'hkdf':
       return shown(() => api.hkdf(c.algorithm, fromHex(c.ikm_hex), fromHex(c.salt_hex), fromHex(c.info_hex), c.length));
     case 'pbkdf2':
