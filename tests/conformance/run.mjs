@@ -285,6 +285,7 @@ const HOSTS = [
   ['npm/node-scalar', () => npmNode('scalar')],
   ['npm/chromium-main', () => npmChromium('main')],
   ['npm/chromium-worker', () => npmChromium('worker')],
+  ['component/wasmtime', componentWasmtime],
   ['component/jco', componentJco],
   ['edge/wasi-http', () => edge('wasmtime-serve')],
   ['edge/workerd', () => edge('workerd')],

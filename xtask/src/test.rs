@@ -24,8 +24,15 @@ pub fn run(args: &[String]) -> Result<()> {
     step("cargo test (kernels, vectors, CLI, xtask)");
     exec(util::cargo().args(["test", "--workspace", "--exclude", "nearnative-web"]))?;
 
-    step("test programs: the vector runner, native and wasm32-wasip1");
-    exec(util::cargo().args(["build", "--release", "-p", "nearnative-conformance"]))?;
+    step("test programs: the vector runner (native, wasm32-wasip1) and the component embedder");
+    exec(util::cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "nearnative-conformance",
+        "-p",
+        "nearnative-component-host",
+    ]))?;
     exec(wasm_cargo(Flavor::Simd, "wasi-simd").args([
         "build",
         "--release",

@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::PathBuf;
 
-use nearnative_vectors::{embedded, run_set, KNOWN_DEVIATIONS};
+use nearnative_vectors::{
+    embedded, run_set, run_set_with, verdict, AgeSecret, Argon2Params, KernelResult, Kernels, RustKernels,
+    KNOWN_DEVIATIONS,
+};
 
 fn vectors_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors")
@@ -85,5 +88,55 @@ fn embedded_sets_are_exactly_the_files_on_disk() {
     assert!(extra.is_empty(), "embedded() lists files that are not in tests/vectors: {extra:?}");
     for (name, text) in &on_disk {
         assert!(compiled[name] == text.as_str(), "{name}: the embedded copy differs from the file");
+    }
+}
+
+/// An implementation with only the required methods and an all-or-nothing `age_decrypt`, as
+/// a component or JS host provides them, over the same kernels.
+struct AllOrNothing;
+
+impl Kernels for AllOrNothing {
+    fn digest(&mut self, algorithm: &str, data: &[u8]) -> KernelResult {
+        RustKernels.digest(algorithm, data)
+    }
+    fn hmac(&mut self, algorithm: &str, key: &[u8], data: &[u8]) -> KernelResult {
+        RustKernels.hmac(algorithm, key, data)
+    }
+    fn hkdf(&mut self, algorithm: &str, ikm: &[u8], salt: &[u8], info: &[u8], length: usize) -> KernelResult {
+        RustKernels.hkdf(algorithm, ikm, salt, info, length)
+    }
+    fn pbkdf2_sha256(&mut self, password: &[u8], salt: &[u8], rounds: u32, length: usize) -> KernelResult {
+        RustKernels.pbkdf2_sha256(password, salt, rounds, length)
+    }
+    fn argon2id(&mut self, password: &[u8], salt: &[u8], params: &Argon2Params) -> KernelResult {
+        RustKernels.argon2id(password, salt, params)
+    }
+    fn aead_seal(&mut self, algorithm: &str, key: &[u8], nonce: &[u8], aad: &[u8], plaintext: &[u8]) -> KernelResult {
+        RustKernels.aead_seal(algorithm, key, nonce, aad, plaintext)
+    }
+    fn aead_open(&mut self, algorithm: &str, key: &[u8], nonce: &[u8], aad: &[u8], sealed: &[u8]) -> KernelResult {
+        RustKernels.aead_open(algorithm, key, nonce, aad, sealed)
+    }
+    fn age_decrypt(&mut self, secret: AgeSecret<'_>, file: &[u8], plaintext: &mut Vec<u8>) -> KernelResult<()> {
+        let mut all = Vec::new();
+        RustKernels.age_decrypt(secret, file, &mut all)?;
+        *plaintext = all;
+        Ok(())
+    }
+}
+
+/// The line a host prints depends only on what the kernels return, not on whether they stream
+/// or can verify a tag: so a host with a narrower API must print exactly what `run_set` does.
+#[test]
+fn a_narrower_implementation_prints_the_same_lines() {
+    for (file, json) in embedded() {
+        let (set, reference) = run_set(json).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let (other_set, outcomes) = run_set_with(&mut AllOrNothing, json).unwrap();
+        assert_eq!(set, other_set);
+        assert_eq!(reference.len(), outcomes.len(), "{file}");
+        for (want, got) in reference.iter().zip(&outcomes) {
+            assert_eq!((&want.id, &want.output), (&got.id, &got.output), "{file}");
+            assert_eq!(verdict(want), verdict(got), "{file} / {}: {} | {}", got.id, want.detail, got.detail);
+        }
     }
 }
