@@ -142,7 +142,7 @@ fn hash(quick: bool) -> Result<()> {
     // native and wasmtime take turns kernel by kernel: the `wasmtime / native` ratio compares two
     // processes, and taking them seconds rather than minutes apart lets both see the same load.
     step(&format!("bench hash on native and wasmtime, kernel by kernel{mode}"));
-    let native = root().join("target/release/nearnative-bench");
+    let native = root().join("target/bench-native/release/nearnative-bench");
     for kernel in HASH_KERNELS {
         for (slot, host) in ["native", "wasmtime"].into_iter().enumerate() {
             let mut cmd = if host == "native" {
@@ -186,11 +186,19 @@ fn hash(quick: bool) -> Result<()> {
 /// copy as `cargo xtask build` does for dist/wasi/nearnative.wasm, and precompiles that with
 /// `wasmtime compile`. Returns the .cwasm to run.
 fn build_bench_crate() -> Result<PathBuf> {
-    step("bench crate: native -> target/release/nearnative-bench");
-    util::run(util::cargo().args(["build", "--release", "-p", "nearnative-bench"]))?;
+    // Its own target dir: built with the Wasm builds' profile (fat LTO, one codegen unit) so
+    // native and Wasm are compiled alike, without disturbing the workspace's release artifacts.
+    step("bench crate: native -> target/bench-native/release/nearnative-bench");
+    util::run(
+        util::cargo()
+            .envs(crate::build::WASM_PROFILE)
+            .env("CARGO_TARGET_DIR", root().join("target/bench-native"))
+            .args(["build", "--release", "-p", "nearnative-bench"]),
+    )?;
     step("bench crate: wasm32-wasip1 simd128 -> target/wasi-simd/wasm32-wasip1/release/nearnative-bench.opt.wasm");
     util::run(
         util::cargo()
+            .envs(crate::build::WASM_PROFILE)
             .env("RUSTFLAGS", "-C target-feature=+simd128")
             .env("CARGO_TARGET_DIR", root().join("target/wasi-simd"))
             .args([

@@ -48,9 +48,19 @@ fn native_cli() -> Result<()> {
     run_cmd(util::cargo().args(["build", "--release", "-p", "nearnative-cli"]))
 }
 
+/// The release profile of every Wasm build (and of the native kernel benchmark): whole-program
+/// LTO in one codegen unit, and no unwinding tables. The workspace's own release profile is
+/// lighter because native hosts embed wasmtime (see Cargo.toml).
+pub const WASM_PROFILE: [(&str, &str); 3] = [
+    ("CARGO_PROFILE_RELEASE_LTO", "fat"),
+    ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1"),
+    ("CARGO_PROFILE_RELEASE_PANIC", "abort"),
+];
+
 pub fn wasm_cargo(flavor: Flavor, dir: &str) -> Command {
     let mut cmd = util::cargo();
     cmd.env("RUSTFLAGS", flavor.rustflags()).env("CARGO_TARGET_DIR", root().join("target").join(dir));
+    cmd.envs(WASM_PROFILE);
     cmd
 }
 
