@@ -240,6 +240,7 @@ async function hashFile() {
         `${formatMs(ms)}${file.size ? ` (${formatRate(mbPerS(file.size, ms))} MB/s)` : ''} in a Web Worker.`,
     );
     await compare(job, file);
+    await edgeCheck(job, file, digests);
   } catch (err) {
     if (job !== state.job) return;
     const where = $('digests').hidden ? 'hash' : 'compare';
@@ -430,6 +431,70 @@ async function encrypt() {
   } finally {
     button.disabled = !state.file;
   }
+}
+
+// ---------------------------------------------------------------- the edge API
+
+/** Digests checked through the HTTP API of the server that served this page. */
+const EDGE_ALGORITHMS = ['sha256', 'blake3'];
+
+/**
+ * When the page comes from the edge component (`cargo xtask demo`), POSTs the file to its
+ * /v1/hash routes and shows that the server, running the same Rust compiled for wasi:http,
+ * gives the same digests. Servers without the API (a plain static server) are reported, not
+ * treated as errors.
+ */
+async function edgeCheck(job, file, digests) {
+  const status = $('edge-status');
+  hideError($('edge-error'));
+  $('edge').hidden = true;
+  let health;
+  try {
+    const res = await fetch('/v1/health');
+    health = res.ok && (res.headers.get('content-type') ?? '').startsWith('application/json') ? await res.json() : null;
+  } catch {
+    health = null;
+  }
+  if (job !== state.job) return;
+  if (!health) {
+    setStatus(status, 'unavailable', 'This page is served without the /v1 API; run `cargo xtask demo` to serve it from the edge component.');
+    return;
+  }
+  setStatus(status, 'busy', `Sending ${file.name} to POST /v1/hash/… on this server…`);
+  try {
+    await edgeDigests(job, file, digests, health);
+  } catch (err) {
+    if (job !== state.job) return;
+    showError($('edge-error'), err);
+    setStatus(status, 'error', 'The request to the edge API failed.');
+  }
+}
+
+async function edgeDigests(job, file, digests, health) {
+  const status = $('edge-status');
+  const body = $('edge').tBodies[0];
+  body.replaceChildren();
+  for (const alg of EDGE_ALGORITHMS) {
+    const t0 = performance.now();
+    const res = await fetch(`/v1/hash/${alg}`, { method: 'POST', body: file, headers: { 'content-type': 'application/octet-stream' } });
+    const reply = await res.json();
+    if (!res.ok) throw pageError(reply.error?.code ?? 'internal', reply.error?.message ?? `HTTP ${res.status}`);
+    const ms = performance.now() - t0;
+    if (job !== state.job) return;
+    const local = h.toHex(digests[alg] ?? h.digest(alg, new Uint8Array(await file.arrayBuffer())));
+    const row = body.insertRow();
+    row.insertCell().append(Object.assign(document.createElement('code'), { textContent: `POST /v1/hash/${alg}` }));
+    row.insertCell().append(Object.assign(document.createElement('code'), { className: 'digest', textContent: reply.hex }));
+    row.insertCell().textContent = formatMs(ms);
+    const agree = row.insertCell();
+    agree.dataset.testid = `edge-${alg}-agree`;
+    agree.dataset.agree = String(reply.hex === local);
+    agree.textContent = reply.hex === local ? 'yes' : 'NO';
+  }
+  $('edge').hidden = false;
+  setStatus(status, 'done',
+    `Server: nearnative ${health.version} on ${health.host} (${health.build.target_arch}` +
+      `${health.build.simd128 ? ', simd128' : ''}); the file was streamed to it, not buffered.`);
 }
 
 // ---------------------------------------------------------------- wiring

@@ -1,5 +1,6 @@
-// The demo page end to end in headless Chromium: drop a file on the playground, check every
-// digest it shows against the native CLI, check the hash-wasm comparison is there, encrypt
+// The demo page end to end in headless Chromium, served by the edge component as
+// `cargo xtask demo` serves it: drop a file on the playground, check every
+// digest it shows against the native CLI, check the hash-wasm comparison and the edge API's digests, encrypt
 // the file in the page and open the download with the reference `age` and with nearnative.
 //
 //   node --test tests/browser/            (needs target/release/nearnative, dist/npm/hash, chromium, age)
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { startServer } from '../../playground/serve.mjs';
+import { startEdgeDemo } from '../../playground/edge.mjs';
 import { launchChromium, openPage } from '../support/browser.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -79,7 +80,8 @@ async function encryptAndDownload(page, dir, { armor }) {
 test('demo page: drop a file, digests match the CLI, hash-wasm comparison, age round trip', { timeout: 180_000 }, async () => {
   const started = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'nearnative-demo-'));
-  const server = await startServer({ port: 0 });
+  // Served exactly as `cargo xtask demo` serves it: by the wasi:http component under wasmtime.
+  const server = await startEdgeDemo({ port: 0 });
   const browser = await launchChromium();
   try {
     const bytes = sampleBytes();
@@ -122,6 +124,13 @@ test('demo page: drop a file, digests match the CLI, hash-wasm comparison, age r
       assert.equal(await page.getAttribute(`[data-testid="cmp-${alg}-agree"]`, 'data-agree'), 'true');
     }
     assert.match(await page.textContent('[data-testid="compare-method"]'), /Web Worker/);
+
+    // The page's own server is the edge component: its /v1/hash routes agree with the page.
+    await page.waitForSelector('[data-testid="edge-status"][data-state="done"]', { timeout: 60_000 });
+    for (const alg of ['sha256', 'blake3']) {
+      assert.equal(await page.getAttribute(`[data-testid="edge-${alg}-agree"]`, 'data-agree'), 'true');
+    }
+    assert.match(await page.textContent('[data-testid="edge-status"]'), /on wasi-http \(wasm32, simd128\)/);
 
     // Errors reach the user with their code.
     await page.fill('[data-testid="recipient"]', 'age1bogus');

@@ -119,7 +119,7 @@ async fn main(
     request: wstd::http::Request<wstd::http::body::Body>,
 ) -> Result<wstd::http::Response<wstd::http::body::Body>, wstd::http::Error> {
     let head = wasi::head(&request);
-    if !head.path.starts_with("/v1/") && head.method == "GET" {
+    if !head.path.starts_with("/v1/") && (head.method == "GET" || head.method == "HEAD") {
         if let Ok(root) = std::env::var("NEARNATIVE_SITE") {
             return Ok(wasi::site(&root, &head.path));
         }
