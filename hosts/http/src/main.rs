@@ -3,7 +3,7 @@
 //! moves bytes between the host and the router, and serves the demo page when asked to.
 //!
 //! Configuration comes from the environment (`wasmtime serve --env`, Spin's `environment`,
-//! Fastly's config): the `NEARNATIVE_*` variables of `nearnative_edge::ENV_VARS`, plus
+//! a Worker's vars): the `NEARNATIVE_*` variables of `nearnative_edge::ENV_VARS`, plus
 //! `NEARNATIVE_SITE`, a preopened directory whose files are served for non-API paths.
 
 #[cfg(target_os = "wasi")]
