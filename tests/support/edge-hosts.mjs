@@ -18,7 +18,7 @@ export const HTTP_COMPONENT = join(ROOT, 'dist/http/nearnative-http.wasm');
 export const WORKER_DIR = join(ROOT, 'dist/worker');
 export const NATIVE_CLI = join(ROOT, 'target/release/nearnative');
 export const WORKERD = join(ROOT, 'node_modules/.bin/workerd');
-export const EDGE_HOSTS = ['wasmtime-serve', 'workerd'];
+export const EDGE_HOSTS = ['wasmtime-serve', 'nearnative-serve', 'workerd'];
 
 export function freePort() {
   return new Promise((ok, fail) => {

@@ -43,6 +43,8 @@ enum Command {
     Keygen(age_cmd::KeygenArgs),
     Encrypt(age_cmd::EncryptArgs),
     Decrypt(age_cmd::DecryptArgs),
+    #[cfg(not(target_family = "wasm"))]
+    Serve(nearnative_serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +60,8 @@ fn main() -> ExitCode {
         Command::Keygen(args) => age_cmd::keygen(args),
         Command::Encrypt(args) => age_cmd::encrypt(args),
         Command::Decrypt(args) => age_cmd::decrypt(args),
+        #[cfg(not(target_family = "wasm"))]
+        Command::Serve(args) => nearnative_serve::run(args).map(|()| exit::OK),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
