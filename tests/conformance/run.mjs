@@ -288,6 +288,7 @@ const HOSTS = [
   ['component/wasmtime', componentWasmtime],
   ['component/jco', componentJco],
   ['edge/wasi-http', () => edge('wasmtime-serve')],
+  ['edge/nearnative-serve', () => edge('nearnative-serve')],
   ['edge/workerd', () => edge('workerd')],
 ];
 

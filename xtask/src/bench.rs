@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use crate::util::{self, node_bin, root, step};
 
-const DOMAINS: [&str; 1] = ["hash"];
+const DOMAINS: [&str; 2] = ["hash", "edge"];
 
 /// Every digest of the hash domain, in `Algorithm::ALL` order.
 const HASH_KERNELS: [&str; 15] = [
@@ -64,6 +64,7 @@ pub fn run(args: &[String]) -> Result<()> {
     for domain in &domains {
         match domain.as_str() {
             "hash" => hash(quick)?,
+            "edge" => edge(quick)?,
             _ => unreachable!("checked above"),
         }
     }
@@ -179,6 +180,20 @@ fn hash(quick: bool) -> Result<()> {
     write_atomically(&root().join("bench/RESULTS.md"), &render(&rows, &run))?;
     step(&format!("bench hash: {} rows in {elapsed:.0} s -> bench/results/hash.json, bench/RESULTS.md", rows.len()));
     Ok(())
+}
+
+/// The HTTP API on every edge server (bench/edge/run.mjs): cold start, per-request overhead,
+/// instantiation and a wrk load run, beside the same router compiled natively.
+fn edge(quick: bool) -> Result<()> {
+    step("edge baseline: the router natively behind hyper -> target/release/nearnative-edge-native");
+    util::run(util::cargo().args(["build", "--release", "-p", "nearnative-edge-native"]))?;
+    step(&format!("bench edge{}", if quick { " (quick)" } else { "" }));
+    let mut cmd = Command::new("node");
+    cmd.arg("bench/edge/run.mjs").current_dir(root());
+    if quick {
+        cmd.arg("--quick");
+    }
+    util::run(&mut cmd)
 }
 
 /// Builds `nearnative-bench` natively and as simd128 wasm32-wasip1 (in target/wasi-simd, the
