@@ -203,6 +203,21 @@ for (const kind of hosts) {
       });
     }
 
+    if (kind === 'nearnative-serve') {
+      it('shuts down gracefully: SIGTERM lets the request in flight finish, then exits 0', async () => {
+        const own = await startHost(kind, { env: MAIN_ENV });
+        const block = randomBytes(64 << 10);
+        const reply = post(`${own.url}/v1/hash/sha256`, dripping(block, 8, 150));
+        await new Promise((ok) => setTimeout(ok, 300));
+        const ended = own.stop();
+        const res = await reply;
+        assert.equal(res.status, 200, res.body.toString());
+        assert.equal(JSON.parse(res.body).hex, createHash('sha256').update(Buffer.concat(Array(8).fill(block))).digest('hex'));
+        assert.deepEqual(await ended, { code: 0, signal: null });
+        await assert.rejects(fetch(`${own.url}/v1/health`), 'the port is closed after shutdown');
+      });
+    }
+
     it('hashes a 1 GiB upload without holding it in memory', { timeout: 120_000 }, async () => {
       const block = randomBytes(1 << 20);
       const blocks = 1024;

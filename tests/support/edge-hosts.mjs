@@ -116,12 +116,14 @@ export async function startHost(kind, { env = {}, memoryMib = 256, timeoutMs = 1
     url,
     pid: child.pid,
     stderr: () => log,
+    /** SIGTERM, then SIGKILL after 5 s; resolves to how the process ended. */
     async stop() {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
+      const ended = await exited;
       clearTimeout(timer);
       await cleanup();
+      return ended;
     },
   };
 }
