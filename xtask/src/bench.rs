@@ -185,8 +185,9 @@ fn hash(quick: bool) -> Result<()> {
 /// The HTTP API on every edge server (bench/edge/run.mjs): cold start, per-request overhead,
 /// instantiation and a wrk load run, beside the same router compiled natively.
 fn edge(quick: bool) -> Result<()> {
-    step("edge baseline: the router natively behind hyper -> target/release/nearnative-edge-native");
-    util::run(util::cargo().args(["build", "--release", "-p", "nearnative-edge-native"]))?;
+    // `build` (run before every bench) made target/release/nearnative-edge-native, the router
+    // natively behind hyper, together with the CLI.
+    crate::build::native_release()?;
     step(&format!("bench edge{}", if quick { " (quick)" } else { "" }));
     let mut cmd = Command::new("node");
     cmd.arg("bench/edge/run.mjs").current_dir(root());

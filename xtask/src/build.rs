@@ -44,9 +44,20 @@ pub fn run() -> Result<()> {
 }
 
 fn native_cli() -> Result<()> {
-    step("native CLI -> target/release/nearnative");
-    run_cmd(util::cargo().args(["build", "--release", "-p", "nearnative-cli"]))
+    step("native CLI, test programs and the edge baseline -> target/release/");
+    native_release()
 }
+
+/// Every native release binary in one cargo invocation. Cargo unifies features over the
+/// packages of one invocation, so building them separately would compile wasmtime (shared by
+/// the CLI's `serve` and the component test host) once per feature set; built together, every
+/// later `cargo xtask` step finds them up to date.
+pub fn native_release() -> Result<()> {
+    run_cmd(util::cargo().args(["build", "--release"]).args(NATIVE_RELEASE.iter().flat_map(|p| ["-p", p])))
+}
+
+const NATIVE_RELEASE: [&str; 4] =
+    ["nearnative-cli", "nearnative-conformance", "nearnative-component-host", "nearnative-edge-native"];
 
 /// The release profile of every Wasm build (and of the native kernel benchmark): whole-program
 /// LTO in one codegen unit, and no unwinding tables. The workspace's own release profile is

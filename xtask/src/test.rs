@@ -25,14 +25,7 @@ pub fn run(args: &[String]) -> Result<()> {
     exec(util::cargo().args(["test", "--workspace", "--exclude", "nearnative-web"]))?;
 
     step("test programs: the vector runner (native, wasm32-wasip1) and the component embedder");
-    exec(util::cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "nearnative-conformance",
-        "-p",
-        "nearnative-component-host",
-    ]))?;
+    crate::build::native_release()?;
     exec(wasm_cargo(Flavor::Simd, "wasi-simd").args([
         "build",
         "--release",
