@@ -11,26 +11,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { exec } from '../support/exec.mjs';
 import { loadComponentApi, codeOf, ROOT } from './jco-load.mjs';
+import { rejectsWithCode } from '../support/assert-code.mjs';
 
 const MiB = 1024 * 1024;
 const api = await loadComponentApi();
 const { raw } = api;
 
 const hex = (bytes) => Buffer.from(bytes).toString('hex');
-
-/** Asserts that `fn` throws (or rejects with) an error carrying `.code === code`. */
-async function rejectsWithCode(fn, code, what = '') {
-  let error;
-  try {
-    await fn();
-  } catch (e) {
-    error = e;
-  }
-  assert.ok(error, `${what}: expected an error with code ${code}, nothing was thrown`);
-  assert.ok(error instanceof Error, `${what}: threw a non-Error ${String(error)}`);
-  assert.equal(error.code, code, `${what}: code ${error.code} (${error.message}), expected ${code}`);
-  assert.ok(error.message.length > 10, `${what}: the message should say what to do`);
-}
 
 let WORK;
 before(() => {

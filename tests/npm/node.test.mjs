@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exec } from '../support/exec.mjs';
+import { rejectsWithCode } from '../support/assert-code.mjs';
 
 const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const PACKAGE = path.join(ROOT, 'dist/npm/hash/index.js');
@@ -32,21 +33,6 @@ function pattern(n) {
   for (let i = 0; i < n; i++) b[i] = i % 251;
   return b;
 }
-
-/** Asserts that `fn` throws (or rejects with) an error carrying `.code === code`. */
-async function rejectsWithCode(fn, code, what = '') {
-  let error;
-  try {
-    await fn();
-  } catch (e) {
-    error = e;
-  }
-  assert.ok(error, `${what}: expected an error with code ${code}, nothing was thrown`);
-  assert.ok(error instanceof Error, `${what}: threw a non-Error ${String(error)}`);
-  assert.equal(error.code, code, `${what}: code ${error.code} (${error.message}), expected ${code}`);
-  assert.ok(error.message.length > 10, `${what}: the message should say what to do`);
-}
-
 
 let WORK;
 before(() => {
