@@ -75,23 +75,28 @@ pub fn wasm_cargo(flavor: Flavor, dir: &str) -> Command {
     cmd
 }
 
+/// `cargo build --release -p PACKAGE --target TARGET --features wasm32-simd` with simd128 in
+/// `target/DIR`: the shape of every single-flavour Wasm build.
+pub fn simd_wasm_build(dir: &str, package: &str, target: &str) -> Result<()> {
+    run_cmd(wasm_cargo(Flavor::Simd, dir).args([
+        "build",
+        "--release",
+        "-p",
+        package,
+        "--target",
+        target,
+        "--features",
+        "wasm32-simd",
+    ]))
+}
+
 fn wasm_opt(file: &Path) -> Result<()> {
     run_cmd(Command::new(node_bin("wasm-opt")).arg("-O3").arg(file).arg("-o").arg(file))
 }
 
 fn wasi_cli() -> Result<()> {
     step("WASI CLI (simd128) -> dist/wasi/nearnative.wasm");
-    let flavor = Flavor::Simd;
-    run_cmd(wasm_cargo(flavor, "wasi-simd").args([
-        "build",
-        "--release",
-        "-p",
-        "nearnative-cli",
-        "--target",
-        "wasm32-wasip1",
-        "--features",
-        "wasm32-simd",
-    ]))?;
+    simd_wasm_build("wasi-simd", "nearnative-cli", "wasm32-wasip1")?;
     let built = root().join("target/wasi-simd/wasm32-wasip1/release/nearnative.wasm");
     let out = root().join("dist/wasi/nearnative.wasm");
     if up_to_date(&built, &out) {
@@ -107,16 +112,7 @@ fn wasi_cli() -> Result<()> {
 /// reads core modules, not components.
 fn component(package: &str, artifact: &str, out: &str) -> Result<()> {
     step(&format!("component {package} (wasm32-wasip2, simd128) -> {out}"));
-    run_cmd(wasm_cargo(Flavor::Simd, "wasi-simd").args([
-        "build",
-        "--release",
-        "-p",
-        package,
-        "--target",
-        "wasm32-wasip2",
-        "--features",
-        "wasm32-simd",
-    ]))?;
+    simd_wasm_build("wasi-simd", package, "wasm32-wasip2")?;
     let built = root().join("target/wasi-simd/wasm32-wasip2/release").join(artifact);
     let out = root().join(out);
     fs::create_dir_all(out.parent().unwrap())?;
@@ -128,17 +124,7 @@ fn component(package: &str, artifact: &str, out: &str) -> Result<()> {
 /// workerd and wrangler read (hosts/worker/js).
 fn worker() -> Result<()> {
     step("Cloudflare Worker (wasm32-unknown-unknown, simd128) -> dist/worker/");
-    let flavor = Flavor::Simd;
-    run_cmd(wasm_cargo(flavor, "web-simd").args([
-        "build",
-        "--release",
-        "-p",
-        "nearnative-worker",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--features",
-        "wasm32-simd",
-    ]))?;
+    simd_wasm_build("web-simd", "nearnative-worker", "wasm32-unknown-unknown")?;
     let built = root().join("target/web-simd/wasm32-unknown-unknown/release/nearnative_worker.wasm");
     let out_dir = root().join("dist/worker");
     let optimized = out_dir.join("nearnative_worker_bg.wasm");

@@ -6,7 +6,6 @@ use std::process::Command;
 
 use anyhow::{bail, Result};
 
-use crate::build::{wasm_cargo, Flavor};
 use crate::util::run as exec;
 use crate::util::{self, node_bin, root, step};
 
@@ -26,16 +25,7 @@ pub fn run(args: &[String]) -> Result<()> {
 
     step("test programs: the vector runner (native, wasm32-wasip1) and the component embedder");
     crate::build::native_release()?;
-    exec(wasm_cargo(Flavor::Simd, "wasi-simd").args([
-        "build",
-        "--release",
-        "-p",
-        "nearnative-conformance",
-        "--target",
-        "wasm32-wasip1",
-        "--features",
-        "wasm32-simd",
-    ]))?;
+    crate::build::simd_wasm_build("wasi-simd", "nearnative-conformance", "wasm32-wasip1")?;
 
     step("TypeScript declarations (tsc --noEmit on tests/types)");
     exec(Command::new(node_bin("tsc")).args(["-p", "tests/types"]))?;
