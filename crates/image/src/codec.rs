@@ -1,0 +1,500 @@
+//! Decoding to and encoding from [`Image`]. Decoders are the well-kept crates of the field
+//! (png, zune-jpeg and image-webp through `image`; jpeg-decoder for reduced-size JPEG decoding),
+//! encoders are png, jpeg-encoder and image-webp. Every size is checked against [`Limits`]
+//! from the header before a pixel buffer exists.
+
+use std::io::Cursor;
+
+use image::{ColorType, ImageDecoder, ImageError, ImageFormat};
+use nearnative_core::{Error, Result};
+
+use crate::geometry::{self, Orientation};
+use crate::{Image, Limits};
+
+/// The container formats this crate reads. All but GIF and QOI's rarely used variants are
+/// also written; see [`encode`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Png,
+    Jpeg,
+    Webp,
+    Gif,
+    Qoi,
+    Bmp,
+}
+
+impl Format {
+    pub const ALL: [Format; 6] = [Format::Png, Format::Jpeg, Format::Webp, Format::Gif, Format::Qoi, Format::Bmp];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Png => "png",
+            Format::Jpeg => "jpeg",
+            Format::Webp => "webp",
+            Format::Gif => "gif",
+            Format::Qoi => "qoi",
+            Format::Bmp => "bmp",
+        }
+    }
+
+    pub fn mime_type(self) -> &'static str {
+        match self {
+            Format::Png => "image/png",
+            Format::Jpeg => "image/jpeg",
+            Format::Webp => "image/webp",
+            Format::Gif => "image/gif",
+            Format::Qoi => "image/qoi",
+            Format::Bmp => "image/bmp",
+        }
+    }
+
+    /// Parses a format name or file extension (`jpg`, `JPEG`, `.webp`).
+    pub fn from_name(name: &str) -> Result<Format> {
+        let lower = name.trim_start_matches('.').to_ascii_lowercase();
+        match lower.as_str() {
+            "png" => Ok(Format::Png),
+            "jpg" | "jpeg" | "jpe" | "jfif" => Ok(Format::Jpeg),
+            "webp" => Ok(Format::Webp),
+            "gif" => Ok(Format::Gif),
+            "qoi" => Ok(Format::Qoi),
+            "bmp" | "dib" => Ok(Format::Bmp),
+            _ => Err(Error::unsupported(format!(
+                "unknown image format '{name}'; use one of png, jpeg (jpg), webp, gif, qoi, bmp"
+            ))),
+        }
+    }
+
+    /// Recognises a format from its magic bytes.
+    pub fn sniff(bytes: &[u8]) -> Option<Format> {
+        match bytes {
+            [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, ..] => Some(Format::Png),
+            [0xff, 0xd8, 0xff, ..] => Some(Format::Jpeg),
+            [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Some(Format::Webp),
+            [b'G', b'I', b'F', b'8', b'7' | b'9', b'a', ..] => Some(Format::Gif),
+            [b'q', b'o', b'i', b'f', ..] => Some(Format::Qoi),
+            [b'B', b'M', ..] => Some(Format::Bmp),
+            _ => None,
+        }
+    }
+
+    fn image_format(self) -> ImageFormat {
+        match self {
+            Format::Png => ImageFormat::Png,
+            Format::Jpeg => ImageFormat::Jpeg,
+            Format::Webp => ImageFormat::WebP,
+            Format::Gif => ImageFormat::Gif,
+            Format::Qoi => ImageFormat::Qoi,
+            Format::Bmp => ImageFormat::Bmp,
+        }
+    }
+}
+
+/// What the header says, before any pixel is decoded.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Info {
+    pub format: Format,
+    /// Size after the EXIF orientation is applied (what a viewer shows).
+    pub width: u32,
+    pub height: u32,
+    /// Channels as stored: 1 grey, 2 grey+alpha, 3 colour, 4 colour+alpha (palette images
+    /// count as 3, or 4 with a transparency chunk).
+    pub channels: u8,
+    /// Bits per sample as stored (1, 2, 4, 8 or 16; palette PNGs report their index depth).
+    pub bit_depth: u8,
+    pub has_alpha: bool,
+    /// EXIF orientation, 1 (upright) to 8.
+    pub orientation: u8,
+    /// A palette (indexed-colour) PNG, GIF or BMP.
+    pub palette: bool,
+    /// Interlaced PNG or GIF, progressive JPEG.
+    pub progressive: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DecodeOptions {
+    pub limits: Limits,
+    /// Apply the EXIF orientation, so the result is upright (sharp's `rotate()` without an angle).
+    pub auto_orient: bool,
+    /// When the first step will shrink the image to at least this size (upright coordinates),
+    /// a JPEG may be decoded at 1/2, 1/4 or 1/8 scale directly through the reduced IDCT.
+    pub shrink_to: Option<(u32, u32)>,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        DecodeOptions { limits: Limits::DEFAULT, auto_orient: true, shrink_to: None }
+    }
+}
+
+/// JPEG and PNG quality settings; see each format in [`encode`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EncodeOptions {
+    pub format: Format,
+    /// 1–100 for JPEG (default 80). WebP is always written lossless, PNG always losslessly.
+    pub quality: u8,
+    /// Progressive JPEG.
+    pub progressive: bool,
+}
+
+impl EncodeOptions {
+    pub const DEFAULT_QUALITY: u8 = 80;
+    pub fn new(format: Format) -> Self {
+        EncodeOptions { format, quality: Self::DEFAULT_QUALITY, progressive: false }
+    }
+}
+
+/// Reads the header: format, upright size, channels, bit depth, orientation.
+pub fn probe(bytes: &[u8]) -> Result<Info> {
+    let format = sniff_or_err(bytes)?;
+    let mut info = match format {
+        Format::Png => probe_png(bytes)?,
+        Format::Jpeg => probe_jpeg(bytes)?,
+        _ => probe_generic(bytes, format)?,
+    };
+    if Orientation::from_exif(info.orientation).swaps_axes() {
+        std::mem::swap(&mut info.width, &mut info.height);
+    }
+    Ok(info)
+}
+
+fn sniff_or_err(bytes: &[u8]) -> Result<Format> {
+    if bytes.is_empty() {
+        return Err(Error::invalid_input("the image input is empty"));
+    }
+    Format::sniff(bytes).ok_or_else(|| {
+        Error::unsupported("the input is not a PNG, JPEG, WebP, GIF, QOI or BMP image (unrecognised signature)")
+    })
+}
+
+fn probe_png(bytes: &[u8]) -> Result<Info> {
+    let decoder = png::Decoder::new(Cursor::new(bytes));
+    let reader = decoder.read_info().map_err(|e| corrupt(Format::Png, e))?;
+    let header = reader.info();
+    let has_trns = header.trns.is_some();
+    let (channels, palette) = match header.color_type {
+        png::ColorType::Grayscale => (1 + u8::from(has_trns), false),
+        png::ColorType::GrayscaleAlpha => (2, false),
+        png::ColorType::Rgb => (3 + u8::from(has_trns), false),
+        png::ColorType::Rgba => (4, false),
+        png::ColorType::Indexed => (3 + u8::from(has_trns), true),
+    };
+    let orientation = header
+        .exif_metadata
+        .as_deref()
+        .and_then(image::metadata::Orientation::from_exif_chunk)
+        .map_or(1, |o| o.to_exif());
+    Ok(Info {
+        format: Format::Png,
+        width: header.width,
+        height: header.height,
+        channels,
+        bit_depth: header.bit_depth as u8,
+        has_alpha: channels == 2 || channels == 4,
+        orientation,
+        palette,
+        progressive: header.interlaced,
+    })
+}
+
+fn probe_jpeg(bytes: &[u8]) -> Result<Info> {
+    let mut decoder = jpeg_decoder::Decoder::new(bytes);
+    decoder.read_info().map_err(|e| corrupt(Format::Jpeg, e))?;
+    let header = decoder.info().ok_or_else(|| Error::invalid_input("the JPEG has no frame header"))?;
+    let (channels, bit_depth) = match header.pixel_format {
+        jpeg_decoder::PixelFormat::L8 => (1, 8),
+        jpeg_decoder::PixelFormat::L16 => (1, 16),
+        jpeg_decoder::PixelFormat::RGB24 => (3, 8),
+        jpeg_decoder::PixelFormat::CMYK32 => (4, 8),
+    };
+    let orientation =
+        decoder.exif_data().and_then(image::metadata::Orientation::from_exif_chunk).map_or(1, |o| o.to_exif());
+    Ok(Info {
+        format: Format::Jpeg,
+        width: header.width.into(),
+        height: header.height.into(),
+        // CMYK is reported as the colour image it decodes to.
+        channels: channels.min(3),
+        bit_depth,
+        has_alpha: false,
+        orientation,
+        palette: false,
+        progressive: header.coding_process == jpeg_decoder::CodingProcess::DctProgressive,
+    })
+}
+
+fn probe_generic(bytes: &[u8], format: Format) -> Result<Info> {
+    let mut decoder = image_decoder(bytes, format, &Limits { max_pixels: u64::MAX })?;
+    let (width, height) = decoder.dimensions();
+    let original = decoder.original_color_type();
+    let color = decoder.color_type();
+    let orientation = decoder.orientation().map_or(1, |o| o.to_exif());
+    let palette = matches!(format, Format::Gif) || (format == Format::Bmp && original.bits_per_pixel() <= 8);
+    let bit_depth = match original {
+        image::ExtendedColorType::L1 | image::ExtendedColorType::La1 => 1,
+        image::ExtendedColorType::L2 | image::ExtendedColorType::La2 => 2,
+        image::ExtendedColorType::L4 | image::ExtendedColorType::La4 => 4,
+        _ => (color.bytes_per_pixel() / color.channel_count()) * 8,
+    };
+    Ok(Info {
+        format,
+        width,
+        height,
+        channels: color.channel_count(),
+        bit_depth,
+        has_alpha: color.has_alpha(),
+        orientation,
+        palette,
+        progressive: false,
+    })
+}
+
+fn image_decoder<'a>(bytes: &'a [u8], format: Format, limits: &Limits) -> Result<impl ImageDecoder + 'a> {
+    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format.image_format());
+    let mut image_limits = image::Limits::default();
+    // The decoders' own allocation ceiling: our pixel limit at 16 bits × 4 channels, plus slack
+    // for their internal tables.
+    image_limits.max_alloc = Some(limits.max_pixels.saturating_mul(8).saturating_add(64 << 20));
+    reader.limits(image_limits);
+    reader.into_decoder().map_err(|e| decode_error(format, e))
+}
+
+/// Decodes to upright RGBA8 (unless `auto_orient` is off), refusing sizes over the limit
+/// before allocating. Returns the header information alongside.
+pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Result<(Image, Info)> {
+    let info = probe(bytes)?;
+    options.limits.check(info.width, info.height)?;
+    let orientation = Orientation::from_exif(info.orientation);
+    let mut image = match (info.format, options.shrink_to) {
+        (Format::Jpeg, Some(target)) => decode_jpeg_reduced(bytes, &info, orientation, target, &options.limits)?,
+        _ => decode_full(bytes, info.format, &options.limits)?,
+    };
+    if options.auto_orient {
+        geometry::orient(&mut image, orientation)?;
+    }
+    Ok((image, info))
+}
+
+fn decode_full(bytes: &[u8], format: Format, limits: &Limits) -> Result<Image> {
+    let decoder = image_decoder(bytes, format, limits)?;
+    let (width, height) = decoder.dimensions();
+    limits.check(width, height)?;
+    let color = decoder.color_type();
+    let stored_len = usize::try_from(decoder.total_bytes()).map_err(|_| too_big(width, height))?;
+    let pixel_count = width as usize * height as usize;
+    let mut buffer = Vec::new();
+    buffer.try_reserve_exact(stored_len.max(pixel_count * 4)).map_err(|_| too_big(width, height))?;
+    buffer.resize(stored_len.max(pixel_count * 4), 0);
+    decoder.read_image(&mut buffer[..stored_len]).map_err(|e| decode_error(format, e))?;
+    widen_to_rgba8(&mut buffer, pixel_count, color)?;
+    Ok(Image { width, height, pixels: buffer, has_alpha: color.has_alpha() })
+}
+
+/// Converts `pixel_count` pixels of `color`, stored at the start of `buffer`, to RGBA8 in
+/// place (the buffer holds max(stored, RGBA8) bytes), then trims it to RGBA8's length. No
+/// second image-sized buffer: a 24 MP photo costs its RGBA8 size and nothing more.
+fn widen_to_rgba8(buffer: &mut Vec<u8>, pixel_count: usize, color: ColorType) -> Result<()> {
+    let stored_bpp = color.bytes_per_pixel() as usize;
+    let convert: fn(&[u8]) -> [u8; 4] = match color {
+        ColorType::Rgba8 => {
+            buffer.truncate(pixel_count * 4);
+            return Ok(());
+        }
+        ColorType::L8 => |s| [s[0], s[0], s[0], 255],
+        ColorType::La8 => |s| [s[0], s[0], s[0], s[1]],
+        ColorType::Rgb8 => |s| [s[0], s[1], s[2], 255],
+        ColorType::L16 => |s| {
+            let l = narrow16(s, 0);
+            [l, l, l, 255]
+        },
+        ColorType::La16 => |s| {
+            let l = narrow16(s, 0);
+            [l, l, l, narrow16(s, 1)]
+        },
+        ColorType::Rgb16 => |s| [narrow16(s, 0), narrow16(s, 1), narrow16(s, 2), 255],
+        ColorType::Rgba16 => |s| [narrow16(s, 0), narrow16(s, 1), narrow16(s, 2), narrow16(s, 3)],
+        other => return Err(Error::unsupported(format!("images with {other:?} samples are not supported"))),
+    };
+    if stored_bpp < 4 {
+        // Widening: walk backwards so no pixel is overwritten before it is read.
+        for i in (0..pixel_count).rev() {
+            let mut sample = [0u8; 8];
+            sample[..stored_bpp].copy_from_slice(&buffer[i * stored_bpp..(i + 1) * stored_bpp]);
+            buffer[i * 4..i * 4 + 4].copy_from_slice(&convert(&sample));
+        }
+    } else {
+        for i in 0..pixel_count {
+            let mut sample = [0u8; 8];
+            sample[..stored_bpp].copy_from_slice(&buffer[i * stored_bpp..(i + 1) * stored_bpp]);
+            buffer[i * 4..i * 4 + 4].copy_from_slice(&convert(&sample));
+        }
+    }
+    buffer.truncate(pixel_count * 4);
+    Ok(())
+}
+
+/// 16-bit sample `index` (native endian, as `image` writes it) to 8 bits, rounding `v / 257`.
+fn narrow16(sample: &[u8], index: usize) -> u8 {
+    let v = u16::from_ne_bytes([sample[index * 2], sample[index * 2 + 1]]);
+    ((u32::from(v) + 128) / 257) as u8
+}
+
+/// The smallest JPEG scale (1/8, 1/4, 1/2) whose output still covers `target` in both axes,
+/// decoded by jpeg-decoder's reduced IDCT; full-size decoding goes through zune-jpeg, which is
+/// faster, so a scale of 1 takes that path.
+fn decode_jpeg_reduced(
+    bytes: &[u8],
+    info: &Info,
+    orientation: Orientation,
+    target: (u32, u32),
+    limits: &Limits,
+) -> Result<Image> {
+    // Stored (pre-orientation) coordinates.
+    let (stored_w, stored_h) =
+        if orientation.swaps_axes() { (info.height, info.width) } else { (info.width, info.height) };
+    let (want_w, want_h) = if orientation.swaps_axes() { (target.1, target.0) } else { target };
+    let denominator =
+        [8u32, 4, 2].into_iter().find(|&d| stored_w.div_ceil(d) >= want_w && stored_h.div_ceil(d) >= want_h);
+    let Some(denominator) = denominator else {
+        return decode_full(bytes, Format::Jpeg, limits);
+    };
+    let mut decoder = jpeg_decoder::Decoder::new(bytes);
+    decoder.set_max_decoding_buffer_size(usize::try_from(limits.max_pixels.saturating_mul(4)).unwrap_or(usize::MAX));
+    let (width, height) = decoder
+        .scale(stored_w.div_ceil(denominator) as u16, stored_h.div_ceil(denominator) as u16)
+        .map_err(|e| corrupt(Format::Jpeg, e))?;
+    let (width, height) = (u32::from(width), u32::from(height));
+    limits.check(width, height)?;
+    let mut samples = decoder.decode().map_err(|e| corrupt(Format::Jpeg, e))?;
+    let header = decoder.info().ok_or_else(|| Error::invalid_input("the JPEG has no frame header"))?;
+    let pixel_count = width as usize * height as usize;
+    let color = match header.pixel_format {
+        jpeg_decoder::PixelFormat::L8 => ColorType::L8,
+        jpeg_decoder::PixelFormat::RGB24 => ColorType::Rgb8,
+        jpeg_decoder::PixelFormat::L16 => {
+            // jpeg-decoder writes big-endian; `widen_to_rgba8` reads native endian.
+            for pair in samples.chunks_exact_mut(2) {
+                let v = u16::from_be_bytes([pair[0], pair[1]]);
+                pair.copy_from_slice(&v.to_ne_bytes());
+            }
+            ColorType::L16
+        }
+        jpeg_decoder::PixelFormat::CMYK32 => {
+            // Adobe CMYK JPEGs store inverted inks; this is the conversion zune-jpeg applies.
+            for px in samples.chunks_exact_mut(4) {
+                let k = u32::from(px[3]);
+                for c in &mut px[..3] {
+                    *c = ((u32::from(*c) * k + 127) / 255) as u8;
+                }
+                px[3] = 255;
+            }
+            ColorType::Rgba8
+        }
+    };
+    let needed = pixel_count * 4;
+    if samples.len() < needed {
+        samples.try_reserve_exact(needed - samples.len()).map_err(|_| too_big(width, height))?;
+        samples.resize(needed, 0);
+    }
+    widen_to_rgba8(&mut samples, pixel_count, color)?;
+    Ok(Image { width, height, pixels: samples, has_alpha: false })
+}
+
+/// Encodes `image`. JPEG drops alpha (flattening nothing: write `flatten` first for a
+/// background); PNG, WebP (lossless), QOI, BMP and GIF keep it. Images without alpha are
+/// written as RGB.
+pub fn encode(image: &Image, options: &EncodeOptions) -> Result<Vec<u8>> {
+    let (w, h) = (image.width, image.height);
+    let mut out = Vec::new();
+    match options.format {
+        Format::Jpeg => {
+            if !(1..=100).contains(&options.quality) {
+                return Err(Error::invalid_input(format!("JPEG quality must be 1 to 100, got {}", options.quality)));
+            }
+            if w > u32::from(u16::MAX) || h > u32::from(u16::MAX) {
+                return Err(Error::limit_exceeded(format!("JPEG cannot store {w}x{h}; its limit is 65535 per side")));
+            }
+            let mut encoder = jpeg_encoder::Encoder::new(&mut out, options.quality);
+            encoder.set_progressive(options.progressive);
+            encoder
+                .encode(&image.pixels, w as u16, h as u16, jpeg_encoder::ColorType::Rgba)
+                .map_err(|e| Error::invalid_input(format!("JPEG encoding failed: {e}")))?;
+        }
+        Format::Webp => {
+            if w > 16384 || h > 16384 {
+                return Err(Error::limit_exceeded(format!("WebP cannot store {w}x{h}; its limit is 16384 per side")));
+            }
+            let (data, _) = narrowed(image);
+            let color = if image.has_alpha { image_webp::ColorType::Rgba8 } else { image_webp::ColorType::Rgb8 };
+            image_webp::WebPEncoder::new(&mut out)
+                .encode(&data, w, h, color)
+                .map_err(|e| Error::invalid_input(format!("WebP encoding failed: {e}")))?;
+        }
+        format => {
+            let (data, color) = narrowed(image);
+            let cursor = Cursor::new(&mut out);
+            let result = match format {
+                Format::Png => {
+                    let encoder = image::codecs::png::PngEncoder::new_with_quality(
+                        cursor,
+                        image::codecs::png::CompressionType::Default,
+                        image::codecs::png::FilterType::Adaptive,
+                    );
+                    image::ImageEncoder::write_image(encoder, &data, w, h, color)
+                }
+                Format::Gif => {
+                    let mut encoder = image::codecs::gif::GifEncoder::new(cursor);
+                    let rgba = image::RgbaImage::from_raw(w, h, image.pixels.clone()).ok_or_else(|| {
+                        Error::new(nearnative_core::ErrorCode::Internal, "pixel buffer size mismatch")
+                    })?;
+                    encoder.encode_frame(image::Frame::new(rgba))
+                }
+                Format::Qoi => {
+                    image::ImageEncoder::write_image(image::codecs::qoi::QoiEncoder::new(cursor), &data, w, h, color)
+                }
+                Format::Bmp => {
+                    let mut cursor = cursor;
+                    image::ImageEncoder::write_image(
+                        image::codecs::bmp::BmpEncoder::new(&mut cursor),
+                        &data,
+                        w,
+                        h,
+                        color,
+                    )
+                }
+                Format::Jpeg | Format::Webp => unreachable!("handled above"),
+            };
+            result.map_err(|e| match e {
+                ImageError::Limits(l) => Error::limit_exceeded(format!("{} encoding: {l}", format.name())),
+                other => Error::invalid_input(format!("{} encoding failed: {other}", format.name())),
+            })?;
+        }
+    }
+    Ok(out)
+}
+
+/// RGB8 (a copy) when the image is opaque, otherwise the RGBA8 pixels themselves.
+fn narrowed(image: &Image) -> (std::borrow::Cow<'_, [u8]>, image::ExtendedColorType) {
+    if image.has_alpha {
+        (std::borrow::Cow::Borrowed(&image.pixels), image::ExtendedColorType::Rgba8)
+    } else {
+        let rgb: Vec<u8> = image.pixels.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+        (std::borrow::Cow::Owned(rgb), image::ExtendedColorType::Rgb8)
+    }
+}
+
+fn decode_error(format: Format, err: ImageError) -> Error {
+    match err {
+        ImageError::Limits(l) => Error::limit_exceeded(format!("{}: {l}", format.name())),
+        ImageError::Unsupported(u) => Error::unsupported(format!("{}: {u}", format.name())),
+        other => corrupt(format, other),
+    }
+}
+
+fn corrupt(format: Format, err: impl std::fmt::Display) -> Error {
+    Error::invalid_input(format!("corrupt or truncated {} file: {err}", format.name().to_uppercase()))
+}
+
+fn too_big(width: u32, height: u32) -> Error {
+    Error::limit_exceeded(format!("not enough memory to decode a {width}x{height} image"))
+}

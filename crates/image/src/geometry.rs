@@ -1,0 +1,406 @@
+//! Geometry: resize (fast_image_resize, with its wasm32 simd128 path), fit modes as sharp
+//! defines them, crop, pad, flips, rotations by right angles and by any angle, and the EXIF
+//! orientation.
+
+use fast_image_resize::{self as fir, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use nearnative_core::{Error, ErrorCode, Result};
+
+use crate::{alloc_pixels, Image, Limits};
+
+/// Resampling filters, from fastest to sharpest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Filter {
+    Nearest,
+    Bilinear,
+    /// Catmull-Rom.
+    Bicubic,
+    Mitchell,
+    #[default]
+    Lanczos3,
+}
+
+impl Filter {
+    pub fn from_name(name: &str) -> Result<Filter> {
+        match name.to_ascii_lowercase().as_str() {
+            "nearest" => Ok(Filter::Nearest),
+            "bilinear" | "linear" | "triangle" => Ok(Filter::Bilinear),
+            "bicubic" | "cubic" | "catmullrom" | "catmull-rom" => Ok(Filter::Bicubic),
+            "mitchell" => Ok(Filter::Mitchell),
+            "lanczos3" | "lanczos" => Ok(Filter::Lanczos3),
+            _ => Err(Error::invalid_input(format!(
+                "unknown resize filter '{name}'; use lanczos3, mitchell, bicubic, bilinear or nearest"
+            ))),
+        }
+    }
+
+    fn algorithm(self) -> ResizeAlg {
+        match self {
+            Filter::Nearest => ResizeAlg::Nearest,
+            Filter::Bilinear => ResizeAlg::Convolution(FilterType::Bilinear),
+            Filter::Bicubic => ResizeAlg::Convolution(FilterType::CatmullRom),
+            Filter::Mitchell => ResizeAlg::Convolution(FilterType::Mitchell),
+            Filter::Lanczos3 => ResizeAlg::Convolution(FilterType::Lanczos3),
+        }
+    }
+}
+
+/// How a resize treats a target box of a different aspect ratio (sharp's `fit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fit {
+    /// Fill the box exactly, cropping the overflow around the centre.
+    #[default]
+    Cover,
+    /// Fit inside the box and pad the rest with the background colour.
+    Contain,
+    /// Stretch to the box, ignoring the aspect ratio.
+    Fill,
+    /// Fit inside the box; the result may be smaller in one dimension.
+    Inside,
+    /// Cover the box; the result may be larger in one dimension.
+    Outside,
+}
+
+impl Fit {
+    pub fn from_name(name: &str) -> Result<Fit> {
+        match name.to_ascii_lowercase().as_str() {
+            "cover" => Ok(Fit::Cover),
+            "contain" => Ok(Fit::Contain),
+            "fill" => Ok(Fit::Fill),
+            "inside" => Ok(Fit::Inside),
+            "outside" => Ok(Fit::Outside),
+            _ => {
+                Err(Error::invalid_input(format!("unknown fit '{name}'; use cover, contain, fill, inside or outside")))
+            }
+        }
+    }
+}
+
+/// A resize request: either side may be omitted to keep the aspect ratio.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Resize {
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    #[serde(default)]
+    pub fit: Fit,
+    #[serde(default)]
+    pub filter: Filter,
+    /// Padding colour for `contain` (RGBA). Default opaque black, as sharp.
+    #[serde(default = "opaque_black")]
+    pub background: [u8; 4],
+}
+
+pub(crate) fn opaque_black() -> [u8; 4] {
+    [0, 0, 0, 255]
+}
+
+impl Resize {
+    pub fn new(width: Option<u32>, height: Option<u32>) -> Resize {
+        Resize { width, height, fit: Fit::Cover, filter: Filter::Lanczos3, background: opaque_black() }
+    }
+
+    /// The size of the result for a `src_w`×`src_h` input, and the scaled size of the image
+    /// inside it (they differ only for `contain`).
+    pub fn plan(&self, src_w: u32, src_h: u32) -> Result<ResizePlan> {
+        let (sw, sh) = (f64::from(src_w), f64::from(src_h));
+        let scaled = |v: f64| (v.round() as u64).clamp(1, u64::from(u32::MAX)) as u32;
+        let (box_w, box_h) = match (self.width, self.height) {
+            (None, None) => return Err(Error::invalid_input("resize needs a width, a height or both")),
+            (Some(0), _) | (_, Some(0)) => {
+                return Err(Error::invalid_input("resize width and height must be at least 1"))
+            }
+            (Some(w), Some(h)) => (w, h),
+            (Some(w), None) => (w, scaled(f64::from(w) * sh / sw)),
+            (None, Some(h)) => (scaled(f64::from(h) * sw / sh), h),
+        };
+        if self.width.is_none() || self.height.is_none() {
+            return Ok(ResizePlan { output: (box_w, box_h), image: (box_w, box_h), crop_to_aspect: false });
+        }
+        let (bw, bh) = (f64::from(box_w), f64::from(box_h));
+        let (fit_w, fit_h) = {
+            let ratio = (bw / sw).min(bh / sh);
+            (scaled(sw * ratio), scaled(sh * ratio))
+        };
+        let (cover_w, cover_h) = {
+            let ratio = (bw / sw).max(bh / sh);
+            (scaled(sw * ratio), scaled(sh * ratio))
+        };
+        Ok(match self.fit {
+            Fit::Fill => ResizePlan { output: (box_w, box_h), image: (box_w, box_h), crop_to_aspect: false },
+            Fit::Cover => ResizePlan { output: (box_w, box_h), image: (box_w, box_h), crop_to_aspect: true },
+            Fit::Contain => ResizePlan { output: (box_w, box_h), image: (fit_w, fit_h), crop_to_aspect: false },
+            Fit::Inside => ResizePlan { output: (fit_w, fit_h), image: (fit_w, fit_h), crop_to_aspect: false },
+            Fit::Outside => ResizePlan { output: (cover_w, cover_h), image: (cover_w, cover_h), crop_to_aspect: false },
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResizePlan {
+    pub output: (u32, u32),
+    pub image: (u32, u32),
+    pub crop_to_aspect: bool,
+}
+
+/// Resizes `image` as `spec` asks. Alpha is handled premultiplied (fast_image_resize's
+/// multiply/divide), so transparent pixels never darken their neighbours' edges.
+pub fn resize(image: &mut Image, spec: &Resize, limits: &Limits) -> Result<()> {
+    let plan = spec.plan(image.width, image.height)?;
+    limits.check(plan.output.0, plan.output.1)?;
+    let (iw, ih) = plan.image;
+    if (iw, ih) != (image.width, image.height) || plan.crop_to_aspect {
+        let mut options = ResizeOptions::new().resize_alg(spec.filter.algorithm()).use_alpha(image.has_alpha);
+        if plan.crop_to_aspect {
+            options = options.fit_into_destination(None);
+        }
+        let src = fir::images::ImageRef::new(image.width, image.height, &image.pixels, PixelType::U8x4)
+            .map_err(|e| internal(format!("resize source: {e}")))?;
+        let mut dst_pixels = alloc_pixels(iw, ih)?;
+        let mut dst = fir::images::Image::from_slice_u8(iw, ih, &mut dst_pixels, PixelType::U8x4)
+            .map_err(|e| internal(format!("resize destination: {e}")))?;
+        Resizer::new().resize(&src, &mut dst, &options).map_err(|e| internal(format!("resize: {e}")))?;
+        image.pixels = dst_pixels;
+        image.width = iw;
+        image.height = ih;
+    }
+    if plan.output != plan.image {
+        let (ow, oh) = plan.output;
+        let left = (ow - iw) / 2;
+        let top = (oh - ih) / 2;
+        pad(
+            image,
+            Padding { top, left, right: ow - iw - left, bottom: oh - ih - top, background: spec.background },
+            limits,
+        )?;
+    }
+    Ok(())
+}
+
+/// Extracts the `width`×`height` region at (`left`, `top`), which must lie inside the image.
+pub fn crop(image: &mut Image, left: u32, top: u32, width: u32, height: u32) -> Result<()> {
+    let fits = left.checked_add(width).is_some_and(|r| r <= image.width)
+        && top.checked_add(height).is_some_and(|b| b <= image.height);
+    if width == 0 || height == 0 || !fits {
+        return Err(Error::invalid_input(format!(
+            "crop {left},{top},{width},{height} does not lie inside the {}x{} image",
+            image.width, image.height
+        )));
+    }
+    let mut pixels = alloc_pixels(width, height)?;
+    let src_stride = image.width as usize * 4;
+    let row_len = width as usize * 4;
+    for (y, row) in pixels.chunks_exact_mut(row_len).enumerate() {
+        let start = (top as usize + y) * src_stride + left as usize * 4;
+        row.copy_from_slice(&image.pixels[start..start + row_len]);
+    }
+    image.pixels = pixels;
+    image.width = width;
+    image.height = height;
+    Ok(())
+}
+
+/// Borders to add around an image (sharp's `extend`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Padding {
+    pub top: u32,
+    pub right: u32,
+    pub bottom: u32,
+    pub left: u32,
+    #[serde(default = "opaque_black")]
+    pub background: [u8; 4],
+}
+
+pub fn pad(image: &mut Image, padding: Padding, limits: &Limits) -> Result<()> {
+    let too_big = || Error::limit_exceeded("padding makes the image wider or taller than 4294967295 pixels");
+    let width = image.width.checked_add(padding.left).and_then(|w| w.checked_add(padding.right)).ok_or_else(too_big)?;
+    let height =
+        image.height.checked_add(padding.top).and_then(|h| h.checked_add(padding.bottom)).ok_or_else(too_big)?;
+    if (width, height) == (image.width, image.height) {
+        return Ok(());
+    }
+    let mut out = Image::filled(width, height, padding.background, limits)?;
+    let src_stride = image.width as usize * 4;
+    let dst_stride = width as usize * 4;
+    for (y, row) in image.pixels.chunks_exact(src_stride).enumerate() {
+        let start = (padding.top as usize + y) * dst_stride + padding.left as usize * 4;
+        out.pixels[start..start + src_stride].copy_from_slice(row);
+    }
+    out.has_alpha |= image.has_alpha;
+    *image = out;
+    Ok(())
+}
+
+/// Mirrors left to right (sharp's `flop`).
+pub fn flip_horizontal(image: &mut Image) {
+    let stride = image.width as usize * 4;
+    for row in image.pixels.chunks_exact_mut(stride) {
+        row.as_chunks_mut::<4>().0.reverse();
+    }
+}
+
+/// Mirrors top to bottom (sharp's `flip`).
+pub fn flip_vertical(image: &mut Image) {
+    let stride = image.width as usize * 4;
+    let rows = image.height as usize;
+    for y in 0..rows / 2 {
+        let (top, bottom) = image.pixels.split_at_mut((rows - 1 - y) * stride);
+        top[y * stride..(y + 1) * stride].swap_with_slice(&mut bottom[..stride]);
+    }
+}
+
+/// Rotates by a multiple of 90 degrees clockwise (negative angles turn anticlockwise).
+pub fn rotate_right_angle(image: &mut Image, quarter_turns: i32) -> Result<()> {
+    match quarter_turns.rem_euclid(4) {
+        0 => Ok(()),
+        2 => {
+            image.pixels.as_chunks_mut::<4>().0.reverse();
+            Ok(())
+        }
+        turns => {
+            let (w, h) = (image.width as usize, image.height as usize);
+            let mut out = alloc_pixels(image.height, image.width)?;
+            // Destination is h wide and w tall. Walk the source in tiles so both sides stay in cache.
+            const TILE: usize = 32;
+            for ty in (0..h).step_by(TILE) {
+                for tx in (0..w).step_by(TILE) {
+                    for y in ty..(ty + TILE).min(h) {
+                        for x in tx..(tx + TILE).min(w) {
+                            let (dx, dy) = if turns == 1 { (h - 1 - y, x) } else { (y, w - 1 - x) };
+                            let s = (y * w + x) * 4;
+                            let d = (dy * h + dx) * 4;
+                            out[d..d + 4].copy_from_slice(&image.pixels[s..s + 4]);
+                        }
+                    }
+                }
+            }
+            image.pixels = out;
+            std::mem::swap(&mut image.width, &mut image.height);
+            Ok(())
+        }
+    }
+}
+
+/// Rotates clockwise by any angle in degrees. Right angles are exact; other angles enlarge
+/// the canvas to the rotated bounding box, sample bilinearly (premultiplied) and fill the
+/// corners with `background`.
+pub fn rotate(image: &mut Image, degrees: f32, background: [u8; 4], limits: &Limits) -> Result<()> {
+    if !degrees.is_finite() {
+        return Err(Error::invalid_input(format!("rotation angle must be a finite number of degrees, got {degrees}")));
+    }
+    let normalised = degrees.rem_euclid(360.0);
+    if normalised % 90.0 == 0.0 {
+        return rotate_right_angle(image, (normalised / 90.0) as i32);
+    }
+    let theta = f64::from(normalised).to_radians();
+    let (sin, cos) = theta.sin_cos();
+    let (sw, sh) = (f64::from(image.width), f64::from(image.height));
+    let dw = (sw * cos.abs() + sh * sin.abs()).round().max(1.0);
+    let dh = (sw * sin.abs() + sh * cos.abs()).round().max(1.0);
+    if dw > f64::from(u32::MAX) || dh > f64::from(u32::MAX) {
+        return Err(Error::limit_exceeded("the rotated image would be too large"));
+    }
+    let (dw, dh) = (dw as u32, dh as u32);
+    limits.check(dw, dh)?;
+    let mut out = alloc_pixels(dw, dh)?;
+    let (scx, scy) = (sw / 2.0, sh / 2.0);
+    let (dcx, dcy) = (f64::from(dw) / 2.0, f64::from(dh) / 2.0);
+    let bg = premultiply(background);
+    let src = &image.pixels;
+    let (iw, ih) = (image.width as i64, image.height as i64);
+    let fetch = |x: i64, y: i64| -> [f32; 4] {
+        if x < 0 || y < 0 || x >= iw || y >= ih {
+            bg
+        } else {
+            let i = ((y * iw + x) * 4) as usize;
+            premultiply([src[i], src[i + 1], src[i + 2], src[i + 3]])
+        }
+    };
+    for (y, row) in out.chunks_exact_mut(dw as usize * 4).enumerate() {
+        let ry = y as f64 + 0.5 - dcy;
+        for (x, px) in row.chunks_exact_mut(4).enumerate() {
+            let rx = x as f64 + 0.5 - dcx;
+            // Inverse rotation maps the destination pixel centre back into the source.
+            let sx = rx * cos + ry * sin + scx - 0.5;
+            let sy = -rx * sin + ry * cos + scy - 0.5;
+            let (x0, y0) = (sx.floor(), sy.floor());
+            let (fx, fy) = ((sx - x0) as f32, (sy - y0) as f32);
+            let (x0, y0) = (x0 as i64, y0 as i64);
+            let (a, b, c, d) = (fetch(x0, y0), fetch(x0 + 1, y0), fetch(x0, y0 + 1), fetch(x0 + 1, y0 + 1));
+            let mut v = [0f32; 4];
+            for ch in 0..4 {
+                let top = a[ch] + (b[ch] - a[ch]) * fx;
+                let bottom = c[ch] + (d[ch] - c[ch]) * fx;
+                v[ch] = top + (bottom - top) * fy;
+            }
+            px.copy_from_slice(&unpremultiply(v));
+        }
+    }
+    image.pixels = out;
+    image.width = dw;
+    image.height = dh;
+    image.has_alpha |= background[3] != 255;
+    Ok(())
+}
+
+fn premultiply(p: [u8; 4]) -> [f32; 4] {
+    let a = f32::from(p[3]) / 255.0;
+    [f32::from(p[0]) * a, f32::from(p[1]) * a, f32::from(p[2]) * a, f32::from(p[3])]
+}
+
+fn unpremultiply(v: [f32; 4]) -> [u8; 4] {
+    let alpha = v[3];
+    if alpha <= 0.0 {
+        return [0, 0, 0, 0];
+    }
+    let scale = 255.0 / alpha;
+    let channel = |c: f32| (c * scale).round().clamp(0.0, 255.0) as u8;
+    [channel(v[0]), channel(v[1]), channel(v[2]), alpha.round().clamp(0.0, 255.0) as u8]
+}
+
+/// The EXIF orientation tag's eight cases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Orientation(u8);
+
+impl Orientation {
+    pub const UPRIGHT: Orientation = Orientation(1);
+
+    /// Tag values outside 1..=8 are treated as upright, as browsers do.
+    pub fn from_exif(tag: u8) -> Orientation {
+        if (1..=8).contains(&tag) {
+            Orientation(tag)
+        } else {
+            Orientation::UPRIGHT
+        }
+    }
+
+    /// Orientations 5–8 store the image on its side.
+    pub fn swaps_axes(self) -> bool {
+        self.0 >= 5
+    }
+}
+
+/// Turns a stored image upright according to its EXIF orientation.
+pub fn orient(image: &mut Image, orientation: Orientation) -> Result<()> {
+    match orientation.0 {
+        2 => flip_horizontal(image),
+        3 => rotate_right_angle(image, 2)?,
+        4 => flip_vertical(image),
+        5 => {
+            rotate_right_angle(image, 1)?;
+            flip_horizontal(image);
+        }
+        6 => rotate_right_angle(image, 1)?,
+        7 => {
+            rotate_right_angle(image, 3)?;
+            flip_horizontal(image);
+        }
+        8 => rotate_right_angle(image, 3)?,
+        _ => {}
+    }
+    Ok(())
+}
+
+fn internal(message: String) -> Error {
+    Error::new(ErrorCode::Internal, message)
+}

@@ -1,0 +1,110 @@
+//! The image domain: decode (PNG, JPEG, WebP, GIF, QOI, BMP), geometry, filters, colour,
+//! composite and encode, run as one [`Job`] over an RGBA8 buffer that stays in memory between
+//! steps.
+//!
+//! Every step works on [`Image`]: 8-bit RGBA with straight (not premultiplied) alpha, rows
+//! packed without padding. Formats with fewer channels are widened on decode and narrowed on
+//! encode (`has_alpha` says whether the alpha channel may hold anything but 255). Sizes are
+//! checked against [`Limits`] from the header, before any pixel buffer is allocated.
+
+pub mod codec;
+pub mod colour;
+pub mod composite;
+pub mod filter;
+pub mod geometry;
+pub mod pipeline;
+
+pub use codec::{decode, encode, probe, DecodeOptions, EncodeOptions, Format, Info};
+pub use pipeline::{run, Job, Output, Step};
+
+use nearnative_core::{Error, Result};
+
+/// 8-bit RGBA pixels, straight alpha, `width * height * 4` bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    pub width: u32,
+    pub height: u32,
+    pub pixels: Vec<u8>,
+    /// False when every alpha byte is known to be 255 (decoded from a format or colour type
+    /// without alpha, and no step added transparency): encoders then write RGB.
+    pub has_alpha: bool,
+}
+
+impl Image {
+    /// A `width`×`height` image filled with one colour, after checking the size against `limits`.
+    pub fn filled(width: u32, height: u32, rgba: [u8; 4], limits: &Limits) -> Result<Image> {
+        limits.check(width, height)?;
+        let mut pixels = Vec::new();
+        pixels.try_reserve_exact(width as usize * height as usize * 4).map_err(|_| out_of_memory(width, height))?;
+        for _ in 0..width as usize * height as usize {
+            pixels.extend_from_slice(&rgba);
+        }
+        Ok(Image { width, height, pixels, has_alpha: rgba[3] != 255 })
+    }
+
+    /// Wraps RGBA8 pixels supplied by a host (ImageData, `--raw` input).
+    pub fn from_rgba(width: u32, height: u32, pixels: Vec<u8>, limits: &Limits) -> Result<Image> {
+        limits.check(width, height)?;
+        let expected = width as u64 * height as u64 * 4;
+        if pixels.len() as u64 != expected {
+            return Err(Error::invalid_input(format!(
+                "raw RGBA input of {width}x{height} needs {expected} bytes, got {}",
+                pixels.len()
+            )));
+        }
+        let has_alpha = pixels.chunks_exact(4).any(|p| p[3] != 255);
+        Ok(Image { width, height, pixels, has_alpha })
+    }
+
+    pub fn pixel_count(&self) -> usize {
+        self.width as usize * self.height as usize
+    }
+}
+
+/// Per-job ceilings, checked from the header before allocating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Limits {
+    /// Largest accepted width × height, for the input and for every intermediate image.
+    pub max_pixels: u64,
+}
+
+impl Limits {
+    /// 100 megapixels: a 12000×8000 photo fits, a decompression bomb declaring 65535×65535 does not.
+    pub const DEFAULT: Limits = Limits { max_pixels: 100_000_000 };
+
+    pub fn check(&self, width: u32, height: u32) -> Result<()> {
+        if width == 0 || height == 0 {
+            return Err(Error::invalid_input(format!("image size {width}x{height} has no pixels")));
+        }
+        let pixels = width as u64 * height as u64;
+        if pixels > self.max_pixels {
+            return Err(Error::limit_exceeded(format!(
+                "image of {width}x{height} ({} megapixels) is over the limit of {} megapixels; \
+                 raise the pixel limit if this input is trusted",
+                pixels.div_ceil(1_000_000),
+                self.max_pixels / 1_000_000
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
+
+/// An RGBA8 buffer of `width * height` pixels, or `limit_exceeded` when the allocator says no
+/// (a 128 MiB edge worker must get an error, not a trap).
+pub(crate) fn alloc_pixels(width: u32, height: u32) -> Result<Vec<u8>> {
+    let len = width as usize * height as usize * 4;
+    let mut pixels = Vec::new();
+    pixels.try_reserve_exact(len).map_err(|_| out_of_memory(width, height))?;
+    pixels.resize(len, 0);
+    Ok(pixels)
+}
+
+fn out_of_memory(width: u32, height: u32) -> Error {
+    Error::limit_exceeded(format!("not enough memory for a {width}x{height} RGBA image"))
+}

@@ -1,0 +1,494 @@
+//! A job: decode, a list of steps, encode, run inside one call so a host crosses into the
+//! kernel once. The same step vocabulary is spelled three ways: serde (the npm package's job
+//! object), `name=value` pairs (CLI flags and HTTP query parameters, parsed by [`parse_steps`])
+//! and WIT variants (the component).
+
+use nearnative_core::{Error, Result};
+
+use crate::codec::{self, DecodeOptions, EncodeOptions, Format, Info};
+use crate::composite::{self, Blend};
+use crate::filter::{self, Kernel};
+use crate::geometry::{self, opaque_black, Fit, Padding, Resize};
+use crate::{colour, Image, Limits};
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Step {
+    Resize(Resize),
+    Crop {
+        left: u32,
+        top: u32,
+        width: u32,
+        height: u32,
+    },
+    /// Clockwise, in degrees.
+    Rotate {
+        degrees: f32,
+        #[serde(default = "opaque_black")]
+        background: [u8; 4],
+    },
+    /// Top to bottom.
+    Flip,
+    /// Left to right.
+    Flop,
+    Pad(Padding),
+    Blur {
+        sigma: f32,
+    },
+    BoxBlur {
+        radius: u32,
+    },
+    Sharpen {
+        sigma: f32,
+        #[serde(default = "default_sharpen_amount")]
+        amount: f32,
+    },
+    Convolve(Kernel),
+    Sobel,
+    Median,
+    Grayscale,
+    Brightness {
+        factor: f32,
+    },
+    Contrast {
+        factor: f32,
+    },
+    Gamma {
+        gamma: f32,
+    },
+    Saturate {
+        factor: f32,
+    },
+    Hue {
+        degrees: f32,
+    },
+    Sepia,
+    Invert,
+    Threshold {
+        level: u8,
+    },
+    Tint {
+        rgb: [u8; 3],
+    },
+    /// Replaces transparency with a background colour (for JPEG output).
+    Flatten {
+        #[serde(default = "white")]
+        background: [u8; 3],
+    },
+    /// Draws `overlays[index]` (an encoded image passed beside the job) at (`left`, `top`).
+    Composite {
+        index: usize,
+        #[serde(default)]
+        left: i64,
+        #[serde(default)]
+        top: i64,
+        #[serde(default = "default_blend")]
+        blend: Blend,
+    },
+}
+
+fn default_sharpen_amount() -> f32 {
+    1.0
+}
+fn white() -> [u8; 3] {
+    [255, 255, 255]
+}
+fn default_blend() -> Blend {
+    Blend::Over
+}
+
+/// What to produce at the end of a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Target {
+    /// Encoded bytes; `format: None` keeps the input's format (PNG for raw input).
+    Encoded {
+        format: Option<Format>,
+        #[serde(default = "default_quality")]
+        quality: u8,
+        #[serde(default)]
+        progressive: bool,
+    },
+    /// RGBA8 pixels, straight alpha.
+    Raw,
+}
+
+fn default_quality() -> u8 {
+    EncodeOptions::DEFAULT_QUALITY
+}
+
+impl Default for Target {
+    fn default() -> Self {
+        Target::Encoded { format: None, quality: EncodeOptions::DEFAULT_QUALITY, progressive: false }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Job {
+    #[serde(default)]
+    pub steps: Vec<Step>,
+    #[serde(default)]
+    pub target: Target,
+    /// Turn the image upright from its EXIF orientation first (default on, unlike sharp,
+    /// because every browser shows photos that way).
+    #[serde(default = "yes")]
+    pub auto_orient: bool,
+    /// Decode a JPEG at a reduced scale when the first step shrinks it (default on).
+    #[serde(default = "yes")]
+    pub shrink_on_load: bool,
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for Job {
+    fn default() -> Self {
+        Job {
+            steps: Vec::new(),
+            target: Target::default(),
+            auto_orient: true,
+            shrink_on_load: true,
+            limits: Limits::DEFAULT,
+        }
+    }
+}
+
+/// A finished job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    /// Encoded file, or RGBA8 pixels for [`Target::Raw`].
+    pub bytes: Vec<u8>,
+    /// `None` for raw pixels.
+    pub format: Option<Format>,
+    pub width: u32,
+    pub height: u32,
+    /// Channels written: 3 or 4 for encoded output (JPEG always 3), 4 for raw.
+    pub channels: u8,
+    /// The input's header, when the input was an encoded file.
+    pub input: Option<Info>,
+}
+
+/// Decodes `input`, runs the steps, encodes. `overlays` are the encoded images that
+/// `Composite` steps refer to by index.
+pub fn run(job: &Job, input: &[u8], overlays: &[&[u8]]) -> Result<Output> {
+    let info = codec::probe(input)?;
+    job.limits.check(info.width, info.height)?;
+    let shrink_to = match job.steps.first() {
+        Some(Step::Resize(resize)) if job.shrink_on_load && job.auto_orient => {
+            Some(resize.minimum_source(info.width, info.height)?)
+        }
+        _ => None,
+    };
+    let options = DecodeOptions { limits: job.limits, auto_orient: job.auto_orient, shrink_to };
+    let (image, info) = codec::decode(input, &options)?;
+    finish(job, image, Some(info), overlays)
+}
+
+/// Runs the steps on pixels the host already has (ImageData, raw RGBA).
+pub fn run_image(job: &Job, image: Image, overlays: &[&[u8]]) -> Result<Output> {
+    finish(job, image, None, overlays)
+}
+
+fn finish(job: &Job, mut image: Image, info: Option<Info>, overlays: &[&[u8]]) -> Result<Output> {
+    for step in &job.steps {
+        apply(&mut image, step, &job.limits, overlays)?;
+    }
+    let (width, height) = (image.width, image.height);
+    match job.target {
+        Target::Raw => Ok(Output { bytes: image.pixels, format: None, width, height, channels: 4, input: info }),
+        Target::Encoded { format, quality, progressive } => {
+            let format = format.or(info.as_ref().map(|i| i.format)).unwrap_or(Format::Png);
+            let channels = if format == Format::Jpeg || !image.has_alpha { 3 } else { 4 };
+            let bytes = codec::encode(&image, &EncodeOptions { format, quality, progressive })?;
+            Ok(Output { bytes, format: Some(format), width, height, channels, input: info })
+        }
+    }
+}
+
+/// Applies one step in place.
+pub fn apply(image: &mut Image, step: &Step, limits: &Limits, overlays: &[&[u8]]) -> Result<()> {
+    match step {
+        Step::Resize(resize) => geometry::resize(image, resize, limits)?,
+        Step::Crop { left, top, width, height } => geometry::crop(image, *left, *top, *width, *height)?,
+        Step::Rotate { degrees, background } => geometry::rotate(image, *degrees, *background, limits)?,
+        Step::Flip => geometry::flip_vertical(image),
+        Step::Flop => geometry::flip_horizontal(image),
+        Step::Pad(padding) => geometry::pad(image, *padding, limits)?,
+        Step::Blur { sigma } => filter::gaussian_blur(image, *sigma)?,
+        Step::BoxBlur { radius } => filter::box_blur(image, *radius)?,
+        Step::Sharpen { sigma, amount } => filter::sharpen(image, *sigma, *amount)?,
+        Step::Convolve(kernel) => filter::convolve(image, kernel)?,
+        Step::Sobel => filter::sobel(image)?,
+        Step::Median => filter::median3(image)?,
+        Step::Grayscale => colour::grayscale(image),
+        Step::Brightness { factor } => colour::brightness(image, *factor)?,
+        Step::Contrast { factor } => colour::contrast(image, *factor)?,
+        Step::Gamma { gamma } => colour::gamma(image, *gamma)?,
+        Step::Saturate { factor } => colour::saturate(image, *factor)?,
+        Step::Hue { degrees } => colour::hue_rotate(image, *degrees)?,
+        Step::Sepia => colour::sepia(image),
+        Step::Invert => colour::invert(image),
+        Step::Threshold { level } => colour::threshold(image, *level),
+        Step::Tint { rgb } => colour::tint(image, *rgb),
+        Step::Flatten { background } => flatten(image, *background),
+        Step::Composite { index, left, top, blend } => {
+            let bytes = overlays.get(*index).ok_or_else(|| {
+                Error::invalid_input(format!(
+                    "composite refers to overlay {index}, but {} overlay image(s) were given",
+                    overlays.len()
+                ))
+            })?;
+            let (overlay, _) = codec::decode(bytes, &DecodeOptions { limits: *limits, ..DecodeOptions::default() })?;
+            composite::composite(image, &overlay, *left, *top, *blend);
+        }
+    }
+    Ok(())
+}
+
+fn flatten(image: &mut Image, background: [u8; 3]) {
+    if !image.has_alpha {
+        return;
+    }
+    for px in image.pixels.chunks_exact_mut(4) {
+        let a = u32::from(px[3]);
+        for c in 0..3 {
+            px[c] = ((u32::from(px[c]) * a + u32::from(background[c]) * (255 - a) + 127) / 255) as u8;
+        }
+        px[3] = 255;
+    }
+    image.has_alpha = false;
+}
+
+impl Resize {
+    /// The smallest decoded size this resize can start from without losing detail: what a
+    /// JPEG may be shrunk to on load.
+    pub fn minimum_source(&self, src_w: u32, src_h: u32) -> Result<(u32, u32)> {
+        let plan = self.plan(src_w, src_h)?;
+        Ok(if plan.crop_to_aspect {
+            let (bw, bh) = (f64::from(plan.output.0), f64::from(plan.output.1));
+            let ratio = (bw / f64::from(src_w)).max(bh / f64::from(src_h));
+            ((f64::from(src_w) * ratio).ceil() as u32, (f64::from(src_h) * ratio).ceil() as u32)
+        } else {
+            plan.image
+        })
+    }
+}
+
+/// Output settings gathered from `format=`, `quality=` and `progressive` pairs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutputSettings {
+    pub format: Option<Format>,
+    pub quality: Option<u8>,
+    pub progressive: bool,
+}
+
+/// The names [`parse_steps`] understands and whether each takes a value: the CLI flags
+/// (`--resize 800x`) and the HTTP query (`?resize=800x`) are this one list.
+pub const VOCABULARY: &[(&str, bool)] = &[
+    ("resize", true),
+    ("fit", true),
+    ("filter", true),
+    ("background", true),
+    ("crop", true),
+    ("rotate", true),
+    ("flip", true),
+    ("pad", true),
+    ("blur", true),
+    ("box-blur", true),
+    ("sharpen", true),
+    ("convolve", true),
+    ("sobel", false),
+    ("median", false),
+    ("grayscale", false),
+    ("brightness", true),
+    ("contrast", true),
+    ("gamma", true),
+    ("saturate", true),
+    ("hue", true),
+    ("sepia", false),
+    ("invert", false),
+    ("threshold", true),
+    ("tint", true),
+    ("flatten", false),
+    ("quality", true),
+    ("format", true),
+    ("progressive", false),
+    ("no-auto-orient", false),
+    ("max-pixels", true),
+];
+
+pub fn takes_value(name: &str) -> Option<bool> {
+    VOCABULARY.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+}
+
+/// Builds a job from `name=value` pairs in order (CLI flags without dashes, HTTP query
+/// parameters). `fit`, `filter` and `background` modify the step before them.
+pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<(Job, OutputSettings)> {
+    let mut job = Job::default();
+    let mut settings = OutputSettings::default();
+    for (name, value) in pairs {
+        let bad = |what: &str| Error::invalid_input(format!("{name}={value}: {what}"));
+        let number = |v: &str| -> Result<f32> {
+            v.trim().parse::<f32>().ok().filter(|n| n.is_finite()).ok_or_else(|| bad("expected a number"))
+        };
+        let integers = |v: &str, n: usize| -> Result<Vec<u32>> {
+            let parts: Vec<_> = v
+                .split(',')
+                .map(|p| p.trim().parse::<u32>())
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|_| bad("expected whole numbers separated by commas"))?;
+            if parts.len() != n {
+                return Err(bad(&format!("expected {n} whole numbers separated by commas")));
+            }
+            Ok(parts)
+        };
+        let step = match name {
+            "resize" => Step::Resize(parse_size(value).map_err(|m| bad(&m))?),
+            "fit" | "filter" | "background" => {
+                modify_last(&mut job.steps, name, value)?;
+                continue;
+            }
+            "crop" => {
+                let v = integers(value, 4)?;
+                Step::Crop { left: v[0], top: v[1], width: v[2], height: v[3] }
+            }
+            "rotate" => Step::Rotate { degrees: number(value)?, background: opaque_black() },
+            "flip" => match value {
+                "h" | "horizontal" => Step::Flop,
+                "v" | "vertical" => Step::Flip,
+                _ => return Err(bad("use h (left to right) or v (top to bottom)")),
+            },
+            "pad" => {
+                let v = integers(value, 4)?;
+                Step::Pad(Padding { top: v[0], right: v[1], bottom: v[2], left: v[3], background: opaque_black() })
+            }
+            "blur" => Step::Blur { sigma: number(value)? },
+            "box-blur" => Step::BoxBlur { radius: integers(value, 1)?[0] },
+            "sharpen" => {
+                let mut parts = value.splitn(2, ',');
+                let sigma = number(parts.next().unwrap_or(""))?;
+                let amount = parts.next().map(number).transpose()?.unwrap_or(1.0);
+                Step::Sharpen { sigma, amount }
+            }
+            "convolve" => {
+                let weights: Vec<f32> = value.split(',').map(number).collect::<Result<_>>()?;
+                let size = match weights.len() {
+                    9 => 3,
+                    25 => 5,
+                    _ => return Err(bad("a kernel is 9 (3x3) or 25 (5x5) comma-separated numbers")),
+                };
+                Step::Convolve(Kernel { size, weights, scale: None, offset: 0.0 })
+            }
+            "sobel" => Step::Sobel,
+            "median" => Step::Median,
+            "grayscale" | "greyscale" => Step::Grayscale,
+            "brightness" => Step::Brightness { factor: number(value)? },
+            "contrast" => Step::Contrast { factor: number(value)? },
+            "gamma" => Step::Gamma { gamma: number(value)? },
+            "saturate" => Step::Saturate { factor: number(value)? },
+            "hue" => Step::Hue { degrees: number(value)? },
+            "sepia" => Step::Sepia,
+            "invert" => Step::Invert,
+            "threshold" => {
+                let level = integers(value, 1)?[0];
+                Step::Threshold { level: u8::try_from(level).map_err(|_| bad("threshold is 0 to 255"))? }
+            }
+            "tint" => {
+                let c = parse_colour(value).map_err(|m| bad(&m))?;
+                Step::Tint { rgb: [c[0], c[1], c[2]] }
+            }
+            "flatten" => {
+                let background = if value.is_empty() { [255; 4] } else { parse_colour(value).map_err(|m| bad(&m))? };
+                Step::Flatten { background: [background[0], background[1], background[2]] }
+            }
+            "quality" => {
+                let q = integers(value, 1)?[0];
+                if !(1..=100).contains(&q) {
+                    return Err(bad("quality is 1 to 100"));
+                }
+                settings.quality = Some(q as u8);
+                continue;
+            }
+            "format" => {
+                settings.format = Some(Format::from_name(value)?);
+                continue;
+            }
+            "progressive" => {
+                settings.progressive = true;
+                continue;
+            }
+            "no-auto-orient" => {
+                job.auto_orient = false;
+                continue;
+            }
+            "max-pixels" => {
+                let v: u64 = value.trim().parse().map_err(|_| bad("expected a whole number of pixels"))?;
+                job.limits.max_pixels = v;
+                continue;
+            }
+            _ => {
+                return Err(Error::invalid_input(format!(
+                    "unknown image step '{name}'; known steps: {}",
+                    VOCABULARY.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                )))
+            }
+        };
+        job.steps.push(step);
+    }
+    job.target = Target::Encoded {
+        format: settings.format,
+        quality: settings.quality.unwrap_or(EncodeOptions::DEFAULT_QUALITY),
+        progressive: settings.progressive,
+    };
+    Ok((job, settings))
+}
+
+/// `800x600`, `800x` or `x600`.
+fn parse_size(value: &str) -> std::result::Result<Resize, String> {
+    let (w, h) = value.split_once(['x', 'X']).ok_or("expected WIDTHxHEIGHT, WIDTHx or xHEIGHT")?;
+    let side = |s: &str| -> std::result::Result<Option<u32>, String> {
+        if s.is_empty() {
+            return Ok(None);
+        }
+        match s.parse::<u32>() {
+            Ok(0) | Err(_) => Err(format!("'{s}' is not a size of at least 1 pixel")),
+            Ok(n) => Ok(Some(n)),
+        }
+    };
+    let (width, height) = (side(w)?, side(h)?);
+    if width.is_none() && height.is_none() {
+        return Err("give a width, a height or both".into());
+    }
+    Ok(Resize::new(width, height))
+}
+
+fn modify_last(steps: &mut [Step], name: &str, value: &str) -> Result<()> {
+    let bad = |what: String| Error::invalid_input(format!("{name}={value}: {what}"));
+    match (name, steps.last_mut()) {
+        ("fit", Some(Step::Resize(resize))) => resize.fit = Fit::from_name(value)?,
+        ("filter", Some(Step::Resize(resize))) => resize.filter = geometry::Filter::from_name(value)?,
+        ("background", Some(Step::Resize(Resize { background, .. })))
+        | ("background", Some(Step::Rotate { background, .. }))
+        | ("background", Some(Step::Pad(Padding { background, .. }))) => {
+            *background = parse_colour(value).map_err(bad)?;
+        }
+        ("background", _) => return Err(bad("must follow a resize, rotate or pad step".into())),
+        _ => return Err(bad("must follow a resize step".into())),
+    }
+    Ok(())
+}
+
+/// `RRGGBB` or `RRGGBBAA` hex, with or without `#`.
+fn parse_colour(value: &str) -> std::result::Result<[u8; 4], String> {
+    let hex = value.trim_start_matches('#');
+    let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| format!("'{value}' is not a hex colour"));
+    match hex.len() {
+        6 if hex.is_ascii() => Ok([byte(0)?, byte(2)?, byte(4)?, 255]),
+        8 if hex.is_ascii() => Ok([byte(0)?, byte(2)?, byte(4)?, byte(6)?]),
+        _ => Err(format!("'{value}' is not a colour; use RRGGBB or RRGGBBAA hex")),
+    }
+}

@@ -1,0 +1,117 @@
+//! Round trips and the step vocabulary through the public API.
+
+use nearnative_core::ErrorCode;
+use nearnative_image::codec::{encode, EncodeOptions, Format};
+use nearnative_image::pipeline::{parse_steps, run, Job, Target};
+use nearnative_image::{Image, Limits};
+
+fn gradient(width: u32, height: u32, alpha: bool) -> Image {
+    let mut pixels = Vec::with_capacity((width * height * 4) as usize);
+    for y in 0..height {
+        for x in 0..width {
+            let a = if alpha { ((x + y) % 256) as u8 } else { 255 };
+            pixels.extend_from_slice(&[(x * 255 / width.max(1)) as u8, (y * 255 / height.max(1)) as u8, 128, a]);
+        }
+    }
+    Image { width, height, pixels, has_alpha: alpha }
+}
+
+fn raw_job(query: &str) -> Job {
+    let pairs: Vec<(&str, &str)> = query.split('&').map(|p| p.split_once('=').unwrap_or((p, ""))).collect();
+    let (mut job, _) = parse_steps(pairs).unwrap();
+    job.target = Target::Raw;
+    job
+}
+
+#[test]
+fn lossless_formats_round_trip_exactly() {
+    for alpha in [false, true] {
+        let image = gradient(37, 23, alpha);
+        for format in [Format::Png, Format::Webp, Format::Qoi, Format::Bmp] {
+            let bytes = encode(&image, &EncodeOptions::new(format)).unwrap();
+            let out = run(&raw_job("flip=v&flip=v"), &bytes, &[]).unwrap();
+            assert_eq!((out.width, out.height), (37, 23), "{format:?}");
+            assert_eq!(out.bytes, image.pixels, "{format:?} alpha={alpha}");
+            assert_eq!(out.input.unwrap().format, format);
+        }
+    }
+}
+
+#[test]
+fn jpeg_round_trip_is_close_and_shrinks_on_load() {
+    let image = gradient(640, 480, false);
+    let bytes = encode(&image, &EncodeOptions { format: Format::Jpeg, quality: 95, progressive: false }).unwrap();
+    let out = run(&raw_job("brightness=1"), &bytes, &[]).unwrap();
+    let worst = out.bytes.iter().zip(&image.pixels).map(|(a, b)| a.abs_diff(*b)).max().unwrap();
+    assert!(worst <= 12, "worst channel error {worst}");
+    let small = run(&raw_job("resize=80x"), &bytes, &[]).unwrap();
+    assert_eq!((small.width, small.height), (80, 60));
+}
+
+#[test]
+fn fit_modes_follow_sharp() {
+    let bytes = encode(&gradient(400, 200, false), &EncodeOptions::new(Format::Png)).unwrap();
+    for (query, size) in [
+        ("resize=100x100&fit=cover", (100, 100)),
+        ("resize=100x100&fit=contain", (100, 100)),
+        ("resize=100x100&fit=fill", (100, 100)),
+        ("resize=100x100&fit=inside", (100, 50)),
+        ("resize=100x100&fit=outside", (200, 100)),
+        ("resize=100x", (100, 50)),
+        ("resize=x50", (100, 50)),
+        ("rotate=90", (200, 400)),
+        ("crop=10,20,30,40", (30, 40)),
+        ("pad=1,2,3,4", (406, 204)),
+    ] {
+        let out = run(&raw_job(query), &bytes, &[]).unwrap();
+        assert_eq!((out.width, out.height), size, "{query}");
+    }
+}
+
+#[test]
+fn bad_input_has_codes() {
+    let png = encode(&gradient(8, 8, false), &EncodeOptions::new(Format::Png)).unwrap();
+    let cases: Vec<(Vec<u8>, ErrorCode)> = vec![
+        (Vec::new(), ErrorCode::InvalidInput),
+        (b"hello".to_vec(), ErrorCode::Unsupported),
+        (png[..png.len() / 2].to_vec(), ErrorCode::InvalidInput),
+    ];
+    for (bytes, code) in cases {
+        let err = run(&Job::default(), &bytes, &[]).unwrap_err();
+        assert_eq!(err.code(), code, "{err}");
+    }
+    let job = Job { limits: Limits { max_pixels: 63 }, ..Job::default() };
+    assert_eq!(run(&job, &png, &[]).unwrap_err().code(), ErrorCode::LimitExceeded);
+    for query in ["resize=0x5", "crop=0,0,9,9", "blurr=3", "quality=0", "fit=cover", "format=tiff"] {
+        let pairs: Vec<(&str, &str)> = query.split('&').map(|p| p.split_once('=').unwrap()).collect();
+        let err = parse_steps(pairs).map(|(job, _)| run(&job, &png, &[])).and_then(|r| r).unwrap_err();
+        assert!(matches!(err.code(), ErrorCode::InvalidInput | ErrorCode::Unsupported), "{query}: {err}");
+    }
+}
+
+#[test]
+fn huge_declared_png_is_refused_before_allocating() {
+    // A valid IHDR claiming 65535x65535.
+    let mut png = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, b'I', b'H', b'D', b'R'];
+    png.extend_from_slice(&65535u32.to_be_bytes());
+    png.extend_from_slice(&65535u32.to_be_bytes());
+    png.extend_from_slice(&[8, 6, 0, 0, 0]);
+    let crc = crc32(&png[12..]);
+    png.extend_from_slice(&crc.to_be_bytes());
+    // An empty IDAT chunk, so the header parses and only the size is wrong.
+    png.extend_from_slice(&[0, 0, 0, 0, b'I', b'D', b'A', b'T']);
+    png.extend_from_slice(&crc32(b"IDAT").to_be_bytes());
+    let err = run(&Job::default(), &png, &[]).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::LimitExceeded, "{err}");
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
