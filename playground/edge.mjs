@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const SITE = join(ROOT, 'target/site');
 const COMPONENT = join(ROOT, 'dist/http/nearnative-http.wasm');
-// What the page loads: itself, the npm package, and hash-wasm for the comparison.
-const SITE_FILES = ['playground', 'dist/npm/hash', 'node_modules/hash-wasm/dist'];
+// What the page loads: itself, the npm packages, and hash-wasm and pica for the comparisons.
+const SITE_FILES = ['playground', 'dist/npm/hash', 'dist/npm/image', 'node_modules/hash-wasm/dist', 'node_modules/pica/dist'];
 
 async function assembleSite() {
   await rm(SITE, { recursive: true, force: true });

@@ -17,6 +17,7 @@ import { runWasi } from '../../js/wasi/run.mjs';
 import { createWasmerRunner } from '../../js/wasi/wasmer.mjs';
 import { httpApi } from './http-api.mjs';
 import { startHost } from '../support/edge-hosts.mjs';
+import { runImageConformance } from './image.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const VECTORS = join(ROOT, 'tests/vectors');
@@ -337,6 +338,16 @@ for (const [host, driver] of HOSTS) {
   rows.push([host, cells, Date.now() - t]);
 }
 await browserSession?.close();
+
+// The image domain's pipeline jobs (tests/conformance/image.mjs): one more set in the table.
+const image = await runImageConformance({ only });
+problems.push(...image.problems);
+sets.push(image.set);
+for (const row of rows) {
+  const mine = image.rows.find(([h]) => h === row[0]);
+  row[1].push(mine?.[1] ?? 'n/a');
+  row[2] += mine?.[2] ?? 0;
+}
 
 const width = Math.max(...sets.map((s) => s.length), 9);
 console.log(`\nconformance: ${docs.reduce((n, d) => n + d.cases.length, 0)} cases in ${sets.length} sets; reference = kernels/native\n`);

@@ -6,6 +6,11 @@
 //! `native` and `wasmtime` (the `nearnative-bench` crate in bench/native, built natively and as
 //! wasm32-wasip1 with simd128), `node` and `chromium` (bench/hash/*.mjs). Every runner prints one
 //! JSON row per line on stdout; this module merges them. Methodology: bench/README.md.
+//!
+//! The image domain (`image`) runs its jobs the same way: `nearnative-bench-image` natively and
+//! under wasmtime, bench/image/node.mjs and bench/image/chromium.mjs beside the JS/Wasm peers,
+//! and bench/image/encoders.mjs for encoded sizes at equal quality; it writes
+//! `bench/results/image.json` and renders `bench/RESULTS-image.md`.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -18,7 +23,7 @@ use serde_json::Value;
 
 use crate::util::{self, node_bin, root, step};
 
-const DOMAINS: [&str; 2] = ["hash", "edge"];
+const DOMAINS: [&str; 3] = ["hash", "edge", "image"];
 
 /// Every digest of the hash domain, in `Algorithm::ALL` order.
 const HASH_KERNELS: [&str; 15] = [
@@ -65,6 +70,7 @@ pub fn run(args: &[String]) -> Result<()> {
         match domain.as_str() {
             "hash" => hash(quick)?,
             "edge" => edge(quick)?,
+            "image" => image(quick)?,
             _ => unreachable!("checked above"),
         }
     }
@@ -202,16 +208,21 @@ fn edge(quick: bool) -> Result<()> {
 /// copy as `cargo xtask build` does for dist/wasi/nearnative.wasm, and precompiles that with
 /// `wasmtime compile`. Returns the .cwasm to run.
 fn build_bench_crate() -> Result<PathBuf> {
+    build_bench_bin("nearnative-bench")
+}
+
+/// `build_bench_crate` for one binary of the bench crate (`nearnative-bench`, `nearnative-bench-image`).
+fn build_bench_bin(bin: &str) -> Result<PathBuf> {
     // Its own target dir: built with the Wasm builds' profile (fat LTO, one codegen unit) so
     // native and Wasm are compiled alike, without disturbing the workspace's release artifacts.
-    step("bench crate: native -> target/bench-native/release/nearnative-bench");
+    step(&format!("bench crate: native -> target/bench-native/release/{bin}"));
     util::run(
         util::cargo()
             .envs(crate::build::WASM_PROFILE)
             .env("CARGO_TARGET_DIR", root().join("target/bench-native"))
-            .args(["build", "--release", "-p", "nearnative-bench"]),
+            .args(["build", "--release", "-p", "nearnative-bench", "--bin", bin]),
     )?;
-    step("bench crate: wasm32-wasip1 simd128 -> target/wasi-simd/wasm32-wasip1/release/nearnative-bench.opt.wasm");
+    step(&format!("bench crate: wasm32-wasip1 simd128 -> target/wasi-simd/wasm32-wasip1/release/{bin}.opt.wasm"));
     util::run(
         util::cargo()
             .envs(crate::build::WASM_PROFILE)
@@ -222,13 +233,15 @@ fn build_bench_crate() -> Result<PathBuf> {
                 "--release",
                 "-p",
                 "nearnative-bench",
+                "--bin",
+                bin,
                 "--target",
                 "wasm32-wasip1",
                 "--features",
                 "wasm32-simd",
             ]),
     )?;
-    let built = root().join("target/wasi-simd/wasm32-wasip1/release/nearnative-bench.wasm");
+    let built = root().join(format!("target/wasi-simd/wasm32-wasip1/release/{bin}.wasm"));
     let optimized = built.with_extension("opt.wasm");
     let modified = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
     if modified(&optimized).is_none() || modified(&optimized) < modified(&built) {
@@ -658,6 +671,507 @@ fn targets(rows: &[Row]) -> String {
     md
 }
 
+// ---------------------------------------------------------------------------------------------
+// The image domain.
+
+/// The timed jobs, in report order, and the memory-target jobs (timed once).
+const IMAGE_JOBS: [(&str, &str); 4] = [
+    ("resize-lanczos3", "resize 4928×3279 → 852×567, Lanczos3"),
+    ("blur-sigma10", "Gaussian blur σ=10 on 4000×3000 (12 MP)"),
+    ("jpeg-to-webp", "decode JPEG 4928×3279 (16 MP) + resize to 1600 px wide + encode WebP"),
+    ("grayscale-contrast", "grayscale + contrast ×1.3 on 4000×3000 (12 MP)"),
+];
+/// (job, JPEG size, target in MiB).
+const IMAGE_MEMORY_JOBS: [(&str, &str, u64); 2] =
+    [("jpeg-to-webp-24mp", "6000x4000", 64), ("jpeg-to-webp-100mp", "10000x10000", 128)];
+const IMAGE_JPEGS: [&str; 3] = ["4928x3279", "6000x4000", "10000x10000"];
+/// Native code shown beside the peers but not counted as one.
+const IMAGE_REFERENCES: [&str; 1] = ["sharp"];
+const IMAGE_NPM: [&str; 10] = [
+    "@silvia-odwyer/photon-node",
+    "pica",
+    "jimp",
+    "@jsquash/resize",
+    "@jsquash/jpeg",
+    "@jsquash/webp",
+    "wasm-vips",
+    "sharp",
+    "playwright-core",
+    "binaryen",
+];
+
+/// A row of the image domain: DESIGN.md's fields, plus `memory_bytes` (peak Wasm memory; null
+/// when the implementation's memory cannot be reached; absent for native code) and `failed`
+/// (why an implementation could not do the job; then there is no time).
+#[derive(Clone, Debug)]
+struct ImageRow {
+    value: Value,
+}
+
+impl ImageRow {
+    fn parse(line: &str) -> Result<ImageRow> {
+        let value: Value = serde_json::from_str(line).with_context(|| format!("not a JSON row: {line}"))?;
+        for key in ["kernel", "input", "host", "impl"] {
+            if !value[key].is_string() {
+                bail!("row lacks string '{key}': {line}");
+            }
+        }
+        if value["failed"].is_string() {
+            return Ok(ImageRow { value });
+        }
+        let ms = value["median_ms"].as_f64().unwrap_or(0.0);
+        let valid = ms > 0.0 && ms.is_finite() && value["runs"].is_u64() && value["unit"] == "MP/s";
+        if !valid {
+            bail!("row without a positive median_ms, runs and unit MP/s, and not failed: {line}");
+        }
+        Ok(ImageRow { value })
+    }
+
+    fn text(&self, key: &str) -> &str {
+        self.value[key].as_str().unwrap_or("")
+    }
+
+    fn ms(&self) -> Option<f64> {
+        self.value["median_ms"].as_f64()
+    }
+
+    fn failed(&self) -> Option<&str> {
+        self.value["failed"].as_str()
+    }
+
+    /// `None`: native code (no field); `Some(None)`: Wasm whose memory is unreachable.
+    fn memory(&self) -> Option<Option<u64>> {
+        self.value.get("memory_bytes").map(Value::as_u64)
+    }
+
+    /// The row in DESIGN.md's field order, then the image fields.
+    fn to_json(&self) -> String {
+        let keys = [
+            "kernel",
+            "input",
+            "host",
+            "impl",
+            "median_ms",
+            "throughput",
+            "unit",
+            "runs",
+            "memory_bytes",
+            "memory_note",
+            "failed",
+        ];
+        let fields: Vec<String> = keys
+            .iter()
+            .filter_map(|&key| {
+                let v = self.value.get(key)?;
+                let v = match v.as_f64() {
+                    Some(x) if key == "median_ms" || key == "throughput" => Value::from(round_sig(x, 6)),
+                    _ => v.clone(),
+                };
+                Some(format!("{}: {v}", Value::from(key)))
+            })
+            .collect();
+        format!("{{{}}}", fields.join(", "))
+    }
+}
+
+fn image_rows(host: &str, cmd: &mut Command) -> Result<Vec<ImageRow>> {
+    cmd.current_dir(root()).stdin(Stdio::null()).stderr(Stdio::inherit());
+    let shown = format!("{cmd:?}");
+    let out = cmd.output().with_context(|| format!("cannot start {shown}"))?;
+    if !out.status.success() {
+        bail!("{shown} failed with {}", out.status);
+    }
+    let text = String::from_utf8(out.stdout).context("bench output is not UTF-8")?;
+    let rows: Vec<ImageRow> =
+        text.lines().filter(|l| !l.trim().is_empty()).map(ImageRow::parse).collect::<Result<_>>()?;
+    if let Some(bad) = rows.iter().find(|r| r.text("host") != host) {
+        bail!("the {host} runner printed a row for host '{}'", bad.text("host"));
+    }
+    Ok(rows)
+}
+
+fn image(quick: bool) -> Result<()> {
+    let started = Instant::now();
+    let load_before = load_average();
+    let cwasm = build_bench_bin("nearnative-bench-image")?;
+    let native = root().join("target/bench-native/release/nearnative-bench-image");
+    let inputs = root().join("target/bench-image");
+    fs::create_dir_all(&inputs)?;
+    // The JPEG inputs: the bench photo through our encoder at q90, made once (deterministic).
+    for size in IMAGE_JPEGS {
+        let path = inputs.join(format!("photo-{size}.jpg"));
+        if !path.exists() {
+            step(&format!("bench image: writing {}", path.display()));
+            util::run(Command::new(&native).arg("--write-jpeg").arg(&path).arg(size))?;
+        }
+    }
+    let quick_flag: &[&str] = if quick { &["--quick"] } else { &[] };
+    let mode = if quick { " (quick)" } else { "" };
+    let mut rows = Vec::new();
+    let mut timings: Vec<(&'static str, f64, usize)> = vec![("native", 0.0, 0), ("wasmtime", 0.0, 0)];
+    step(&format!("bench image on native and wasmtime, job by job{mode}"));
+    let jobs: Vec<&str> =
+        IMAGE_JOBS.iter().map(|(j, _)| *j).chain(IMAGE_MEMORY_JOBS.iter().map(|(j, _, _)| *j)).collect();
+    for job in &jobs {
+        for (slot, host) in ["native", "wasmtime"].into_iter().enumerate() {
+            // One process per job: under wasmtime its memory after the job is the job's peak.
+            let mut cmd = if host == "native" {
+                let mut cmd = Command::new(&native);
+                cmd.arg("--inputs").arg(&inputs);
+                cmd
+            } else {
+                let mut cmd = Command::new("wasmtime");
+                cmd.args(["run", "--allow-precompiled", "--dir"])
+                    .arg(format!("{}::/inputs", inputs.display()))
+                    .arg(&cwasm)
+                    .args(["--inputs", "/inputs"]);
+                cmd
+            };
+            cmd.args(quick_flag).args(["--job", job]);
+            let t = Instant::now();
+            let got = image_rows(host, &mut cmd)?;
+            timings[slot].1 += t.elapsed().as_secs_f64();
+            timings[slot].2 += got.len();
+            rows.extend(got);
+        }
+    }
+    let inputs_arg = inputs.display().to_string();
+    for (host, script) in [("node", "bench/image/node.mjs"), ("chromium", "bench/image/chromium.mjs")] {
+        step(&format!("bench image on {host}{mode}"));
+        let mut cmd = Command::new("node");
+        cmd.arg(script).args(quick_flag).args(["--inputs", &inputs_arg]);
+        let t = Instant::now();
+        let got = image_rows(host, &mut cmd)?;
+        timings.push((host, t.elapsed().as_secs_f64(), got.len()));
+        rows.extend(got);
+    }
+    step("bench image: encoded sizes and SSIM (bench/image/encoders.mjs)");
+    let out = Command::new("node")
+        .arg("bench/image/encoders.mjs")
+        .current_dir(root())
+        .stderr(Stdio::inherit())
+        .output()
+        .context("cannot start node bench/image/encoders.mjs")?;
+    if !out.status.success() {
+        bail!("bench/image/encoders.mjs failed with {}", out.status);
+    }
+    let encoders: Vec<Value> = String::from_utf8(out.stdout)?
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).with_context(|| format!("not JSON: {l}")))
+        .collect::<Result<_>>()?;
+    for host in ["native", "wasmtime", "node", "chromium"] {
+        for (job, _) in IMAGE_JOBS {
+            if !rows.iter().any(|r| r.text("host") == host && r.text("kernel") == job && r.text("impl") == "nearnative")
+            {
+                bail!("the {host} runner left out nearnative on {job}");
+            }
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let run = RunInfo { quick, elapsed, timings, load_before, load_after: load_average() };
+    let body: Vec<String> = rows.iter().map(|r| format!("  {}", r.to_json())).collect();
+    let enc: Vec<String> = encoders.iter().map(|e| format!("  {e}")).collect();
+    let json = format!(
+        "{{\"domain\": \"image\", \"rows\": [\n{}\n], \"encoders\": [\n{}\n]}}\n",
+        body.join(",\n"),
+        enc.join(",\n")
+    );
+    write_atomically(&root().join("bench/results/image.json"), &json)?;
+    write_atomically(&root().join("bench/RESULTS-image.md"), &render_image(&rows, &encoders, &run))?;
+    step(&format!(
+        "bench image: {} rows in {elapsed:.0} s -> bench/results/image.json, bench/RESULTS-image.md",
+        rows.len()
+    ));
+    Ok(())
+}
+
+fn find_row<'a>(rows: &'a [ImageRow], job: &str, host: &str, implementation: &str) -> Option<&'a ImageRow> {
+    rows.iter().find(|r| r.text("kernel") == job && r.text("host") == host && r.text("impl") == implementation)
+}
+
+fn image_ms(rows: &[ImageRow], job: &str, host: &str, implementation: &str) -> Option<f64> {
+    find_row(rows, job, host, implementation).and_then(ImageRow::ms)
+}
+
+fn is_image_peer(implementation: &str) -> bool {
+    !is_nearnative(implementation) && !IMAGE_REFERENCES.contains(&implementation)
+}
+
+/// The fastest peer that did `job` on `host`: (name, ms).
+fn best_image_peer(rows: &[ImageRow], job: &str, host: &str, filter: impl Fn(&str) -> bool) -> Option<(String, f64)> {
+    rows.iter()
+        .filter(|r| r.text("kernel") == job && r.text("host") == host && is_image_peer(r.text("impl")))
+        .filter(|r| filter(r.text("impl")))
+        .filter_map(|r| r.ms().map(|ms| (r.text("impl").to_owned(), ms)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+fn fmt_ms(ms: f64) -> String {
+    if ms >= 100.0 {
+        format!("{ms:.0}")
+    } else if ms >= 10.0 {
+        format!("{ms:.1}")
+    } else {
+        format!("{ms:.2}")
+    }
+}
+
+fn fmt_mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / 1048576.0)
+}
+
+fn fmt_memory(row: &ImageRow) -> String {
+    match row.memory() {
+        None if row.text("host") == "native" || IMAGE_REFERENCES.contains(&row.text("impl")) => "native".into(),
+        None => "–".into(),
+        Some(Some(b)) => fmt_mib(b),
+        Some(None) => match row.value["memory_note"].as_str() {
+            Some(note) => format!("n/a ({note})"),
+            None => "n/a (not reachable)".into(),
+        },
+    }
+}
+
+fn npm_versions_of(names: &[&str]) -> Vec<String> {
+    let lock: Value = fs::read_to_string(root().join("package-lock.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null);
+    names
+        .iter()
+        .map(|name| {
+            let version =
+                lock["packages"][format!("node_modules/{name}")]["version"].as_str().unwrap_or("not installed");
+            format!("{name} {version}")
+        })
+        .collect()
+}
+
+fn render_image(rows: &[ImageRow], encoders: &[Value], run: &RunInfo) -> String {
+    let mut md = String::new();
+    let date = first_line(util::output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]));
+    let chromium = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let _ = writeln!(md, "# Benchmark results: image\n");
+    let _ = writeln!(
+        md,
+        "Rendered by `cargo xtask bench image` from `bench/results/image.json`; how to run and read it, and \
+         what each peer runs: [image/README.md](image/README.md). One run on one machine: compare the ratios, \
+         not the absolute numbers.\n"
+    );
+    let _ = writeln!(md, "- Date: {date}");
+    let _ = writeln!(md, "- Machine: {}", cpu_summary());
+    let _ = writeln!(
+        md,
+        "- Load average (1/5/15 min) before: {}, after: {} (the machine is shared with other builds; \
+         on a loaded machine every absolute number is inflated)",
+        run.load_before, run.load_after
+    );
+    let _ = writeln!(md, "- rustc: {}", first_line(util::output("rustc", &["--version"])));
+    let _ = writeln!(md, "- node: {}", first_line(util::output("node", &["--version"])));
+    let _ = writeln!(md, "- chromium: {}", first_line(util::output(&chromium, &["--version"])));
+    let _ = writeln!(md, "- wasmtime: {}", first_line(util::output("wasmtime", &["--version"])));
+    let _ = writeln!(md, "- npm (package-lock.json): {}", npm_versions_of(&IMAGE_NPM).join(", "));
+    let per_host: Vec<String> = run.timings.iter().map(|(h, s, n)| format!("{h} {s:.0} s ({n} rows)")).collect();
+    let _ = writeln!(
+        md,
+        "- Mode: {}; {} rows in {:.0} s: {}",
+        if run.quick {
+            "`--quick` (native/wasmtime: 3 timed runs, no warm-up; JS hosts: 1 run after one warm-up, fewer peers)"
+        } else {
+            "full (native/wasmtime: 9 timed runs after a warm-up; JS hosts: 7 after a warm-up)"
+        },
+        rows.len(),
+        run.elapsed,
+        per_host.join(", ")
+    );
+    let _ = writeln!(
+        md,
+        "\nMedian wall time of one job in ms (lower is better), input conversion included, input \
+         generation excluded. \"peak Wasm memory\" is the linear memory after the job in a fresh \
+         instance (Wasm memory never shrinks, so it is the peak, input copy included); `native` \
+         marks native code. \"× native\" is nearnative's time over native nearnative's (1.00× = as \
+         fast as native). \"speedup\" is the best peer's time over nearnative's on the same host (above \
+         1× nearnative is faster); sharp (native libvips, multi-threaded) is a reference, not a peer. \
+         In Chromium, `nearnative` runs on the page's thread and `nearnative (worker pool)` is the same \
+         job through the package's default worker pool (transfers included).\n"
+    );
+    for (job, title) in IMAGE_JOBS {
+        let _ = writeln!(md, "## {job}: {title}\n");
+        let _ = writeln!(
+            md,
+            "| host | implementation | median ms | MP/s | peak Wasm memory | × native | speedup vs best peer |"
+        );
+        let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---|");
+        let native = image_ms(rows, job, "native", "nearnative");
+        for host in ["native", "wasmtime", "node", "chromium"] {
+            let mut host_rows: Vec<&ImageRow> =
+                rows.iter().filter(|r| r.text("kernel") == job && r.text("host") == host).collect();
+            host_rows.sort_by_key(|r| (!is_nearnative(r.text("impl")), r.failed().is_some()));
+            for r in host_rows {
+                let implementation = r.text("impl");
+                let (ms, tp, mem) = match r.failed() {
+                    Some(reason) => (format!("failed: {reason}"), "–".into(), "–".into()),
+                    None => (
+                        r.ms().map_or("–".into(), fmt_ms),
+                        r.value["throughput"].as_f64().map_or("–".into(), fmt_tp),
+                        fmt_memory(r),
+                    ),
+                };
+                let vs_native = match (r.ms(), native) {
+                    (Some(ms), Some(n)) if implementation == "nearnative" && host != "native" => fmt_ratio(ms / n),
+                    _ => String::new(),
+                };
+                let speedup = match (implementation == "nearnative", r.ms(), best_image_peer(rows, job, host, |_| true))
+                {
+                    (true, Some(ms), Some((peer, p))) => format!("{} ({peer})", fmt_ratio(p / ms)),
+                    _ => String::new(),
+                };
+                let _ = writeln!(md, "| {host} | {implementation} | {ms} | {tp} | {mem} | {vs_native} | {speedup} |");
+            }
+        }
+        let _ = writeln!(md);
+    }
+
+    let _ = writeln!(md, "## Peak Wasm memory on big JPEGs → 1600 px WebP (issue #5 targets)\n");
+    let _ = writeln!(
+        md,
+        "Each job in a fresh instance (Node: a fresh process per implementation; wasmtime: one process). \
+         The input file's bytes are inside the linear memory too.\n"
+    );
+    let _ = writeln!(md, "| job | host | implementation | peak Wasm memory | median ms | target | result |");
+    let _ = writeln!(md, "|---|---|---|---:|---:|---|---|");
+    for (job, size, target) in IMAGE_MEMORY_JOBS {
+        for r in rows.iter().filter(|r| r.text("kernel") == job && r.text("host") != "native") {
+            let wasm_peer = ["@silvia-odwyer/photon-node", "@jsquash", "wasm-vips"].contains(&r.text("impl"));
+            if r.memory().is_none() && !(r.failed().is_some() && (wasm_peer || is_nearnative(r.text("impl")))) {
+                continue; // native code (sharp), or a peer that has no such job
+            }
+            let implementation = r.text("impl");
+            let (mem, ms) = match r.failed() {
+                Some(reason) => (format!("failed: {reason}"), "–".into()),
+                None => (fmt_memory(r), r.ms().map_or("–".into(), fmt_ms)),
+            };
+            let result = match (implementation, r.memory()) {
+                ("nearnative", Some(Some(b))) => verdict(b < target * 1048576).to_owned(),
+                ("nearnative", _) => "**FAIL** (not measured)".to_owned(),
+                _ => String::new(),
+            };
+            let target_text = if implementation == "nearnative" { format!("< {target} MiB") } else { String::new() };
+            let _ = writeln!(
+                md,
+                "| {size} JPEG | {} | {implementation} | {mem} | {ms} | {target_text} | {result} |",
+                r.text("host")
+            );
+        }
+    }
+
+    let _ = writeln!(md, "\n## Encoders: bytes at equal quality\n");
+    let _ = writeln!(
+        md,
+        "bench/image/encoders.mjs: the bench photo reduced to 1600×1065 (sharp, Lanczos3), encoded by each \
+         encoder, decoded by sharp (libjpeg-turbo / libwebp), compared with the source by SSIM on BT.601 \
+         luma over non-overlapping 8×8 windows with uniform weights (not the 11×11 Gaussian of the paper).\n"
+    );
+    let _ = writeln!(md, "| encoder | format | setting | bytes | bits/pixel | SSIM |");
+    let _ = writeln!(md, "|---|---|---|---:|---:|---:|");
+    for e in encoders {
+        let s = |k: &str| e[k].as_str().unwrap_or("").to_owned();
+        match e["failed"].as_str() {
+            Some(reason) => {
+                let _ =
+                    writeln!(md, "| {} | {} | {} | failed: {reason} | | |", s("encoder"), s("format"), s("setting"));
+            }
+            None => {
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} | {} | {} | {} |",
+                    s("encoder"),
+                    s("format"),
+                    s("setting"),
+                    e["bytes"],
+                    e["bits_per_pixel"],
+                    e["ssim"]
+                );
+            }
+        }
+    }
+    md.push_str(&image_targets(rows));
+    md
+}
+
+/// (what, ratio to reach, the peer's name and time when it did the job).
+type Goal<'a> = (&'a str, f64, Option<(String, f64)>);
+
+/// The "Targets (issue #5)" section, judged from this run.
+fn image_targets(rows: &[ImageRow]) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "\n## Targets (issue #5)\n");
+    let _ = writeln!(md, "Judged from the numbers above, in this one run.\n");
+    let _ = writeln!(md, "| target | measured | result |");
+    let _ = writeln!(md, "|---|---|---|");
+    for (job, _) in IMAGE_JOBS {
+        for host in ["wasmtime", "node", "chromium"] {
+            match (image_ms(rows, job, host, "nearnative"), image_ms(rows, job, "native", "nearnative")) {
+                (Some(w), Some(n)) => {
+                    let _ = writeln!(
+                        md,
+                        "| {job} on {host} within 1.5× of native | {} vs {} ms = {} | {} |",
+                        fmt_ms(w),
+                        fmt_ms(n),
+                        fmt_ratio(w / n),
+                        verdict(w / n <= 1.5)
+                    );
+                }
+                _ => {
+                    let _ = writeln!(md, "| {job} on {host} within 1.5× of native | not measured | – |");
+                }
+            }
+        }
+    }
+    for job in ["resize-lanczos3", "blur-sigma10"] {
+        let Some(ours) = image_ms(rows, job, "node", "nearnative") else {
+            let _ = writeln!(md, "| {job} in Node vs peers | nearnative not measured | – |");
+            continue;
+        };
+        let pure_js = |i: &str| matches!(i, "pica (js)" | "jimp");
+        let goals: [Goal; 3] = [
+            (
+                "pica's Wasm path",
+                5.0,
+                image_ms(rows, job, "node", "pica (wasm)").map(|ms| ("pica (wasm)".to_owned(), ms)),
+            ),
+            ("the fastest pure-JS peer", 10.0, best_image_peer(rows, job, "node", pure_js)),
+            (
+                "photon",
+                20.0,
+                image_ms(rows, job, "node", "@silvia-odwyer/photon-node").map(|ms| ("photon".to_owned(), ms)),
+            ),
+        ];
+        for (name, goal, peer) in goals {
+            match peer {
+                Some((peer, ms)) => {
+                    let _ = writeln!(
+                        md,
+                        "| {job} in Node ≥ {goal}× {name} | {peer} {} ms / nearnative {} ms = {} | {} |",
+                        fmt_ms(ms),
+                        fmt_ms(ours),
+                        fmt_ratio(ms / ours),
+                        verdict(ms / ours >= goal)
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        md,
+                        "| {job} in Node ≥ {goal}× {name} | no row (the peer cannot do this job, or --quick left it out) | – |"
+                    );
+                }
+            }
+        }
+    }
+    md
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -691,6 +1205,35 @@ mod tests {
             row("sha256", "1MiB", "node", "@noble/hashes", 150.0),
         ];
         assert_eq!(best_peer(&rows, "sha256", "1MiB", "node"), Some(("hash-wasm".into(), 350.0)));
+    }
+
+    #[test]
+    fn image_rows_keep_failures_and_memory() {
+        let ok = r#"{"kernel": "resize-lanczos3", "input": "4928x3279", "host": "node", "impl": "nearnative", "median_ms": 30.5, "throughput": 529.8, "unit": "MP/s", "runs": 7, "memory_bytes": 1048576}"#;
+        let row = ImageRow::parse(ok).unwrap();
+        assert_eq!(row.to_json(), ok);
+        assert_eq!(row.memory(), Some(Some(1048576)));
+        let failed = r#"{"kernel": "blur-sigma10", "input": "4000x3000", "host": "node", "impl": "pica (js)", "failed": "pica only resizes"}"#;
+        assert_eq!(ImageRow::parse(failed).unwrap().failed(), Some("pica only resizes"));
+        let unreachable = r#"{"kernel": "blur-sigma10", "input": "4000x3000", "host": "node", "impl": "pica (wasm)", "median_ms": 1.0, "throughput": 1.0, "unit": "MP/s", "runs": 1, "memory_bytes": null}"#;
+        assert_eq!(ImageRow::parse(unreachable).unwrap().memory(), Some(None));
+        assert!(ImageRow::parse(r#"{"kernel": "x", "input": "y", "host": "node", "impl": "z"}"#).is_err());
+    }
+
+    #[test]
+    fn best_image_peer_skips_nearnative_sharp_and_failures() {
+        let rows: Vec<ImageRow> = [
+            r#"{"kernel": "j", "input": "i", "host": "node", "impl": "nearnative", "median_ms": 10, "throughput": 1, "unit": "MP/s", "runs": 1}"#,
+            r#"{"kernel": "j", "input": "i", "host": "node", "impl": "sharp", "median_ms": 5, "throughput": 1, "unit": "MP/s", "runs": 1}"#,
+            r#"{"kernel": "j", "input": "i", "host": "node", "impl": "jimp", "failed": "no"}"#,
+            r#"{"kernel": "j", "input": "i", "host": "node", "impl": "pica (wasm)", "median_ms": 50, "throughput": 1, "unit": "MP/s", "runs": 1}"#,
+            r#"{"kernel": "j", "input": "i", "host": "node", "impl": "pica (js)", "median_ms": 90, "throughput": 1, "unit": "MP/s", "runs": 1}"#,
+        ]
+        .iter()
+        .map(|l| ImageRow::parse(l).unwrap())
+        .collect();
+        assert_eq!(best_image_peer(&rows, "j", "node", |_| true), Some(("pica (wasm)".into(), 50.0)));
+        assert_eq!(best_image_peer(&rows, "j", "node", |i| i == "pica (js)"), Some(("pica (js)".into(), 90.0)));
     }
 
     #[test]

@@ -37,6 +37,7 @@ pub fn run() -> Result<()> {
     native_cli()?;
     wasi_cli()?;
     npm_hash()?;
+    npm_image()?;
     component("nearnative-component", "nearnative_component.wasm", "dist/component/nearnative.wasm")?;
     component("nearnative-http", "nearnative-http.wasm", "dist/http/nearnative-http.wasm")?;
     worker()?;
@@ -170,52 +171,65 @@ fn stamp_path(output: &Path) -> PathBuf {
 /// age module (age is large, so it is loaded only when used).
 fn npm_hash() -> Result<()> {
     let package = root().join("dist/npm/hash");
-    let wasm_dir = package.join("wasm");
-    fs::create_dir_all(&wasm_dir)?;
     for flavor in [Flavor::Simd, Flavor::Scalar] {
         for module in ["hash", "age"] {
-            step(&format!("npm @nearnative/hash: {module} module, {} build", flavor.name()));
-            let mut features = module.to_owned();
-            if flavor == Flavor::Simd {
-                features.push_str(",wasm32-simd");
-            }
-            let dir = format!("web-{}", flavor.name());
-            run_cmd(wasm_cargo(flavor, &dir).args([
-                "build",
-                "--release",
-                "-p",
-                "nearnative-web",
-                "--target",
-                "wasm32-unknown-unknown",
-                "--no-default-features",
-                "--features",
-                &features,
-            ]))?;
-            let built = root().join("target").join(&dir).join("wasm32-unknown-unknown/release/nearnative_web.wasm");
-            let name = format!("nearnative_{module}_{}", flavor.name());
-            let optimized = wasm_dir.join(format!("{name}_bg.wasm"));
-            if up_to_date(&built, &optimized) {
-                continue;
-            }
-            run_cmd(
-                Command::new("wasm-bindgen")
-                    .args([
-                        "--target",
-                        "web",
-                        "--weak-refs",
-                        "--experimental-reset-state-function",
-                        "--out-name",
-                        &name,
-                    ])
-                    .arg("--out-dir")
-                    .arg(&wasm_dir)
-                    .arg(&built),
-            )?;
-            wasm_opt(&optimized)?;
-            stamp(&built, &optimized)?;
+            web_module(&package, "@nearnative/hash", module, flavor)?;
         }
     }
-    copy_dir(&root().join("js/hash"), &package)?;
+    npm_package("js/hash", &package)
+}
+
+/// `dist/npm/image/`: the JS layer from `js/image/` plus the image module in both flavours.
+fn npm_image() -> Result<()> {
+    let package = root().join("dist/npm/image");
+    for flavor in [Flavor::Simd, Flavor::Scalar] {
+        web_module(&package, "@nearnative/image", "image", flavor)?;
+    }
+    npm_package("js/image", &package)
+}
+
+/// One flavour of one nearnative-web cdylib (`--no-default-features --features MODULE`),
+/// through wasm-bindgen and wasm-opt, into `PACKAGE/wasm/nearnative_MODULE_FLAVOR*`.
+fn web_module(package: &Path, npm_name: &str, module: &str, flavor: Flavor) -> Result<()> {
+    step(&format!("npm {npm_name}: {module} module, {} build", flavor.name()));
+    let wasm_dir = package.join("wasm");
+    fs::create_dir_all(&wasm_dir)?;
+    let mut features = module.to_owned();
+    if flavor == Flavor::Simd {
+        features.push_str(",wasm32-simd");
+    }
+    let dir = format!("web-{}", flavor.name());
+    run_cmd(wasm_cargo(flavor, &dir).args([
+        "build",
+        "--release",
+        "-p",
+        "nearnative-web",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--no-default-features",
+        "--features",
+        &features,
+    ]))?;
+    let built = root().join("target").join(&dir).join("wasm32-unknown-unknown/release/nearnative_web.wasm");
+    let name = format!("nearnative_{module}_{}", flavor.name());
+    let optimized = wasm_dir.join(format!("{name}_bg.wasm"));
+    if up_to_date(&built, &optimized) {
+        return Ok(());
+    }
+    run_cmd(
+        Command::new("wasm-bindgen")
+            .args(["--target", "web", "--weak-refs", "--experimental-reset-state-function", "--out-name", &name])
+            .arg("--out-dir")
+            .arg(&wasm_dir)
+            .arg(&built),
+    )?;
+    wasm_opt(&optimized)?;
+    stamp(&built, &optimized)
+}
+
+/// Copies a package's JS layer (`js/NAME`) and the licences into `package`.
+fn npm_package(js_dir: &str, package: &Path) -> Result<()> {
+    copy_dir(&root().join(js_dir), package)?;
     for licence in ["LICENSE-MIT", "LICENSE-APACHE"] {
         fs::copy(root().join(licence), package.join(licence))?;
     }

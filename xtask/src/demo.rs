@@ -18,8 +18,10 @@ pub fn run(args: &[String]) -> Result<()> {
     let root = root();
     for needed in [
         "dist/npm/hash/index.js",
+        "dist/npm/image/index.js",
         "dist/http/nearnative-http.wasm",
         "node_modules/hash-wasm/dist/index.esm.js",
+        "node_modules/pica/dist/pica.min.js",
         "playground/index.html",
     ] {
         if !root.join(needed).is_file() {

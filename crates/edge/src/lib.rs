@@ -13,6 +13,8 @@
 //! | `POST /v1/aead/{algo}/{seal,open}` + `nearnative-key`, `nearnative-nonce`, `nearnative-aad` | bytes | bytes |
 //! | `POST /v1/encrypt?recipient=age1...[&armor=true]` or `nearnative-passphrase` | bytes, streamed | age file, streamed |
 //! | `POST /v1/decrypt` + `nearnative-identity` or `nearnative-passphrase` | age file | plaintext |
+//! | `POST /v1/image?resize=800x&fit=cover&format=webp&quality=80` (the CLI's step vocabulary) | image file | image file, `x-image-width`/`-height` |
+//! | `POST /v1/image/info` | image file | `{"format","width","height","channels","bit_depth",...}` |
 //!
 //! Every failure is `{"error":{"code","message"}}` with a 4xx status for a client mistake
 //! (see [`ApiError`]); a 5xx means a bug or a limit of the server.
@@ -21,6 +23,7 @@
 
 mod config;
 mod error;
+mod image;
 mod job;
 mod query;
 
@@ -28,6 +31,7 @@ mod query;
 pub use config::instant_clock;
 pub use config::{Clock, Config, ENV_VARS};
 pub use error::ApiError;
+pub use image::image_job;
 pub use job::{start, Job, Reply};
 
 /// What a host knows about a request before its body arrives.

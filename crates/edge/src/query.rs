@@ -46,6 +46,19 @@ impl Query {
     }
 }
 
+/// Every `name=value` pair of a query string in order, percent-decoded, without checking the
+/// names (`name` alone gives an empty value). A leading `?` is skipped.
+pub fn pairs(raw: &str) -> Result<Vec<(String, String)>, ApiError> {
+    let raw = raw.strip_prefix('?').unwrap_or(raw);
+    raw.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|piece| {
+            let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
+            Ok((decode(name)?, decode(value)?))
+        })
+        .collect()
+}
+
 fn decode(text: &str) -> Result<String, ApiError> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());

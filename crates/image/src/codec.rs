@@ -168,9 +168,28 @@ fn sniff_or_err(bytes: &[u8]) -> Result<Format> {
 }
 
 fn probe_png(bytes: &[u8]) -> Result<Info> {
-    let decoder = png::Decoder::new(Cursor::new(bytes));
-    let reader = decoder.read_info().map_err(|e| corrupt(Format::Png, e))?;
+    let decoder = png::Decoder::new_with_limits(Cursor::new(bytes), png::Limits { bytes: usize::MAX });
+    let reader = decoder.read_info().map_err(|e| match e {
+        // The png crate refuses sizes whose buffer would not fit in the address space; say
+        // which size, as our own limit does.
+        png::DecodingError::LimitsExceeded => match declared_png_size(bytes) {
+            Some((w, h)) => Limits::DEFAULT.check(w, h).err().unwrap_or_else(|| too_big(w, h)),
+            None => Error::limit_exceeded("the PNG declares a size too large to decode"),
+        },
+        other => corrupt(Format::Png, other),
+    })?;
     let header = reader.info();
+    // png 0.18.1 panics (slice index out of range, palette.rs) expanding a PLTE whose length
+    // is not a multiple of 3 when a tRNS chunk is present; the PNG spec allows only 1 to 256
+    // whole RGB entries, so refuse anything else here (found by fuzz/decode).
+    if let Some(palette) = header.palette.as_deref() {
+        if palette.is_empty() || palette.len() % 3 != 0 || palette.len() > 256 * 3 {
+            return Err(corrupt(
+                Format::Png,
+                format!("the PLTE chunk is {} bytes; it must hold 1 to 256 RGB entries of 3 bytes", palette.len()),
+            ));
+        }
+    }
     let has_trns = header.trns.is_some();
     let (channels, palette) = match header.color_type {
         png::ColorType::Grayscale => (1 + u8::from(has_trns), false),
@@ -195,6 +214,42 @@ fn probe_png(bytes: &[u8]) -> Result<Info> {
         palette,
         progressive: header.interlaced,
     })
+}
+
+/// Width and height from the IHDR chunk, which must come first.
+fn declared_png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    let ihdr = bytes.get(8..24)?;
+    if &ihdr[4..8] != b"IHDR" {
+        return None;
+    }
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    Some((be(&ihdr[8..12]), be(&ihdr[12..16])))
+}
+
+/// True when the JPEG's scan data is followed by an end-of-image marker. zune-jpeg and
+/// jpeg-decoder both decode a cut-off file by filling the missing blocks with grey; a
+/// truncated upload must be an error instead. Marker segments before the first scan are
+/// walked by their lengths, so an EXIF thumbnail's own markers are never mistaken for ours;
+/// inside scan data a 0xFF byte is always stuffed, so 0xFF 0xD9 there is the real end.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let mut at = 2;
+    while at + 4 <= bytes.len() {
+        if bytes[at] != 0xff {
+            return false;
+        }
+        let marker = bytes[at + 1];
+        if marker == 0xff {
+            at += 1;
+            continue;
+        }
+        let length = usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]));
+        if marker == 0xda {
+            let scan = at + 2 + length;
+            return bytes.get(scan..).is_some_and(|rest| rest.windows(2).any(|w| w == [0xff, 0xd9]));
+        }
+        at += 2 + length;
+    }
+    false
 }
 
 fn probe_jpeg(bytes: &[u8]) -> Result<Info> {
@@ -265,6 +320,11 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Result<(Image, Info)> {
     let info = probe(bytes)?;
     options.limits.check(info.width, info.height)?;
     let orientation = Orientation::from_exif(info.orientation);
+    if info.format == Format::Jpeg && !jpeg_is_complete(bytes) {
+        return Err(Error::invalid_input(
+            "truncated JPEG file: the image data ends before the end-of-image marker",
+        ));
+    }
     let mut image = match (info.format, options.shrink_to) {
         (Format::Jpeg, Some(target)) => decode_jpeg_reduced(bytes, &info, orientation, target, &options.limits)?,
         _ => decode_full(bytes, info.format, &options.limits)?,

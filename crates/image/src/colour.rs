@@ -1,57 +1,152 @@
 //! Per-pixel colour operations, histograms and statistics. Alpha is left untouched by every
 //! operation here.
+//!
+//! Everything works on the sRGB-encoded values as stored (no linearisation), like CSS filters
+//! and sharp. Per-channel operations go through a 256-entry table built once per call; matrix
+//! operations compute in f32 and round to nearest. Parameters are checked first and rejected
+//! with `invalid_input` naming the allowed range.
 
-use nearnative_core::Result;
+use nearnative_core::{Error, Result};
 
 use crate::Image;
 
+/// Rec. 709 luma weights, applied to the sRGB values (not to linear light).
+const LUMA: [f32; 3] = [0.2126, 0.7152, 0.0722];
+
+/// Rec. 709 luma `0.2126 R + 0.7152 G + 0.0722 B` of the sRGB values, rounded, into R, G and B.
 pub fn grayscale(image: &mut Image) {
-    let _ = image;
+    for px in image.pixels.chunks_exact_mut(4) {
+        let y = round_u8(luma(px));
+        px[0] = y;
+        px[1] = y;
+        px[2] = y;
+    }
 }
+
 /// Multiplies every colour channel by `factor` (1 = unchanged).
+///
+/// `out = round(in · factor)`, clamped; `factor` finite and ≥ 0.
 pub fn brightness(image: &mut Image, factor: f32) -> Result<()> {
-    let _ = (image, factor);
+    check(factor, "brightness factor", 0.0, f32::MAX, "a finite number >= 0")?;
+    let f = f64::from(factor);
+    apply_lut(image, &lut(|v| v * f));
     Ok(())
 }
+
 /// Scales distance from mid-grey by `factor` (1 = unchanged, 0 = flat grey).
+///
+/// `out = round((in − 128) · factor + 128)`, clamped: sharp's `linear(factor, 128·(1 − factor))`.
+/// `factor` finite and ≥ 0.
 pub fn contrast(image: &mut Image, factor: f32) -> Result<()> {
-    let _ = (image, factor);
+    check(factor, "contrast factor", 0.0, f32::MAX, "a finite number >= 0")?;
+    let f = f64::from(factor);
+    apply_lut(image, &lut(|v| (v - 128.0) * f + 128.0));
     Ok(())
 }
+
 /// `out = in^(1/gamma)` on normalised channels (gamma > 1 brightens midtones).
+///
+/// `out = round(255 · (in/255)^(1/gamma))`; `gamma` finite and > 0.
 pub fn gamma(image: &mut Image, gamma: f32) -> Result<()> {
-    let _ = (image, gamma);
+    if !(gamma.is_finite() && gamma > 0.0) {
+        return Err(Error::invalid_input(format!("gamma must be a finite number above 0, got {gamma}")));
+    }
+    let inv = 1.0 / f64::from(gamma);
+    apply_lut(image, &lut(|v| 255.0 * (v / 255.0).powf(inv)));
     Ok(())
 }
+
 /// Scales chroma by `factor` (0 = grey, 1 = unchanged).
+///
+/// The `saturate` matrix of W3C Filter Effects Level 1 (feColorMatrix type="saturate", also
+/// CSS `saturate()`), on sRGB values; `factor` finite and ≥ 0 (above 1 oversaturates).
 pub fn saturate(image: &mut Image, factor: f32) -> Result<()> {
-    let _ = (image, factor);
+    check(factor, "saturation factor", 0.0, f32::MAX, "a finite number >= 0")?;
+    let s = factor;
+    let m = [
+        [0.213 + 0.787 * s, 0.715 - 0.715 * s, 0.072 - 0.072 * s],
+        [0.213 - 0.213 * s, 0.715 + 0.285 * s, 0.072 - 0.072 * s],
+        [0.213 - 0.213 * s, 0.715 - 0.715 * s, 0.072 + 0.928 * s],
+    ];
+    apply_matrix(image, &m);
     Ok(())
 }
+
 /// Rotates hue by `degrees`.
+///
+/// The `hueRotate` matrix of W3C Filter Effects Level 1 (feColorMatrix type="hueRotate", also
+/// CSS `hue-rotate()`), on sRGB values; `degrees` any finite number.
 pub fn hue_rotate(image: &mut Image, degrees: f32) -> Result<()> {
-    let _ = (image, degrees);
+    check(degrees, "hue rotation", f32::MIN, f32::MAX, "a finite number of degrees")?;
+    // Reduce first so huge angles keep their precision.
+    let (sin, cos) = (f64::from(degrees) % 360.0).to_radians().sin_cos();
+    let (s, c) = (sin as f32, cos as f32);
+    let m = [
+        [0.213 + c * 0.787 - s * 0.213, 0.715 - c * 0.715 - s * 0.715, 0.072 - c * 0.072 + s * 0.928],
+        [0.213 - c * 0.213 + s * 0.143, 0.715 + c * 0.285 + s * 0.140, 0.072 - c * 0.072 - s * 0.283],
+        [0.213 - c * 0.213 - s * 0.787, 0.715 - c * 0.715 + s * 0.715, 0.072 + c * 0.928 + s * 0.072],
+    ];
+    apply_matrix(image, &m);
     Ok(())
 }
+
+/// The `sepia(1)` matrix of W3C Filter Effects Level 1, on sRGB values.
 pub fn sepia(image: &mut Image) {
-    let _ = image;
+    let m = [[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]];
+    apply_matrix(image, &m);
 }
+
+/// `255 − c` for R, G and B.
 pub fn invert(image: &mut Image) {
-    let _ = image;
+    apply_lut(image, &lut(|v| 255.0 - v));
 }
+
 /// Luma ≥ `level` becomes white, the rest black.
+///
+/// Luma as [`grayscale`] (Rec. 709 of the sRGB values, rounded); alpha untouched.
 pub fn threshold(image: &mut Image, level: u8) {
-    let _ = (image, level);
+    let table: [u8; 256] = std::array::from_fn(|y| if y >= usize::from(level) { 255 } else { 0 });
+    for px in image.pixels.chunks_exact_mut(4) {
+        let v = table[usize::from(round_u8(luma(px)))];
+        px[0] = v;
+        px[1] = v;
+        px[2] = v;
+    }
 }
+
 /// Multiplies each channel by `rgb / 255` after converting to luma, like sharp's `tint`.
+///
+/// `out_c = round(Y · rgb_c / 255)` with `Y` the (unrounded) Rec. 709 luma of the sRGB values.
 pub fn tint(image: &mut Image, rgb: [u8; 3]) {
-    let _ = (image, rgb);
+    let k = rgb.map(|c| f32::from(c) / 255.0);
+    for px in image.pixels.chunks_exact_mut(4) {
+        let y = luma(px);
+        px[0] = round_u8(y * k[0]);
+        px[1] = round_u8(y * k[1]);
+        px[2] = round_u8(y * k[2]);
+    }
 }
 
 /// Counts per channel (R, G, B, A) and value.
 pub fn histogram(image: &Image) -> Box<[[u64; 256]; 4]> {
-    let _ = image;
-    Box::new([[0; 256]; 4])
+    let mut out = Box::new([[0u64; 256]; 4]);
+    // u32 counters are cheaper; flush them every 2²⁸ pixels, long before they could overflow.
+    let mut counts = [[0u32; 256]; 4];
+    for chunk in image.pixels.chunks(4 << 28) {
+        for px in chunk.chunks_exact(4) {
+            counts[0][usize::from(px[0])] += 1;
+            counts[1][usize::from(px[1])] += 1;
+            counts[2][usize::from(px[2])] += 1;
+            counts[3][usize::from(px[3])] += 1;
+        }
+        for (o, c) in out.iter_mut().zip(counts.iter_mut()) {
+            for (o, c) in o.iter_mut().zip(c.iter_mut()) {
+                *o += u64::from(*c);
+                *c = 0;
+            }
+        }
+    }
+    out
 }
 
 /// Per-channel statistics, as sharp's `stats()` reports them.
@@ -71,15 +166,113 @@ pub struct Stats {
     pub is_opaque: bool,
 }
 
+/// Min, max, sum, mean and sample (n − 1) standard deviation, as sharp reports it, per channel (R, G, B, and A when
+/// `has_alpha`), computed exactly from the histogram; `is_opaque` says whether every alpha
+/// byte is 255. An image without pixels reports zeros.
 pub fn stats(image: &Image) -> Stats {
-    let _ = image;
-    Stats { channels: Vec::new(), is_opaque: true }
+    let hist = histogram(image);
+    let n: u64 = hist[0].iter().sum();
+    let count = if image.has_alpha { 4 } else { 3 };
+    let channels = hist[..count]
+        .iter()
+        .map(|h| {
+            let min = h.iter().position(|&c| c > 0).unwrap_or(0) as u8;
+            let max = h.iter().rposition(|&c| c > 0).unwrap_or(0) as u8;
+            let (mut sum, mut sum_sq) = (0u128, 0u128);
+            for (v, &c) in h.iter().enumerate() {
+                sum += v as u128 * u128::from(c);
+                sum_sq += (v * v) as u128 * u128::from(c);
+            }
+            let (mean, stdev) = if n == 0 {
+                (0.0, 0.0)
+            } else {
+                let n = u128::from(n);
+                let mean = sum as f64 / n as f64;
+                // n(n−1)·variance = n·Σv² − (Σv)², exact in integers (f64 if that could overflow).
+                let stdev = if n < 2 {
+                    0.0
+                } else {
+                    match (n.checked_mul(sum_sq), sum.checked_mul(sum)) {
+                        (Some(a), Some(b)) => (a.saturating_sub(b) as f64 / (n as f64 * (n - 1) as f64)).sqrt(),
+                        _ => ((sum_sq as f64 - n as f64 * mean * mean) / (n - 1) as f64).max(0.0).sqrt(),
+                    }
+                };
+                (mean, stdev)
+            };
+            ChannelStats { min, max, sum: sum as u64, mean, stdev }
+        })
+        .collect();
+    let is_opaque = hist[3][255] == n;
+    Stats { channels, is_opaque }
 }
 
 /// sRGB transfer function, exact (IEC 61966-2-1), 0..=1 in and out.
+///
+/// `v / 12.92` up to 0.04045, `((v + 0.055) / 1.055)^2.4` above. Input is clamped to 0..=1;
+/// computed in f64.
 pub fn srgb_to_linear(value: f32) -> f32 {
-    value
+    let v = f64::from(value.clamp(0.0, 1.0));
+    (if v <= 0.04045 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }) as f32
 }
+
+/// Inverse of [`srgb_to_linear`]: `12.92 v` up to 0.0031308, `1.055 v^(1/2.4) − 0.055` above.
+/// Input is clamped to 0..=1; computed in f64.
 pub fn linear_to_srgb(value: f32) -> f32 {
-    value
+    let v = f64::from(value.clamp(0.0, 1.0));
+    (if v <= 0.0031308 { v * 12.92 } else { 1.055 * v.powf(1.0 / 2.4) - 0.055 }) as f32
+}
+
+// ---------------------------------------------------------------------------------------------
+
+fn check(value: f32, what: &str, lo: f32, hi: f32, range: &str) -> Result<()> {
+    if value.is_finite() && value >= lo && value <= hi {
+        Ok(())
+    } else {
+        Err(Error::invalid_input(format!("{what} must be {range}, got {value}")))
+    }
+}
+
+#[inline(always)]
+fn luma(px: &[u8]) -> f32 {
+    LUMA[0] * f32::from(px[0]) + LUMA[1] * f32::from(px[1]) + LUMA[2] * f32::from(px[2])
+}
+
+/// `v` rounded to nearest and clamped to 0..=255 (NaN gives 0). Branch-free, so loops using it
+/// vectorise: adding 1.5·2²³ leaves the rounded integer in the low mantissa bits.
+#[inline(always)]
+fn round_u8(v: f32) -> u8 {
+    const MAGIC: f32 = 12_582_912.0;
+    let v = if v > 0.0 { v } else { 0.0 };
+    let v = if v < 255.0 { v } else { 255.0 };
+    ((v + MAGIC).to_bits() as i32 - MAGIC.to_bits() as i32) as u8
+}
+
+/// A table of `f(v)` for every byte value, rounded half up and clamped.
+fn lut(f: impl Fn(f64) -> f64) -> [u8; 256] {
+    std::array::from_fn(|v| {
+        let y = f(v as f64);
+        if y.is_nan() {
+            0
+        } else {
+            (y + 0.5).floor().clamp(0.0, 255.0) as u8
+        }
+    })
+}
+
+fn apply_lut(image: &mut Image, table: &[u8; 256]) {
+    for px in image.pixels.chunks_exact_mut(4) {
+        px[0] = table[usize::from(px[0])];
+        px[1] = table[usize::from(px[1])];
+        px[2] = table[usize::from(px[2])];
+    }
+}
+
+/// `rgb' = m · rgb` per pixel, rounded and clamped.
+fn apply_matrix(image: &mut Image, m: &[[f32; 3]; 3]) {
+    for px in image.pixels.chunks_exact_mut(4) {
+        let (r, g, b) = (f32::from(px[0]), f32::from(px[1]), f32::from(px[2]));
+        px[0] = round_u8(m[0][0] * r + m[0][1] * g + m[0][2] * b);
+        px[1] = round_u8(m[1][0] * r + m[1][1] * g + m[1][2] * b);
+        px[2] = round_u8(m[2][0] * r + m[2][1] * g + m[2][2] * b);
+    }
 }

@@ -80,6 +80,9 @@ fn bad_input_has_codes() {
         let err = run(&Job::default(), &bytes, &[]).unwrap_err();
         assert_eq!(err.code(), code, "{err}");
     }
+    let jpeg = encode(&gradient(64, 64, false), &EncodeOptions::new(Format::Jpeg)).unwrap();
+    let err = run(&Job::default(), &jpeg[..jpeg.len() / 2], &[]).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput, "truncated JPEG: {err}");
     let job = Job { limits: Limits { max_pixels: 63 }, ..Job::default() };
     assert_eq!(run(&job, &png, &[]).unwrap_err().code(), ErrorCode::LimitExceeded);
     for query in ["resize=0x5", "crop=0,0,9,9", "blurr=3", "quality=0", "fit=cover", "format=tiff"] {

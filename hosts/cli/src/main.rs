@@ -4,6 +4,7 @@
 
 mod age_cmd;
 mod hash_cmd;
+mod image_cmd;
 mod output;
 
 use std::process::ExitCode;
@@ -26,9 +27,9 @@ pub mod exit {
     // Not argv[0]: under WASI runtimes that is "nearnative.wasm", and help must read the same.
     bin_name = "nearnative",
     version,
-    about = "Fast hashing and age encryption: one Rust core for native, WASI and the web",
+    about = "Fast hashing, age encryption and image processing: one Rust core for native, WASI and the web",
     after_help = "Exit codes: 0 success; 1 an operation failed (unreadable file, checksum mismatch, \
-                  failed decryption); 2 invalid command line.\n\
+                  failed decryption, undecodable image); 2 invalid command line.\n\
                   Errors are printed as `nearnative: error[CODE]: message`, CODE being one of \
                   invalid_input, unsupported, limit_exceeded, auth_failed, io, internal."
 )]
@@ -43,6 +44,7 @@ enum Command {
     Keygen(age_cmd::KeygenArgs),
     Encrypt(age_cmd::EncryptArgs),
     Decrypt(age_cmd::DecryptArgs),
+    Image(image_cmd::ImageArgs),
     #[cfg(not(target_family = "wasm"))]
     Serve(nearnative_serve::ServeArgs),
 }
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Command::Keygen(args) => age_cmd::keygen(args),
         Command::Encrypt(args) => age_cmd::encrypt(args),
         Command::Decrypt(args) => age_cmd::decrypt(args),
+        Command::Image(args) => image_cmd::run(args),
         #[cfg(not(target_family = "wasm"))]
         Command::Serve(args) => nearnative_serve::run(args).map(|()| exit::OK),
     };

@@ -1,5 +1,6 @@
 //! The nearnative kernels as a Component Model library component: the WIT world
-//! `nearnative:kernels/kernels` (`wit/kernels.wit`) exported over `crates/hash`. Glue only:
+//! `nearnative:kernels/kernels` (`wit/kernels.wit`) exported over `crates/hash` and
+//! `crates/image` (the `image` interface, in `image.rs`). Glue only:
 //! convert arguments, call the crate, turn `nearnative_core::Error` into the WIT `error`
 //! variant whose case is the stable code.
 //!
@@ -8,6 +9,8 @@
 //! call the kernels really make is `random` (age keys, nonces and file keys).
 
 use std::cell::RefCell;
+
+mod image;
 
 use nearnative_core::{ErrorCode, MemoryBudget};
 use nearnative_hash::aead::{self, AeadAlgorithm};

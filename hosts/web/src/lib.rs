@@ -246,3 +246,167 @@ mod age {
         agefile::DEFAULT_SCRYPT_WORK_FACTOR
     }
 }
+
+#[cfg(feature = "image")]
+mod image {
+    //! One call per job: the JS chain builds a `nearnative_image::Job` (serde JSON), which
+    //! crosses together with the input bytes and the overlays; the output comes back as one
+    //! buffer plus a small info object.
+
+    use nearnative_core::Error;
+    use nearnative_image::pipeline::{self, Job, Output, Target};
+    use nearnative_image::{codec, colour, Image, Info};
+    use wasm_bindgen::prelude::*;
+
+    use super::js_error;
+
+    type JsResult<T> = Result<T, JsValue>;
+
+    fn object(fields: &[(&str, JsValue)]) -> JsValue {
+        let object = js_sys::Object::new();
+        for (key, value) in fields {
+            let _ = js_sys::Reflect::set(&object, &(*key).into(), value);
+        }
+        object.into()
+    }
+
+    fn parse_job(job: &str) -> JsResult<Job> {
+        serde_json::from_str(job)
+            .map_err(|e| js_error(Error::invalid_input(format!("the image job is not valid: {e}"))))
+    }
+
+    /// Overlays arrive concatenated in `bytes`, with their lengths in `lengths`.
+    fn split_overlays<'a>(bytes: &'a [u8], lengths: &[u32]) -> JsResult<Vec<&'a [u8]>> {
+        let mut overlays = Vec::with_capacity(lengths.len());
+        let mut at = 0usize;
+        for &len in lengths {
+            let end = at
+                .checked_add(len as usize)
+                .filter(|&end| end <= bytes.len())
+                .ok_or_else(|| js_error(Error::invalid_input("overlay lengths do not match the overlay bytes")))?;
+            overlays.push(&bytes[at..end]);
+            at = end;
+        }
+        Ok(overlays)
+    }
+
+    fn info_object(info: &Info) -> JsValue {
+        object(&[
+            ("format", info.format.name().into()),
+            ("width", info.width.into()),
+            ("height", info.height.into()),
+            ("channels", info.channels.into()),
+            ("bitDepth", info.bit_depth.into()),
+            ("hasAlpha", info.has_alpha.into()),
+            ("orientation", info.orientation.into()),
+            ("palette", info.palette.into()),
+            ("progressive", info.progressive.into()),
+        ])
+    }
+
+    fn output_object(output: Output) -> JsValue {
+        let size = output.bytes.len() as u32;
+        let data = js_sys::Uint8Array::from(output.bytes.as_slice());
+        drop(output.bytes);
+        object(&[
+            ("data", data.into()),
+            ("format", output.format.map_or_else(|| JsValue::from_str("raw"), |f| f.name().into())),
+            ("width", output.width.into()),
+            ("height", output.height.into()),
+            ("channels", output.channels.into()),
+            ("size", size.into()),
+            ("input", output.input.as_ref().map_or(JsValue::NULL, info_object)),
+        ])
+    }
+
+    /// Runs `job` (JSON) on an encoded image. Returns `{ data, format, width, height,
+    /// channels, size, input }`.
+    #[wasm_bindgen(js_name = imageRun)]
+    pub fn image_run(job: &str, input: &[u8], overlays: &[u8], overlay_lengths: &[u32]) -> JsResult<JsValue> {
+        let job = parse_job(job)?;
+        let overlays = split_overlays(overlays, overlay_lengths)?;
+        pipeline::run(&job, input, &overlays).map(output_object).map_err(js_error)
+    }
+
+    /// Runs `job` on RGBA8 pixels the caller already has (ImageData, raw input).
+    #[wasm_bindgen(js_name = imageRunRgba)]
+    pub fn image_run_rgba(
+        job: &str,
+        pixels: Vec<u8>,
+        width: u32,
+        height: u32,
+        overlays: &[u8],
+        overlay_lengths: &[u32],
+    ) -> JsResult<JsValue> {
+        let job = parse_job(job)?;
+        let overlays = split_overlays(overlays, overlay_lengths)?;
+        let image = Image::from_rgba(width, height, pixels, &job.limits).map_err(js_error)?;
+        pipeline::run_image(&job, image, &overlays).map(output_object).map_err(js_error)
+    }
+
+    /// The header of an encoded image, without decoding pixels.
+    #[wasm_bindgen(js_name = imageMetadata)]
+    pub fn image_metadata(input: &[u8]) -> JsResult<JsValue> {
+        codec::probe(input).map(|info| info_object(&info)).map_err(js_error)
+    }
+
+    /// Per-channel statistics of the image after the job's steps (its target is ignored).
+    /// `raw_width`/`raw_height` are 0 for encoded input, else the size of RGBA8 `input`.
+    #[wasm_bindgen(js_name = imageStats)]
+    pub fn image_stats(
+        job: &str,
+        input: Vec<u8>,
+        raw_width: u32,
+        raw_height: u32,
+        overlays: &[u8],
+        overlay_lengths: &[u32],
+    ) -> JsResult<JsValue> {
+        let mut job = parse_job(job)?;
+        job.target = Target::Raw;
+        let overlays = split_overlays(overlays, overlay_lengths)?;
+        let output = if raw_width == 0 && raw_height == 0 {
+            pipeline::run(&job, &input, &overlays)
+        } else {
+            Image::from_rgba(raw_width, raw_height, input, &job.limits)
+                .and_then(|image| pipeline::run_image(&job, image, &overlays))
+        }
+        .map_err(js_error)?;
+        let input_alpha = output.input.as_ref().is_some_and(|info| info.has_alpha);
+        let mut image = Image::from_rgba(output.width, output.height, output.bytes, &job.limits).map_err(js_error)?;
+        image.has_alpha |= input_alpha;
+        let stats = colour::stats(&image);
+        let channels = js_sys::Array::new();
+        for c in &stats.channels {
+            channels.push(&object(&[
+                ("min", c.min.into()),
+                ("max", c.max.into()),
+                ("sum", (c.sum as f64).into()),
+                ("mean", c.mean.into()),
+                ("stdev", c.stdev.into()),
+            ]));
+        }
+        Ok(object(&[("channels", channels.into()), ("isOpaque", stats.is_opaque.into())]))
+    }
+
+    /// The CLI/HTTP vocabulary: `pairs` is `[name, value, name, value, ...]` in order
+    /// (`value` is empty for flags), parsed by `parse_steps`.
+    #[wasm_bindgen(js_name = imageTransform)]
+    pub fn image_transform(pairs: Vec<String>, input: &[u8]) -> JsResult<JsValue> {
+        if !pairs.len().is_multiple_of(2) {
+            return Err(js_error(Error::invalid_input("transform pairs must come as name, value")));
+        }
+        let (job, _) =
+            pipeline::parse_steps(pairs.chunks_exact(2).map(|p| (p[0].as_str(), p[1].as_str()))).map_err(js_error)?;
+        pipeline::run(&job, input, &[]).map(output_object).map_err(js_error)
+    }
+
+    /// The step names `parse_steps` understands and whether each takes a value.
+    #[wasm_bindgen(js_name = imageVocabulary)]
+    pub fn image_vocabulary() -> JsValue {
+        let list = js_sys::Array::new();
+        for (name, takes_value) in pipeline::VOCABULARY {
+            list.push(&object(&[("name", (*name).into()), ("takesValue", (*takes_value).into())]));
+        }
+        list.into()
+    }
+}

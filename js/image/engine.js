@@ -1,0 +1,86 @@
+// Runs one request on the calling thread: the job (JSON of nearnative_image::Job), the input
+// and the overlays cross into Wasm in one call; the output comes back as one buffer plus a
+// small info object. Used inline and inside each pool worker. No kernel logic lives here.
+
+import { NearnativeError } from './errors.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** Overlays travel as one concatenated buffer plus their lengths (one boundary crossing). */
+function packOverlays(overlays = []) {
+  if (overlays.length === 0) return [EMPTY, new Uint32Array(0)];
+  const lengths = new Uint32Array(overlays.map((o) => o.length));
+  const joined = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
+  let at = 0;
+  for (const o of overlays) {
+    joined.set(o, at);
+    at += o.length;
+  }
+  return [joined, lengths];
+}
+
+export function createEngine({ flavor, glue }) {
+  // Every call into wasm goes through here: errors from Rust already carry a code; a trap
+  // (a bug) resets the instance so the next call works, and is reported as `internal`.
+  function guard(fn) {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof WebAssembly.RuntimeError) {
+        glue.__wbg_reset_state();
+        throw new NearnativeError('internal', `the wasm module trapped (${err.message}); it has been reset, please report this`);
+      }
+      if (err && err.name === 'NearnativeError' && !(err instanceof NearnativeError)) {
+        throw new NearnativeError(err.code, err.message);
+      }
+      throw err;
+    }
+  }
+
+  const build = glue.features().simd128 ? 'simd128' : 'scalar';
+
+  function output(out) {
+    const { data, format, width, height, channels, size, input } = out;
+    return { data, info: { format, width, height, channels, size }, input: input ?? null };
+  }
+
+  /**
+   * `request`: { kind: 'run' | 'stats' | 'metadata' | 'transform', job?: string,
+   * input: { bytes } | { rgba, width, height }, overlays?: Uint8Array[], pairs?: string[] }.
+   */
+  function execute(request) {
+    const { kind, job, input, overlays, pairs } = request;
+    switch (kind) {
+      case 'run': {
+        const [joined, lengths] = packOverlays(overlays);
+        return output(guard(() => (input.rgba
+          ? glue.imageRunRgba(job, input.rgba, input.width, input.height, joined, lengths)
+          : glue.imageRun(job, input.bytes, joined, lengths))));
+      }
+      case 'stats': {
+        const [joined, lengths] = packOverlays(overlays);
+        return guard(() => (input.rgba
+          ? glue.imageStats(job, input.rgba, input.width, input.height, joined, lengths)
+          : glue.imageStats(job, input.bytes, 0, 0, joined, lengths)));
+      }
+      case 'metadata':
+        return guard(() => glue.imageMetadata(input.bytes));
+      case 'transform':
+        return output(guard(() => glue.imageTransform(pairs, input.bytes)));
+      case 'trap':
+        return guard(() => glue.__trapForTests());
+      default:
+        throw new NearnativeError('internal', `unknown request kind '${kind}'`);
+    }
+  }
+
+  return {
+    flavor,
+    build,
+    execute,
+    /** Current size of this instance's linear memory (it never shrinks). */
+    memoryBytes: () => glue.initSync().memory.buffer.byteLength,
+    features: () => ({ ...glue.features(), flavor, build }),
+    vocabulary: () => glue.imageVocabulary(),
+  };
+}

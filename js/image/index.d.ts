@@ -1,0 +1,193 @@
+// Types for @nearnative/image. The implementation is Rust (crates/image) compiled to
+// WebAssembly; the simd128 or the scalar build is picked when the package loads.
+
+/** Stable error codes; the same strings on every nearnative host. */
+export type ErrorCode = 'invalid_input' | 'unsupported' | 'limit_exceeded' | 'auth_failed' | 'io' | 'internal';
+
+export class NearnativeError extends Error {
+  readonly name: 'NearnativeError';
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string);
+}
+
+/** Encoded image bytes. */
+export type BytesInput = Uint8Array | ArrayBuffer | ArrayBufferView | Blob;
+/** Anything `image()` reads: encoded bytes, or pixels (ImageData, ImageBitmap, canvases). */
+export type Input = BytesInput | ImageData | ImageBitmap | OffscreenCanvas | HTMLCanvasElement | HTMLImageElement;
+
+export type Colour = string | { r?: number; g?: number; b?: number; alpha?: number } | [number, number, number] | [number, number, number, number];
+export type Fit = 'cover' | 'contain' | 'fill' | 'inside' | 'outside';
+export type Kernel = 'nearest' | 'linear' | 'cubic' | 'mitchell' | 'lanczos3';
+export type OutputFormat = 'png' | 'jpeg' | 'jpg' | 'webp' | 'gif' | 'qoi' | 'bmp' | 'raw';
+export type Build = 'simd128' | 'scalar';
+
+export interface ImageOptions {
+  /** RGBA8 pixels instead of an encoded file. */
+  raw?: { width: number; height: number; channels: 4 };
+  /** Largest width × height accepted (default 100 megapixels); `false` lifts it. */
+  limitInputPixels?: number | boolean;
+  /** Turn the image upright from EXIF (default true). */
+  autoOrient?: boolean;
+  /** Run on the calling thread instead of the browser worker pool. */
+  inline?: boolean;
+}
+
+export interface ResizeOptions {
+  width?: number | null;
+  height?: number | null;
+  fit?: Fit;
+  kernel?: Kernel;
+  background?: Colour;
+  position?: 'centre' | 'center';
+  fastShrinkOnLoad?: boolean;
+}
+
+export interface OutputInfo {
+  format: 'png' | 'jpeg' | 'webp' | 'gif' | 'qoi' | 'bmp' | 'raw';
+  width: number;
+  height: number;
+  channels: 3 | 4;
+  size: number;
+}
+
+/** `Buffer` in Node, `Uint8Array` elsewhere (a Buffer is a Uint8Array). */
+export type OutputBytes = Uint8Array;
+
+export interface Metadata {
+  format: 'png' | 'jpeg' | 'webp' | 'gif' | 'qoi' | 'bmp' | 'raw';
+  size: number;
+  /** As stored (EXIF orientation not applied), like sharp. */
+  width: number;
+  height: number;
+  space: 'srgb';
+  channels: number;
+  depth: 'uchar' | 'ushort';
+  bitsPerSample: number;
+  hasAlpha: boolean;
+  orientation: number;
+  isProgressive: boolean;
+  isPalette: boolean;
+  /** Size once upright. */
+  autoOrient: { width: number; height: number };
+  /** Which build ran the call. */
+  build: Build;
+}
+
+export interface ChannelStats {
+  min: number;
+  max: number;
+  sum: number;
+  mean: number;
+  stdev: number;
+}
+
+export interface Stats {
+  /** R, G, B, then A when the image has alpha. */
+  channels: ChannelStats[];
+  isOpaque: boolean;
+}
+
+export interface CompositeInput {
+  input: BytesInput;
+  left: number;
+  top: number;
+  blend?: 'over' | 'multiply' | 'screen';
+}
+
+export interface Pipeline {
+  clone(): Pipeline;
+  rotate(angle?: number, options?: { background?: Colour }): this;
+  autoOrient(): this;
+  resize(width?: number | null, height?: number | null, options?: ResizeOptions): this;
+  resize(options: ResizeOptions): this;
+  extract(region: { left: number; top: number; width: number; height: number }): this;
+  extend(options: number | { top?: number; bottom?: number; left?: number; right?: number; background?: Colour; extendWith?: 'background' }): this;
+  flip(flip?: boolean): this;
+  flop(flop?: boolean): this;
+  blur(sigma?: number | boolean | { sigma: number }): this;
+  sharpen(options?: number | { sigma?: number; m2?: number }, flat?: number, jagged?: number): this;
+  median(size?: 3): this;
+  convolve(kernel: { width: 3 | 5; height: 3 | 5; kernel: number[]; scale?: number; offset?: number }): this;
+  greyscale(grey?: boolean): this;
+  grayscale(grey?: boolean): this;
+  modulate(options: { brightness?: number; saturation?: number; hue?: number }): this;
+  linear(a?: number, b?: number): this;
+  gamma(gamma?: number): this;
+  negate(options?: boolean | { alpha?: false }): this;
+  threshold(level?: number, options?: { greyscale?: true; grayscale?: true }): this;
+  tint(colour: Colour): this;
+  flatten(options?: { background?: Colour }): this;
+  composite(images: CompositeInput[]): this;
+  toFormat(format: OutputFormat, options?: { quality?: number; progressive?: boolean; lossless?: true }): this;
+  png(): this;
+  jpeg(options?: { quality?: number; progressive?: boolean }): this;
+  webp(options?: { quality?: number; lossless?: true }): this;
+  gif(): this;
+  raw(options?: { depth?: 'uchar' }): this;
+  toBuffer(): Promise<OutputBytes>;
+  toBuffer(options: { resolveWithObject: true }): Promise<{ data: OutputBytes; info: OutputInfo }>;
+  toBuffer(options: { resolveWithObject?: false }): Promise<OutputBytes>;
+  toImageData(): Promise<ImageData>;
+  metadata(): Promise<Metadata>;
+  stats(): Promise<Stats>;
+  /** The job object that crosses into Wasm. */
+  toJSON(): object;
+}
+
+export interface PoolStats {
+  workers: number;
+  busy: number;
+  queued: number;
+  /** Workers replaced because their Wasm memory grew past `memoryLimit`. */
+  recycled: number;
+  jobs: number;
+  memoryLimit: number;
+}
+
+export interface WorkerPool extends EventTarget {
+  stats(): PoolStats;
+  terminate(): void;
+}
+
+export interface Features {
+  simd128: boolean;
+  threads: boolean;
+  version: string;
+  flavor: 'simd' | 'scalar';
+  build: Build;
+}
+
+export interface ConfigureOptions {
+  /** Pool size; 0 runs every job on the calling thread. */
+  workers?: number;
+  /** Bytes of Wasm memory after which a pool worker is replaced (default 256 MiB). */
+  memoryLimit?: number;
+  flavor?: 'auto' | 'simd' | 'scalar';
+}
+
+export declare function image(input: Input, options?: ImageOptions): Pipeline;
+export declare function configure(options: ConfigureOptions): void;
+export declare function features(): Promise<Features>;
+export declare function transform(
+  input: BytesInput,
+  query: string | URLSearchParams | Array<[string, string?]>,
+  options?: { inline?: boolean },
+): Promise<{ data: OutputBytes; info: OutputInfo }>;
+export declare function vocabulary(): Promise<Array<{ name: string; takesValue: boolean }>>;
+export declare function parseColour(colour: Colour): [number, number, number, number];
+/** Browsers: the worker pool; null in Node. */
+export declare const pool: WorkerPool | null;
+/** What feature detection picks on this engine. */
+export declare const build: Build;
+
+declare const _default: typeof image & {
+  configure: typeof configure;
+  features: typeof features;
+  transform: typeof transform;
+  vocabulary: typeof vocabulary;
+  pool: WorkerPool | null;
+  build: Build;
+  parseColour: typeof parseColour;
+  NearnativeError: typeof NearnativeError;
+};
+export default _default;

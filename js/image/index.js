@@ -1,0 +1,165 @@
+// @nearnative/image: a sharp-shaped image pipeline, Rust (crates/image) compiled to Wasm.
+//   import image from '@nearnative/image';
+//   const webp = await image(bytes).rotate().resize(800, 600, { fit: 'cover' }).webp().toBuffer();
+// Browsers run jobs in a pool of module workers by default; Node (and `{ inline: true }`) on
+// the calling thread. The simd128 or the scalar build is picked by feature detection.
+import { NearnativeError, invalid, unsupported } from './errors.js';
+import { isNode } from './load.js';
+import { bestFlavor, loadEngine } from './loader.js';
+import { Pipeline, parseColour } from './pipeline.js';
+import { WorkerPool } from './pool.js';
+
+const MiB = 1024 * 1024;
+const hasWorkers = !isNode && typeof Worker !== 'undefined';
+const settings = { workers: hasWorkers ? undefined : 0, flavor: 'auto' };
+
+let enginePromise;
+const engine = () => (enginePromise ??= loadEngine(settings.flavor));
+
+/** The browser worker pool (null where there is no Web Worker, e.g. Node). */
+export const pool = hasWorkers ? new WorkerPool({ memoryLimit: 256 * MiB }) : null;
+
+/**
+ * `workers`: pool size (0 = run every job on the calling thread); `memoryLimit`: bytes of
+ * Wasm memory after which a pool worker is replaced; `flavor`: 'auto' | 'simd' | 'scalar' for
+ * inline jobs (set before the first job).
+ */
+export function configure({ workers, memoryLimit, flavor } = {}) {
+  if (workers !== undefined) {
+    if (!Number.isInteger(workers) || workers < 0) throw invalid(`configure(): workers must be an integer ≥ 0, got ${workers}`);
+    if (workers > 0 && !pool) throw unsupported('configure(): this host has no Web Worker pool (Node runs jobs inline)');
+    settings.workers = workers;
+    if (workers > 0) pool.configure({ size: workers });
+  }
+  if (memoryLimit !== undefined && pool) pool.configure({ memoryLimit });
+  if (flavor !== undefined) {
+    if (enginePromise) throw invalid('configure(): the flavour is fixed once a job has run inline');
+    settings.flavor = flavor;
+  }
+}
+
+/** `{ simd128, threads, version, flavor, build }` of the build that runs inline jobs. */
+export async function features() {
+  return (await engine()).features();
+}
+
+/** 'simd128' or 'scalar': what feature detection picks on this engine. */
+export const build = bestFlavor() === 'simd' ? 'simd128' : 'scalar';
+
+const isBlob = (v) => typeof Blob !== 'undefined' && v instanceof Blob;
+const isImageData = (v) => (typeof ImageData !== 'undefined' && v instanceof ImageData)
+  || (v && v.data instanceof Uint8ClampedArray && Number.isInteger(v.width) && Number.isInteger(v.height));
+const isDrawable = (v) => ['ImageBitmap', 'OffscreenCanvas', 'HTMLCanvasElement', 'HTMLImageElement', 'VideoFrame']
+  .some((name) => typeof globalThis[name] === 'function' && v instanceof globalThis[name]);
+
+function bytesOf(v, what) {
+  if (v instanceof Uint8Array) return v;
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  if (typeof v === 'string') throw unsupported(`${what}: file paths and strings are not supported; pass the bytes`);
+  throw invalid(`${what} must be a Uint8Array, Buffer, ArrayBuffer, Blob, ImageData or ImageBitmap, got ${v === null ? 'null' : typeof v}`);
+}
+
+/** `{ input, transfer }`: bytes or RGBA8 pixels, and the buffers we own and may transfer. */
+async function resolveInput(value, options) {
+  if (options.raw) {
+    const rgba = bytesOf(value, 'raw input');
+    return { input: { rgba, width: options.raw.width, height: options.raw.height }, transfer: [] };
+  }
+  if (isBlob(value)) {
+    const bytes = new Uint8Array(await value.arrayBuffer());
+    return { input: { bytes }, transfer: [bytes.buffer] };
+  }
+  if (isImageData(value)) {
+    const { data, width, height } = value;
+    return { input: { rgba: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width, height }, transfer: [] };
+  }
+  if (isDrawable(value)) {
+    if (typeof OffscreenCanvas === 'undefined') throw unsupported('drawing an image source needs OffscreenCanvas');
+    const width = value.width ?? value.displayWidth;
+    const height = value.height ?? value.displayHeight;
+    const ctx = new OffscreenCanvas(width, height).getContext('2d');
+    ctx.drawImage(value, 0, 0);
+    const { data } = ctx.getImageData(0, 0, width, height);
+    const rgba = new Uint8Array(data.buffer);
+    return { input: { rgba, width, height }, transfer: [rgba.buffer] };
+  }
+  return { input: { bytes: bytesOf(value, 'image input') }, transfer: [] };
+}
+
+async function resolveOverlays(overlays) {
+  return Promise.all(overlays.map(async (o) => (isBlob(o) ? new Uint8Array(await o.arrayBuffer()) : bytesOf(o, 'composite input'))));
+}
+
+/** Runs one engine request inline or in the pool; returns `{ result, build }`. */
+async function execute(request, transfer, inline) {
+  if (inline || !pool || settings.workers === 0) {
+    const e = await engine();
+    return { result: e.execute(request), build: e.build };
+  }
+  const result = await pool.run(request, transfer);
+  return { result, build: result?.build ?? build };
+}
+
+const toNodeBuffer = (data) => (isNode && typeof Buffer !== 'undefined' ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : data);
+
+function sharpMetadata(info, { build: ran, size }) {
+  const swap = info.orientation >= 5;
+  return {
+    format: info.format, size, width: swap ? info.height : info.width, height: swap ? info.width : info.height,
+    space: 'srgb', channels: info.channels, depth: info.bitDepth > 8 ? 'ushort' : 'uchar', bitsPerSample: info.bitDepth,
+    hasAlpha: info.hasAlpha, orientation: info.orientation, isProgressive: info.progressive, isPalette: info.palette,
+    autoOrient: { width: info.width, height: info.height }, build: ran,
+  };
+}
+
+async function runPipeline(kind, { input: value, options, job, overlays }) {
+  const inline = !!options.inline;
+  const { input, transfer } = await resolveInput(value, options);
+  if (kind === 'metadata' && input.rgba) {
+    const opaque = input.rgba.every((v, i) => i % 4 !== 3 || v === 255);
+    const ran = inline || !pool || settings.workers === 0 ? (await engine()).build : build;
+    return { format: 'raw', size: input.rgba.length, width: input.width, height: input.height, space: 'srgb', channels: 4, depth: 'uchar', bitsPerSample: 8, hasAlpha: !opaque, orientation: 1, isProgressive: false, isPalette: false, autoOrient: { width: input.width, height: input.height }, build: ran };
+  }
+  const request = { kind, job, input, overlays: await resolveOverlays(overlays) };
+  const { result, build: ran } = await execute(request, transfer, inline);
+  if (kind === 'metadata') return sharpMetadata(result, { build: ran, size: input.bytes.length });
+  if (kind === 'stats') return result;
+  return { data: toNodeBuffer(result.data), info: result.info };
+}
+
+/** sharp's constructor: `image(input, { raw, limitInputPixels, autoOrient, inline })`. */
+export function image(input, options) {
+  if (input === undefined) throw unsupported('image() without input (sharp\'s stream mode) is not supported; pass the bytes');
+  return new Pipeline(input, options, runPipeline);
+}
+
+/**
+ * The CLI/HTTP vocabulary: `transform(bytes, 'resize=800x&fit=cover&format=webp')` (a string,
+ * URLSearchParams or [name, value] pairs). Resolves to `{ data, info }`.
+ */
+export async function transform(input, query, { inline = false } = {}) {
+  let pairs;
+  if (typeof query === 'string') pairs = [...new URLSearchParams(query.replace(/^\?/, ''))];
+  else if (query instanceof URLSearchParams) pairs = [...query];
+  else if (Array.isArray(query)) pairs = query.map(([k, v = '']) => [String(k), String(v)]);
+  else throw invalid('transform(): query must be a string, URLSearchParams or [name, value] pairs');
+  const resolved = await resolveInput(input, {});
+  if (!resolved.input.bytes) throw unsupported('transform() takes an encoded image; use image() for pixels');
+  const { result } = await execute({ kind: 'transform', input: resolved.input, pairs: pairs.flat() }, resolved.transfer, inline);
+  return { data: toNodeBuffer(result.data), info: result.info };
+}
+
+/** The step names `transform()` understands (`[{ name, takesValue }]`). */
+export async function vocabulary() {
+  return (await engine()).vocabulary();
+}
+
+/** Test hook: makes the inline instance trap, to prove it is reset and keeps working. */
+export async function __trapForTests() {
+  (await engine()).execute({ kind: 'trap' });
+}
+
+Object.assign(image, { configure, features, transform, vocabulary, pool, build, parseColour, NearnativeError });
+export { NearnativeError, Pipeline, parseColour };
+export default image;

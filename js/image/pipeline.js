@@ -1,0 +1,361 @@
+// The sharp-shaped chain. Each method appends a step to ONE job object (the serde form of
+// nearnative_image::Job); toBuffer()/stats() send that job, the input and the overlays into
+// Wasm in one call. Options sharp has and we do not throw `unsupported` instead of being
+// ignored. Steps run in the order they are called (sharp reorders some of them).
+
+import { NearnativeError, invalid, unsupported } from './errors.js';
+
+const KERNELS = { nearest: 'nearest', linear: 'bilinear', cubic: 'bicubic', mitchell: 'mitchell', lanczos3: 'lanczos3' };
+const FITS = ['cover', 'contain', 'fill', 'inside', 'outside'];
+const FORMATS = { png: 'png', jpeg: 'jpeg', jpg: 'jpeg', webp: 'webp', gif: 'gif', qoi: 'qoi', bmp: 'bmp' };
+const SHARP_ONLY_FORMATS = ['avif', 'heif', 'heic', 'tiff', 'tif', 'jp2', 'jxl', 'svg', 'pdf', 'dz', 'magick', 'fits'];
+const NAMED = { black: [0, 0, 0, 255], white: [255, 255, 255, 255], transparent: [0, 0, 0, 0] };
+
+/** Throws `unsupported` for option keys outside `allowed`. */
+function only(options, allowed, where) {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object') throw invalid(`${where}: options must be an object`);
+  for (const key of Object.keys(options)) {
+    if (options[key] !== undefined && !allowed.includes(key)) {
+      throw unsupported(`${where}: the sharp option '${key}' is not supported by @nearnative/image (supported: ${allowed.join(', ') || 'none'})`);
+    }
+  }
+  return options;
+}
+
+function num(value, where, { min = -Infinity, max = Infinity, integer = false } = {}) {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    throw invalid(`${where} must be ${integer ? 'an integer' : 'a number'} between ${min} and ${max}, got ${value}`);
+  }
+  return value;
+}
+
+/** sharp colour spellings: '#rgb', '#rrggbb', '#rrggbbaa', 'rgb(r,g,b)', 'rgba(r,g,b,a)', { r, g, b, alpha }, names. */
+export function parseColour(value, where = 'colour') {
+  if (Array.isArray(value) && (value.length === 3 || value.length === 4)) {
+    return [...value.map((v) => num(v, where, { min: 0, max: 255, integer: true })), ...(value.length === 3 ? [255] : [])];
+  }
+  if (value && typeof value === 'object') {
+    const { r = 0, g = 0, b = 0, alpha = 1 } = only(value, ['r', 'g', 'b', 'alpha'], where);
+    const byte = (v) => Math.round(num(v, where, { min: 0, max: 255 }));
+    return [byte(r), byte(g), byte(b), Math.round(num(alpha, `${where}.alpha`, { min: 0, max: 1 }) * 255)];
+  }
+  if (typeof value === 'string') {
+    const text = value.trim().toLowerCase();
+    if (NAMED[text]) return [...NAMED[text]];
+    let m = /^#?([0-9a-f]{3}|[0-9a-f]{6}|[0-9a-f]{8})$/.exec(text);
+    if (m) {
+      let hex = m[1];
+      if (hex.length === 3) hex = [...hex].map((c) => c + c).join('');
+      if (hex.length === 6) hex += 'ff';
+      return [0, 2, 4, 6].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    }
+    m = /^rgba?\(\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)\s*(?:,\s*([\d.]+)\s*)?\)$/.exec(text);
+    if (m) return parseColour({ r: +m[1], g: +m[2], b: +m[3], alpha: m[4] === undefined ? 1 : +m[4] }, where);
+    throw unsupported(`${where}: cannot read the colour '${value}'; use '#rrggbb', '#rrggbbaa', 'rgb(...)', { r, g, b, alpha } or black/white/transparent`);
+  }
+  throw invalid(`${where}: expected a colour, got ${typeof value}`);
+}
+
+export class Pipeline {
+  #input; // the original input (resolved lazily)
+  #options;
+  #run; // (kind, pipeline state) => Promise
+  #steps = [];
+  #target = { kind: 'encoded', format: null, quality: 80, progressive: false };
+  #autoOrient = true;
+  #shrinkOnLoad = true;
+  #maxPixels = 100_000_000;
+  #overlays = [];
+
+  constructor(input, options, run) {
+    const o = only(options, ['raw', 'limitInputPixels', 'autoOrient', 'inline', 'failOn'], 'image()');
+    if (o.failOn !== undefined && o.failOn !== 'warning') throw unsupported(`image(): failOn '${o.failOn}' is not supported; corrupt input always fails`);
+    if (o.raw !== undefined) {
+      const { width, height, channels } = only(o.raw, ['width', 'height', 'channels', 'premultiplied'], 'image({ raw })');
+      if (channels !== 4) throw unsupported(`image({ raw }): only channels: 4 (RGBA8) is supported, got ${channels}`);
+      if (o.raw.premultiplied) throw unsupported('image({ raw }): premultiplied input is not supported');
+      num(width, 'raw.width', { min: 1, integer: true });
+      num(height, 'raw.height', { min: 1, integer: true });
+    }
+    if (o.limitInputPixels !== undefined) {
+      const l = o.limitInputPixels;
+      this.#maxPixels = l === false || l === 0 ? Number.MAX_SAFE_INTEGER : l === true ? this.#maxPixels : num(l, 'limitInputPixels', { min: 1, integer: true });
+    }
+    if (o.autoOrient === false) this.#autoOrient = false;
+    this.#input = input;
+    this.#options = o;
+    this.#run = run;
+  }
+
+  #push(step) {
+    this.#steps.push(step);
+    return this;
+  }
+
+  /** A copy of this pipeline that can be continued independently (sharp's clone()). */
+  clone() {
+    const copy = new Pipeline(this.#input, this.#options, this.#run);
+    copy.#steps = structuredClone(this.#steps);
+    copy.#target = { ...this.#target };
+    copy.#autoOrient = this.#autoOrient;
+    copy.#shrinkOnLoad = this.#shrinkOnLoad;
+    copy.#maxPixels = this.#maxPixels;
+    copy.#overlays = [...this.#overlays];
+    return copy;
+  }
+
+  // ---- geometry ----
+
+  /** No angle: upright from EXIF (already the default here). An angle: clockwise degrees. */
+  rotate(angle, options) {
+    const { background } = only(options, ['background'], 'rotate()');
+    if (angle === undefined) {
+      if (background !== undefined) throw invalid('rotate(): background needs an angle');
+      this.#autoOrient = true;
+      return this;
+    }
+    return this.#push({ op: 'rotate', degrees: num(angle, 'rotate() angle'), background: background === undefined ? [0, 0, 0, 255] : parseColour(background, 'rotate() background') });
+  }
+
+  /** sharp's autoOrient(). */
+  autoOrient() {
+    this.#autoOrient = true;
+    return this;
+  }
+
+  resize(width, height, options) {
+    if (width !== null && typeof width === 'object') {
+      options = width;
+      ({ width, height } = width);
+    } else if (height !== null && typeof height === 'object') {
+      options = height;
+      height = options.height;
+    }
+    const o = only(options, ['width', 'height', 'fit', 'kernel', 'background', 'position', 'fastShrinkOnLoad'], 'resize()');
+    const side = (v, what) => (v === undefined || v === null ? null : num(v, `resize() ${what}`, { min: 1, integer: true }));
+    const step = { op: 'resize', width: side(width, 'width'), height: side(height, 'height'), fit: 'cover', filter: 'lanczos3', background: [0, 0, 0, 255] };
+    if (step.width === null && step.height === null) throw invalid('resize() needs a width, a height or both');
+    if (o.fit !== undefined) {
+      if (!FITS.includes(o.fit)) throw invalid(`resize(): unknown fit '${o.fit}'; use ${FITS.join(', ')}`);
+      step.fit = o.fit;
+    }
+    if (o.kernel !== undefined) {
+      if (!KERNELS[o.kernel]) throw unsupported(`resize(): the kernel '${o.kernel}' is not supported; use ${Object.keys(KERNELS).join(', ')}`);
+      step.filter = KERNELS[o.kernel];
+    }
+    if (o.position !== undefined && !['centre', 'center'].includes(o.position)) {
+      throw unsupported(`resize(): position '${o.position}' is not supported; cover and contain are always centred`);
+    }
+    if (o.background !== undefined) step.background = parseColour(o.background, 'resize() background');
+    if (o.fastShrinkOnLoad === false) this.#shrinkOnLoad = false;
+    return this.#push(step);
+  }
+
+  extract({ left, top, width, height } = {}) {
+    const n = (v, w, min) => num(v, `extract() ${w}`, { min, integer: true });
+    return this.#push({ op: 'crop', left: n(left, 'left', 0), top: n(top, 'top', 0), width: n(width, 'width', 1), height: n(height, 'height', 1) });
+  }
+
+  extend(options) {
+    if (typeof options === 'number') options = { top: options, bottom: options, left: options, right: options };
+    const o = only(options, ['top', 'bottom', 'left', 'right', 'background', 'extendWith'], 'extend()');
+    if (o.extendWith !== undefined && o.extendWith !== 'background') throw unsupported(`extend(): extendWith '${o.extendWith}' is not supported; only 'background'`);
+    const n = (v, w) => (v === undefined ? 0 : num(v, `extend() ${w}`, { min: 0, integer: true }));
+    return this.#push({
+      op: 'pad', top: n(o.top, 'top'), right: n(o.right, 'right'), bottom: n(o.bottom, 'bottom'), left: n(o.left, 'left'),
+      background: o.background === undefined ? [0, 0, 0, 255] : parseColour(o.background, 'extend() background'),
+    });
+  }
+
+  flip(flip = true) {
+    return flip ? this.#push({ op: 'flip' }) : this;
+  }
+
+  flop(flop = true) {
+    return flop ? this.#push({ op: 'flop' }) : this;
+  }
+
+  // ---- filters ----
+
+  /** No sigma: a fast 3×3 box blur, as sharp. */
+  blur(sigma) {
+    if (sigma === undefined || sigma === true) return this.#push({ op: 'box_blur', radius: 1 });
+    if (sigma === false) return this;
+    if (typeof sigma === 'object') sigma = only(sigma, ['sigma'], 'blur()').sigma;
+    return this.#push({ op: 'blur', sigma: num(sigma, 'blur() sigma', { min: 0.3, max: 1000 }) });
+  }
+
+  /** sharpen(), sharpen(sigma), sharpen({ sigma, m2 }): unsharp mask of `sigma`, amount `m2` (default 1). */
+  sharpen(options, flat, jagged) {
+    if (typeof options === 'number') options = { sigma: options, m1: flat, m2: jagged };
+    const o = only(options, ['sigma', 'm2'], 'sharpen()');
+    const sigma = o.sigma === undefined ? 1 : num(o.sigma, 'sharpen() sigma', { min: 0.000001, max: 10 });
+    const amount = o.m2 === undefined ? 1 : num(o.m2, 'sharpen() m2', { min: 0, max: 1000000 });
+    return this.#push({ op: 'sharpen', sigma, amount });
+  }
+
+  median(size = 3) {
+    if (size !== 3) throw unsupported(`median(): only a 3×3 median is supported, got size ${size}`);
+    return this.#push({ op: 'median' });
+  }
+
+  convolve(kernel) {
+    const o = only(kernel, ['width', 'height', 'kernel', 'scale', 'offset'], 'convolve()');
+    if (o.width !== o.height || ![3, 5].includes(o.width)) throw unsupported(`convolve(): only 3×3 and 5×5 kernels are supported, got ${o.width}×${o.height}`);
+    if (!Array.isArray(o.kernel) || o.kernel.length !== o.width * o.height) throw invalid(`convolve(): kernel needs ${o.width * o.height} numbers`);
+    return this.#push({
+      op: 'convolve', size: o.width, weights: o.kernel.map((v) => num(v, 'convolve() weight')),
+      scale: o.scale === undefined ? null : num(o.scale, 'convolve() scale'), offset: o.offset === undefined ? 0 : num(o.offset, 'convolve() offset'),
+    });
+  }
+
+  // ---- colour ----
+
+  greyscale(grey = true) {
+    return grey ? this.#push({ op: 'grayscale' }) : this;
+  }
+
+  grayscale(grey = true) {
+    return this.greyscale(grey);
+  }
+
+  modulate(options) {
+    const o = only(options, ['brightness', 'saturation', 'hue'], 'modulate()');
+    if (o.brightness !== undefined) this.#push({ op: 'brightness', factor: num(o.brightness, 'modulate() brightness', { min: 0 }) });
+    if (o.saturation !== undefined) this.#push({ op: 'saturate', factor: num(o.saturation, 'modulate() saturation', { min: 0 }) });
+    if (o.hue !== undefined) this.#push({ op: 'hue', degrees: num(o.hue, 'modulate() hue') });
+    return this;
+  }
+
+  /** `a * pixel + b`: maps onto brightness (b = 0) or contrast around mid-grey (b = 128·(1 − a)). */
+  linear(a = 1, b = 0) {
+    if (Array.isArray(a) || Array.isArray(b)) throw unsupported('linear(): per-channel arrays are not supported');
+    num(a, 'linear() a', { min: 0 });
+    num(b, 'linear() b');
+    if (b === 0) return this.#push({ op: 'brightness', factor: a });
+    if (Math.abs(b - 128 * (1 - a)) < 1e-6) return this.#push({ op: 'contrast', factor: a });
+    throw unsupported(`linear(${a}, ${b}): only b = 0 (brightness) or b = 128·(1 − a) (contrast) is supported`);
+  }
+
+  /** A tone curve out = in^(1/g); sharp's resize-time linearisation (gammaOut) is not supported. */
+  gamma(g = 2.2, gammaOut) {
+    if (gammaOut !== undefined) throw unsupported('gamma(): gammaOut is not supported');
+    return this.#push({ op: 'gamma', gamma: num(g, 'gamma()', { min: 1, max: 3 }) });
+  }
+
+  negate(options) {
+    if (options === false) return this;
+    const o = only(options === true ? undefined : options, ['alpha'], 'negate()');
+    if (o.alpha === true) throw unsupported('negate(): negating the alpha channel is not supported; colours are negated, alpha kept');
+    return this.#push({ op: 'invert' });
+  }
+
+  threshold(level = 128, options) {
+    const o = only(options, ['greyscale', 'grayscale'], 'threshold()');
+    if (o.greyscale === false || o.grayscale === false) throw unsupported('threshold(): per-channel thresholds (greyscale: false) are not supported');
+    return this.#push({ op: 'threshold', level: num(level, 'threshold()', { min: 0, max: 255, integer: true }) });
+  }
+
+  tint(colour) {
+    const [r, g, b] = parseColour(colour, 'tint()');
+    return this.#push({ op: 'tint', rgb: [r, g, b] });
+  }
+
+  /** sharp's default background is black. */
+  flatten(options) {
+    const o = only(options, ['background'], 'flatten()');
+    const [r, g, b] = o.background === undefined ? [0, 0, 0] : parseColour(o.background, 'flatten() background');
+    return this.#push({ op: 'flatten', background: [r, g, b] });
+  }
+
+  /** Overlays: encoded images (bytes or Blob) at left/top. */
+  composite(images) {
+    if (!Array.isArray(images)) throw invalid('composite() takes an array of { input, left, top, blend }');
+    for (const [i, entry] of images.entries()) {
+      const o = only(entry, ['input', 'left', 'top', 'blend'], `composite()[${i}]`);
+      if (o.left === undefined || o.top === undefined) throw unsupported(`composite()[${i}]: give left and top; gravity placement is not supported`);
+      const blend = o.blend ?? 'over';
+      if (!['over', 'multiply', 'screen'].includes(blend)) throw unsupported(`composite()[${i}]: blend '${blend}' is not supported; use over, multiply or screen`);
+      const input = o.input;
+      if (!(input instanceof Uint8Array || input instanceof ArrayBuffer || ArrayBuffer.isView(input) || (typeof Blob !== 'undefined' && input instanceof Blob))) {
+        throw unsupported(`composite()[${i}]: input must be an encoded image (bytes or Blob); raw, text and create inputs are not supported`);
+      }
+      this.#overlays.push(input);
+      this.#push({ op: 'composite', index: this.#overlays.length - 1, left: num(o.left, 'left', { integer: true }), top: num(o.top, 'top', { integer: true }), blend });
+    }
+    return this;
+  }
+
+  // ---- output ----
+
+  toFormat(format, options) {
+    if (format && typeof format === 'object' && typeof format.id === 'string') format = format.id;
+    const name = String(format).toLowerCase();
+    if (name === 'raw') return this.raw(options);
+    if (SHARP_ONLY_FORMATS.includes(name)) throw unsupported(`toFormat(): ${name} output is not supported; use png, jpeg, webp, gif, qoi or bmp`);
+    const canonical = FORMATS[name];
+    if (!canonical) throw invalid(`toFormat(): unknown format '${format}'`);
+    const allowed = { jpeg: ['quality', 'progressive'], webp: ['quality', 'lossless'], png: [], gif: [], qoi: [], bmp: [] }[canonical];
+    const o = only(options, allowed, `${canonical}()`);
+    if (canonical === 'webp' && o.lossless === false) throw unsupported('webp(): lossy WebP is not supported; WebP is written lossless');
+    this.#target = {
+      kind: 'encoded', format: canonical, progressive: !!o.progressive,
+      quality: o.quality === undefined ? 80 : num(o.quality, `${canonical}() quality`, { min: 1, max: 100, integer: true }),
+    };
+    return this;
+  }
+
+  png(options) { return this.toFormat('png', options); }
+  jpeg(options) { return this.toFormat('jpeg', options); }
+  webp(options) { return this.toFormat('webp', options); }
+  gif(options) { return this.toFormat('gif', options); }
+
+  /** RGBA8 pixels (info.channels 4). */
+  raw(options) {
+    const o = only(options, ['depth'], 'raw()');
+    if (o.depth !== undefined && o.depth !== 'uchar') throw unsupported(`raw(): depth '${o.depth}' is not supported; output is 8-bit (uchar)`);
+    this.#target = { kind: 'raw' };
+    return this;
+  }
+
+  /** The job as it crosses into Wasm (serde form of nearnative_image::Job). */
+  toJSON() {
+    return { steps: this.#steps, target: this.#target, auto_orient: this.#autoOrient, shrink_on_load: this.#shrinkOnLoad, limits: { max_pixels: this.#maxPixels } };
+  }
+
+  #state() {
+    return { input: this.#input, options: this.#options, job: JSON.stringify(this.toJSON()), overlays: this.#overlays };
+  }
+
+  /** Encoded bytes (a Buffer in Node), or `{ data, info }` with `{ resolveWithObject: true }`. */
+  async toBuffer(options) {
+    const { resolveWithObject = false } = only(options, ['resolveWithObject'], 'toBuffer()');
+    const { data, info } = await this.#run('run', this.#state());
+    return resolveWithObject ? { data, info } : data;
+  }
+
+  /** Browsers: the result as an ImageData (RGBA8). */
+  async toImageData() {
+    if (typeof ImageData === 'undefined') throw unsupported('toImageData() needs ImageData (browsers); use raw().toBuffer() instead');
+    const copy = this.clone().raw();
+    const { data, info } = await copy.toBuffer({ resolveWithObject: true });
+    return new ImageData(new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength), info.width, info.height);
+  }
+
+  /** Header facts of the input (the chain is not applied), sharp-shaped. */
+  metadata() {
+    return this.#run('metadata', this.#state());
+  }
+
+  /** Per-channel statistics of the image after the chain's steps. */
+  stats() {
+    return this.#run('stats', this.#state());
+  }
+
+  toFile() {
+    return Promise.reject(unsupported('toFile() is not supported; write the bytes of toBuffer() yourself'));
+  }
+}
+
+export { NearnativeError };

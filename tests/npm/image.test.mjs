@@ -1,0 +1,485 @@
+// Behaviour tests of the npm package dist/npm/image (as built by `cargo xtask build`) in Node.
+// Outputs are checked independently: PNG output is decoded here with node:zlib and compared
+// with pixels computed in JS; JPEG/WebP/GIF output is decoded by sharp (libvips), which is also
+// the reference for stats() and metadata().
+//
+//   node --test tests/npm/image.test.mjs
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { rejectsWithCode } from '../support/assert-code.mjs';
+
+const ROOT = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const PACKAGE = path.join(ROOT, 'dist/npm/image/index.js');
+for (let i = 0; i < 120 && !fs.existsSync(PACKAGE); i++) await new Promise((r) => setTimeout(r, 1000));
+const mod = await import(PACKAGE);
+const image = mod.default;
+
+// ---------- an independent PNG codec (8-bit RGB/RGBA, no interlace) ----------
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(bytes) {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+function chunk(type, data) {
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, 'latin1');
+  Buffer.from(data).copy(out, 8);
+  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
+}
+/** RGBA8 pixels to PNG (colour type 6, or 2 when `rgb`). */
+function encodePng({ width, height, pixels }, { rgb = false } = {}) {
+  const bpp = rgb ? 3 : 4;
+  const rows = Buffer.alloc((width * bpp + 1) * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < bpp; c++) rows[y * (width * bpp + 1) + 1 + x * bpp + c] = pixels[(y * width + x) * 4 + c];
+    }
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8;
+  ihdr[9] = rgb ? 2 : 6;
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+}
+/** PNG (8-bit grey/RGB/RGBA, not interlaced) to RGBA8. */
+function decodePng(png) {
+  const buf = Buffer.from(png);
+  assert.equal(buf.subarray(0, 8).toString('hex'), '89504e470d0a1a0a', 'PNG signature');
+  let at = 8, width, height, type, idat = [];
+  while (at < buf.length) {
+    const len = buf.readUInt32BE(at);
+    const kind = buf.toString('latin1', at + 4, at + 8);
+    const data = buf.subarray(at + 8, at + 8 + len);
+    assert.equal(buf.readUInt32BE(at + 8 + len), crc32(buf.subarray(at + 4, at + 8 + len)), `CRC of ${kind}`);
+    if (kind === 'IHDR') {
+      width = data.readUInt32BE(0);
+      height = data.readUInt32BE(4);
+      assert.equal(data[8], 8, 'bit depth 8');
+      type = data[9];
+      assert.equal(data[12], 0, 'not interlaced');
+    }
+    if (kind === 'IDAT') idat.push(data);
+    at += 12 + len;
+  }
+  const bpp = { 0: 1, 2: 3, 4: 2, 6: 4 }[type];
+  const raw = zlib.inflateSync(Buffer.concat(idat));
+  const stride = width * bpp;
+  const out = new Uint8Array(width * height * 4);
+  let prev = new Uint8Array(stride);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)];
+    const line = Uint8Array.from(raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1)));
+    for (let i = 0; i < stride; i++) {
+      const a = i >= bpp ? line[i - bpp] : 0, b = prev[i], c = i >= bpp ? prev[i - bpp] : 0;
+      const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+      const pred = [0, a, b, (a + b) >> 1, pa <= pb && pa <= pc ? a : pb <= pc ? b : c][filter];
+      line[i] = (line[i] + pred) & 0xff;
+    }
+    for (let x = 0; x < width; x++) {
+      const s = line.subarray(x * bpp, x * bpp + bpp);
+      const px = bpp === 1 ? [s[0], s[0], s[0], 255] : bpp === 2 ? [s[0], s[0], s[0], s[1]] : bpp === 3 ? [s[0], s[1], s[2], 255] : [...s];
+      out.set(px, (y * width + x) * 4);
+    }
+    prev = line;
+  }
+  return { width, height, pixels: out, type };
+}
+
+// ---------- test images and JS references ----------
+
+function makeImage(width, height, fn) {
+  const pixels = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) pixels.set(fn(x, y), (y * width + x) * 4);
+  return { width, height, pixels };
+}
+const px = (img, x, y) => Array.from(img.pixels.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 4));
+const map = (img, fn) => makeImage(img.width, img.height, (x, y) => fn(px(img, x, y), x, y));
+
+// 24×16, varied colours, opaque; and a variant with alpha.
+const BASE = makeImage(24, 16, (x, y) => [(x * 11) % 256, (y * 15) % 256, (x * y * 3 + 40) % 256, 255]);
+const ALPHA = makeImage(24, 16, (x, y) => [(x * 11) % 256, (y * 15) % 256, 200, (x * 10 + y * 5) % 256]);
+const SMOOTH = makeImage(64, 48, (x, y) => [x * 4, y * 5, 128 + Math.round(60 * Math.sin(x / 9)), 255]);
+const PNG = encodePng(BASE, { rgb: true });
+const PNG_ALPHA = encodePng(ALPHA);
+const PNG_SMOOTH = encodePng(SMOOTH, { rgb: true });
+
+async function rawOf(pipeline) {
+  const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+  assert.equal(info.format, 'raw');
+  assert.equal(info.channels, 4);
+  assert.equal(data.length, info.width * info.height * 4);
+  return { width: info.width, height: info.height, pixels: new Uint8Array(data) };
+}
+async function pngOf(pipeline) {
+  const { data, info } = await pipeline.png().toBuffer({ resolveWithObject: true });
+  assert.equal(info.format, 'png');
+  const decoded = decodePng(data);
+  assert.deepEqual([decoded.width, decoded.height], [info.width, info.height]);
+  assert.equal(info.size, data.length);
+  return decoded;
+}
+function assertClose(actual, expected, tolerance, what, region = () => true) {
+  assert.deepEqual([actual.width, actual.height], [expected.width, expected.height], `${what}: size`);
+  let worst = 0, at;
+  for (let y = 0; y < actual.height; y++) {
+    for (let x = 0; x < actual.width; x++) {
+      if (!region(x, y)) continue;
+      const a = px(actual, x, y), e = px(expected, x, y);
+      for (let c = 0; c < 4; c++) {
+        const d = Math.abs(a[c] - e[c]);
+        if (d > worst) [worst, at] = [d, `(${x},${y}) channel ${c}: ${a[c]} vs ${e[c]}`];
+      }
+    }
+  }
+  assert.ok(worst <= tolerance, `${what}: largest difference ${worst} > ${tolerance} at ${at}`);
+}
+const luma709 = ([r, g, b]) => 0.2126 * r + 0.7152 * g + 0.0722 * b;
+const luma601 = ([r, g, b]) => 0.299 * r + 0.587 * g + 0.114 * b;
+async function sharpRaw(bytes) {
+  const { data, info } = await sharp(bytes).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, pixels: new Uint8Array(data) };
+}
+
+// ---------- tests ----------
+
+describe('@nearnative/image in Node', () => {
+  test('loads the simd128 build, runs inline, exposes the vocabulary', async () => {
+    const f = await mod.features();
+    assert.equal(f.build, 'simd128');
+    assert.equal(f.simd128, true);
+    assert.equal(mod.build, 'simd128');
+    assert.equal(mod.pool, null, 'Node runs inline: no worker pool');
+    const names = (await mod.vocabulary()).map((v) => v.name);
+    for (const n of ['resize', 'fit', 'format', 'quality']) assert.ok(names.includes(n), n);
+  });
+
+  test('metadata() of PNG, RGBA PNG and raw input, compared with sharp', async () => {
+    for (const bytes of [PNG, PNG_ALPHA]) {
+      const ours = await image(bytes).metadata();
+      const ref = await sharp(bytes).metadata();
+      for (const k of ['format', 'width', 'height', 'channels', 'depth', 'hasAlpha', 'isProgressive']) assert.equal(ours[k], ref[k], k);
+      assert.equal(ours.build, 'simd128');
+      assert.equal(ours.orientation, 1);
+      assert.equal(ours.size, bytes.length);
+    }
+    const raw = await image(BASE.pixels, { raw: { width: 24, height: 16, channels: 4 } }).metadata();
+    assert.deepEqual([raw.format, raw.width, raw.height, raw.channels, raw.hasAlpha], ['raw', 24, 16, 4, false]);
+  });
+
+  test('metadata(): 16-bit PNG is depth ushort', async () => {
+    const png16 = await sharp(Buffer.from(BASE.pixels), { raw: { width: 24, height: 16, channels: 4 } }).toColourspace('rgb16').png().toBuffer();
+    const ref = await sharp(png16).metadata();
+    assert.equal(ref.depth, 'ushort');
+    const ours = await image(png16).metadata();
+    assert.equal(ours.depth, 'ushort');
+    // libvips widens 8 to 16 bits by ×256; we narrow by rounding v / 257, so at most 1 apart.
+    assertClose(await rawOf(image(png16)), BASE, 1, '16-bit round trip');
+  });
+
+  test('no steps: raw output is the input; PNG output decodes to the input', async () => {
+    assertClose(await rawOf(image(PNG)), BASE, 0, 'raw');
+    assertClose(await pngOf(image(PNG_ALPHA)), ALPHA, 0, 'png alpha');
+    const out = await image(PNG).toBuffer();
+    assert.ok(Buffer.isBuffer(out), 'a Buffer in Node');
+    assert.equal(decodePng(out).type, 2, 'opaque input is written as RGB');
+    assert.equal(decodePng(await image(PNG_ALPHA).toBuffer()).type, 6, 'alpha is kept');
+  });
+
+  test('inputs: ArrayBuffer, Blob, typed array view, raw RGBA, ImageData-shaped object', async () => {
+    const ab = PNG.buffer.slice(PNG.byteOffset, PNG.byteOffset + PNG.length);
+    assertClose(await rawOf(image(ab)), BASE, 0, 'ArrayBuffer');
+    assertClose(await rawOf(image(new Blob([PNG]))), BASE, 0, 'Blob');
+    const padded = new Uint8Array(PNG.length + 8);
+    padded.set(PNG, 4);
+    assertClose(await rawOf(image(padded.subarray(4, 4 + PNG.length))), BASE, 0, 'subarray');
+    assertClose(await pngOf(image(ALPHA.pixels, { raw: { width: 24, height: 16, channels: 4 } })), ALPHA, 0, 'raw');
+    const imageData = { data: new Uint8ClampedArray(ALPHA.pixels), width: 24, height: 16 };
+    assertClose(await rawOf(image(imageData).flip()), map(ALPHA, (_, x, y) => px(ALPHA, x, 15 - y)), 0, 'ImageData-shaped');
+  });
+
+  test('flip, flop, extract, extend, rotate by right angles: exact', async () => {
+    const W = 24, H = 16;
+    assertClose(await pngOf(image(PNG_ALPHA).flip()), map(ALPHA, (_, x, y) => px(ALPHA, x, H - 1 - y)), 0, 'flip');
+    assertClose(await pngOf(image(PNG_ALPHA).flop()), map(ALPHA, (_, x, y) => px(ALPHA, W - 1 - x, y)), 0, 'flop');
+    assertClose(await pngOf(image(PNG).flip(false).flop(false).negate(false).greyscale(false)), BASE, 0, 'false turns a step off');
+    const ex = await pngOf(image(PNG).extract({ left: 3, top: 2, width: 5, height: 4 }));
+    assertClose(ex, makeImage(5, 4, (x, y) => px(BASE, x + 3, y + 2)), 0, 'extract');
+    const ext = await pngOf(image(PNG).extend({ top: 1, bottom: 2, left: 3, right: 4, background: '#00ff0080' }));
+    const expectExt = makeImage(W + 7, H + 3, (x, y) => (x >= 3 && x < W + 3 && y >= 1 && y < H + 1 ? px(BASE, x - 3, y - 1) : [0, 255, 0, 128]));
+    assertClose(ext, expectExt, 0, 'extend');
+    const r90 = await pngOf(image(PNG).rotate(90));
+    assertClose(r90, makeImage(H, W, (x, y) => px(BASE, y, H - 1 - x)), 0, 'rotate 90 clockwise');
+    const r180 = await pngOf(image(PNG).rotate(180));
+    assertClose(r180, map(BASE, (_, x, y) => px(BASE, W - 1 - x, H - 1 - y)), 0, 'rotate 180');
+    const r30 = await rawOf(image(PNG).rotate(30, { background: '#ff0000' }));
+    assert.ok(r30.width > W && r30.height > H, 'any angle grows the canvas');
+    assert.deepEqual(px(r30, 0, 0), [255, 0, 0, 255], 'corner is the background');
+  });
+
+  test('resize: fit modes give sharp\'s sizes; lanczos3 output is close to sharp\'s', async () => {
+    const sizes = [
+      [[16, 12, { fit: 'cover' }], [16, 12]], [[16, 12, { fit: 'fill' }], [16, 12]], [[16, 12, { fit: 'contain' }], [16, 12]],
+      [[32, 12, { fit: 'inside' }], null], [[32, 12, { fit: 'outside' }], null], [[{ width: 32 }], null], [[undefined, 30], null],
+    ];
+    for (const [args, fixed] of sizes) {
+      const ours = await image(PNG_SMOOTH).resize(...args).toBuffer({ resolveWithObject: true });
+      const ref = await sharp(PNG_SMOOTH).resize(...args).toBuffer({ resolveWithObject: true });
+      assert.deepEqual([ours.info.width, ours.info.height], [ref.info.width, ref.info.height], JSON.stringify(args));
+      if (fixed) assert.deepEqual([ours.info.width, ours.info.height], fixed);
+    }
+    const ours = await rawOf(image(PNG_SMOOTH).resize(32, 24, { kernel: 'lanczos3' }));
+    const ref = await sharpRaw(await sharp(PNG_SMOOTH).resize(32, 24, { kernel: 'lanczos3' }).png().toBuffer());
+    assertClose(ours, ref, 3, 'lanczos3 vs sharp (interior)', (x, y) => x > 0 && y > 0 && x < 31 && y < 23);
+    // contain pads with the background (sharp's default: opaque black).
+    const wide = await rawOf(image(PNG_SMOOTH).resize(40, 10, { fit: 'contain', background: { r: 9, g: 8, b: 7 } }));
+    assert.deepEqual(px(wide, 0, 5), [9, 8, 7, 255]);
+    assert.deepEqual(px(wide, 39, 5), [9, 8, 7, 255]);
+    // nearest on an exact 2× reduction of 2×2 blocks picks one pixel per block.
+    const blocks = makeImage(8, 8, (x, y) => [((x >> 1) * 60) % 256, ((y >> 1) * 60) % 256, 0, 255]);
+    const nearest = await rawOf(image(encodePng(blocks)).resize(4, 4, { kernel: 'nearest' }));
+    assertClose(nearest, makeImage(4, 4, (x, y) => [x * 60, y * 60, 0, 255]), 0, 'nearest');
+  });
+
+  test('colour: negate, gamma, brightness (linear/modulate), contrast (linear), flatten', async () => {
+    assertClose(await pngOf(image(PNG_ALPHA).negate()), map(ALPHA, ([r, g, b, a]) => [255 - r, 255 - g, 255 - b, a]), 0, 'negate keeps alpha');
+    assertClose(await pngOf(image(PNG).negate({ alpha: false })), map(BASE, ([r, g, b, a]) => [255 - r, 255 - g, 255 - b, a]), 0, 'negate alpha:false');
+    const g = (v) => Math.round(255 * (v / 255) ** (1 / 2.2));
+    assertClose(await pngOf(image(PNG).gamma(2.2)), map(BASE, ([r, gg, b, a]) => [g(r), g(gg), g(b), a]), 1, 'gamma');
+    const bright = map(BASE, ([r, gg, b, a]) => [...[r, gg, b].map((v) => Math.min(255, Math.round(v * 1.3))), a]);
+    assertClose(await pngOf(image(PNG).linear(1.3, 0)), bright, 1, 'linear(a, 0)');
+    assertClose(await pngOf(image(PNG).modulate({ brightness: 1.3 })), bright, 1, 'modulate brightness');
+    const contrast = map(BASE, ([r, gg, b, a]) => [...[r, gg, b].map((v) => Math.max(0, Math.min(255, Math.round((v - 128) * 1.5 + 128)))), a]);
+    assertClose(await pngOf(image(PNG).linear(1.5, 128 * (1 - 1.5))), contrast, 1, 'linear as contrast');
+    const flat = (bg) => map(ALPHA, ([r, gg, b, a]) => [...[r, gg, b].map((v, i) => Math.floor((v * a + bg[i] * (255 - a) + 127) / 255)), 255]);
+    assertClose(await pngOf(image(PNG_ALPHA).flatten({ background: '#102030' })), flat([16, 32, 48]), 0, 'flatten');
+    assertClose(await pngOf(image(PNG_ALPHA).flatten()), flat([0, 0, 0]), 0, 'flatten default black');
+  });
+
+  test('colour: greyscale, threshold, tint, saturation, hue', async () => {
+    const grey = await pngOf(image(PNG).greyscale());
+    const grey2 = await pngOf(image(PNG).grayscale());
+    assertClose(grey2, grey, 0, 'grayscale alias');
+    for (let y = 0; y < 16; y++) for (let x = 0; x < 24; x++) {
+      const [r, g, b] = px(grey, x, y);
+      assert.ok(r === g && g === b, 'grey');
+      const src = px(BASE, x, y);
+      assert.ok(Math.min(Math.abs(r - luma709(src)), Math.abs(r - luma601(src))) <= 3, `grey value ${r} for ${src}`);
+    }
+    const th = await pngOf(image(PNG).threshold(100));
+    for (let y = 0; y < 16; y++) for (let x = 0; x < 24; x++) {
+      const [r, g, b] = px(th, x, y);
+      assert.ok((r === 0 || r === 255) && r === g && g === b, 'black or white');
+      const l = px(BASE, x, y);
+      if (Math.min(luma709(l), luma601(l)) > 104) assert.equal(r, 255);
+      if (Math.max(luma709(l), luma601(l)) < 96) assert.equal(r, 0);
+    }
+    const white = encodePng(makeImage(4, 4, () => [255, 255, 255, 255]));
+    assertClose(await rawOf(image(white).tint('#3366cc')), makeImage(4, 4, () => [0x33, 0x66, 0xcc, 255]), 2, 'tint of white');
+    const desat = await rawOf(image(PNG).modulate({ saturation: 0 }));
+    for (let i = 0; i < desat.pixels.length; i += 4) assert.ok(Math.abs(desat.pixels[i] - desat.pixels[i + 2]) <= 1, 'saturation 0 is grey');
+    const red = encodePng(makeImage(4, 4, () => [200, 30, 30, 255]));
+    const [r, g, b] = px(await rawOf(image(red).modulate({ hue: 180 })), 1, 1);
+    assert.ok(r < g && r < b && Math.abs(g - b) <= 4, `hue 180 turns red to cyan, got ${[r, g, b]}`);
+  });
+
+  test('filters: blur, sharpen, median, convolve', async () => {
+    const flat = encodePng(makeImage(16, 16, () => [90, 140, 200, 255]));
+    for (const p of [image(flat).blur(2), image(flat).blur(), image(flat).sharpen(), image(flat).median(3)]) {
+      assertClose(await rawOf(p), makeImage(16, 16, () => [90, 140, 200, 255]), 1, 'a flat image stays flat');
+    }
+    // A vertical step edge: blur spreads it, sharpen overshoots on both sides.
+    const step = makeImage(32, 8, (x) => (x < 16 ? [60, 60, 60, 255] : [190, 190, 190, 255]));
+    const blurred = await rawOf(image(encodePng(step)).blur(2));
+    assert.ok(px(blurred, 15, 4)[0] > 80 && px(blurred, 16, 4)[0] < 170, 'blur softens the edge');
+    assert.ok(Math.abs(px(blurred, 2, 4)[0] - 60) <= 1 && Math.abs(px(blurred, 29, 4)[0] - 190) <= 1, 'far from the edge unchanged');
+    const sharp1 = await rawOf(image(encodePng(step)).sharpen({ sigma: 1, m2: 2 }));
+    assert.ok(px(sharp1, 15, 4)[0] < 55 && px(sharp1, 16, 4)[0] > 195, `sharpen overshoots: ${px(sharp1, 15, 4)[0]} ${px(sharp1, 16, 4)[0]}`);
+    const box = await rawOf(image(encodePng(step)).blur());
+    assert.equal(px(box, 15, 4)[0], Math.round((60 * 2 + 190) / 3), '3×3 box blur');
+    // Median removes an isolated speck exactly.
+    const speck = makeImage(9, 9, (x, y) => (x === 4 && y === 4 ? [255, 255, 255, 255] : [10, 20, 30, 255]));
+    assertClose(await rawOf(image(encodePng(speck)).median()), makeImage(9, 9, () => [10, 20, 30, 255]), 0, 'median');
+    // Identity and mean kernels against JS, interior pixels.
+    const identity = await rawOf(image(PNG).convolve({ width: 3, height: 3, kernel: [0, 0, 0, 0, 1, 0, 0, 0, 0] }));
+    assertClose(identity, BASE, 0, 'identity kernel');
+    const mean = await rawOf(image(PNG).convolve({ width: 3, height: 3, kernel: new Array(9).fill(1) }));
+    const expectMean = map(BASE, (p, x, y) => {
+      if (x === 0 || y === 0 || x === 23 || y === 15) return p;
+      const s = [0, 0, 0];
+      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) px(BASE, x + dx, y + dy).slice(0, 3).forEach((v, c) => (s[c] += v));
+      return [...s.map((v) => Math.round(v / 9)), 255];
+    });
+    assertClose(mean, expectMean, 1, 'mean kernel', (x, y) => x > 0 && y > 0 && x < 23 && y < 15);
+    const offset = await rawOf(image(flat).convolve({ width: 3, height: 3, kernel: new Array(9).fill(1), scale: 18, offset: 10 }));
+    assertClose(offset, makeImage(16, 16, () => [55, 80, 110, 255]), 1, 'scale and offset');
+  });
+
+  test('composite: over, multiply, screen at left/top, clipped', async () => {
+    const over = makeImage(6, 5, (x, y) => [250, (x * 40) % 256, (y * 50) % 256, 255]);
+    const O = encodePng(over);
+    const placed = (fn) => map(BASE, (p, x, y) => (x >= 20 && y >= 13 && x - 20 < 6 && y - 13 < 5 ? fn(p, px(over, x - 20, y - 13)) : p));
+    assertClose(await pngOf(image(PNG).composite([{ input: O, left: 20, top: 13 }])), placed((_, o) => o), 0, 'over (clipped at the corner)');
+    assertClose(await pngOf(image(PNG).composite([{ input: O, left: 20, top: 13, blend: 'multiply' }])),
+      placed((b, o) => [0, 1, 2].map((c) => Math.round((b[c] * o[c]) / 255)).concat(255)), 1, 'multiply');
+    assertClose(await pngOf(image(PNG).composite([{ input: new Blob([O]), left: 20, top: 13, blend: 'screen' }])),
+      placed((b, o) => [0, 1, 2].map((c) => Math.round(255 - ((255 - b[c]) * (255 - o[c])) / 255)).concat(255)), 1, 'screen');
+    const half = encodePng(makeImage(2, 2, () => [255, 255, 255, 128]));
+    const blended = await rawOf(image(PNG).composite([{ input: half, left: 0, top: 0 }]));
+    const b0 = px(BASE, 0, 0);
+    assert.ok(Math.abs(px(blended, 0, 0)[0] - (b0[0] + (255 - b0[0]) * 128 / 255)) <= 1, 'half-transparent over');
+  });
+
+  test('stats() matches sharp\'s', async () => {
+    for (const bytes of [PNG, PNG_ALPHA]) {
+      const ours = await image(bytes).stats();
+      const ref = await sharp(bytes).stats();
+      assert.equal(ours.isOpaque, ref.isOpaque);
+      assert.equal(ours.channels.length, ref.channels.length);
+      ours.channels.forEach((c, i) => {
+        const r = ref.channels[i];
+        for (const k of ['min', 'max', 'sum']) assert.equal(c[k], r[k], `channel ${i} ${k}`);
+        for (const k of ['mean', 'stdev']) assert.ok(Math.abs(c[k] - r[k]) < 1e-6 * Math.max(1, r[k]), `channel ${i} ${k}: ${c[k]} vs ${r[k]}`);
+      });
+    }
+    const cropped = await image(PNG).extract({ left: 0, top: 0, width: 2, height: 1 }).stats();
+    assert.deepEqual(cropped.channels[0].sum, BASE.pixels[0] + BASE.pixels[4], 'stats after the chain');
+  });
+
+  test('JPEG, WebP, GIF, QOI, BMP output: magic bytes, metadata, decoded pixels', async () => {
+    const jpeg = await image(PNG_SMOOTH).jpeg({ quality: 90 }).toBuffer({ resolveWithObject: true });
+    assert.deepEqual([...jpeg.data.subarray(0, 3)], [0xff, 0xd8, 0xff]);
+    assert.deepEqual([jpeg.info.format, jpeg.info.channels, jpeg.info.width], ['jpeg', 3, 64]);
+    const jm = await image(jpeg.data).metadata();
+    assert.deepEqual([jm.format, jm.width, jm.height, jm.isProgressive], ['jpeg', 64, 48, false]);
+    const jd = await sharpRaw(jpeg.data);
+    let err = 0;
+    for (let i = 0; i < jd.pixels.length; i++) err += Math.abs(jd.pixels[i] - SMOOTH.pixels[i]);
+    assert.ok(err / jd.pixels.length < 3, `JPEG q90 round trip mean error ${err / jd.pixels.length}`);
+    const prog = await image(PNG_SMOOTH).jpeg({ progressive: true }).toBuffer();
+    assert.equal((await image(prog).metadata()).isProgressive, true);
+    assert.equal((await sharp(prog).metadata()).isProgressive, true);
+    const webp = await image(PNG_ALPHA).webp({ quality: 80 }).toBuffer();
+    assert.equal(webp.toString('latin1', 0, 4) + webp.toString('latin1', 8, 12), 'RIFFWEBP');
+    assertClose(await sharpRaw(webp), ALPHA, 0, 'WebP is lossless (decoded by libwebp)');
+    assert.equal((await image(webp).metadata()).format, 'webp');
+    const gif = await image(encodePng(makeImage(8, 8, (x) => (x < 4 ? [255, 0, 0, 255] : [0, 0, 255, 255])))).gif().toBuffer();
+    assert.equal(gif.toString('latin1', 0, 4), 'GIF8');
+    assertClose(await sharpRaw(gif), makeImage(8, 8, (x) => (x < 4 ? [255, 0, 0, 255] : [0, 0, 255, 255])), 0, 'GIF');
+    for (const [fmt, magic] of [['qoi', 'qoif'], ['bmp', 'BM']]) {
+      const out = await image(PNG).toFormat(fmt).toBuffer();
+      assert.equal(out.toString('latin1', 0, magic.length), magic);
+      assertClose(await rawOf(image(out)), BASE, 0, `${fmt} round trip`);
+    }
+    const jpg = await image(PNG).toFormat('jpg', { quality: 50 }).toBuffer({ resolveWithObject: true });
+    assert.equal(jpg.info.format, 'jpeg');
+  });
+
+  test('EXIF orientation: upright by default, metadata as sharp reports it', async () => {
+    const tall = makeImage(6, 10, (x, y) => [x * 40, y * 25, 0, 255]);
+    const jpeg = await sharp(Buffer.from(tall.pixels), { raw: { width: 6, height: 10, channels: 4 } }).jpeg({ quality: 95 }).withMetadata({ orientation: 6 }).toBuffer();
+    const ours = await image(jpeg).metadata();
+    const ref = await sharp(jpeg).metadata();
+    assert.deepEqual([ours.orientation, ours.width, ours.height], [ref.orientation, ref.width, ref.height]);
+    assert.deepEqual(ours.autoOrient, { width: 10, height: 6 });
+    const up = await image(jpeg).toBuffer({ resolveWithObject: true });
+    assert.deepEqual([up.info.width, up.info.height], [10, 6], 'orientation 6 turned upright');
+    const refUp = await sharpRaw(await sharp(jpeg).rotate().png().toBuffer());
+    assertClose(await rawOf(image(jpeg).rotate()), refUp, 6, 'same pixels as sharp rotate()');
+    const stored = await image(jpeg, { autoOrient: false }).toBuffer({ resolveWithObject: true });
+    assert.deepEqual([stored.info.width, stored.info.height], [6, 10]);
+  });
+
+  test('the chain builds one job; clone() forks it; transform() speaks the CLI/HTTP vocabulary', async () => {
+    const p = image(PNG).rotate().resize(16, 12, { fit: 'cover', kernel: 'lanczos3' }).sharpen().webp({ quality: 80 });
+    const job = p.toJSON();
+    assert.deepEqual(job.steps.map((s) => s.op), ['resize', 'sharpen']);
+    assert.deepEqual(job.target, { kind: 'encoded', format: 'webp', progressive: false, quality: 80 });
+    const a = await p.toBuffer();
+    const q = p.clone().png();
+    assert.equal((await q.toBuffer({ resolveWithObject: true })).info.format, 'png');
+    assert.deepEqual(await p.toBuffer(), a, 'clone left the original alone');
+    const viaQuery = await mod.transform(PNG_SMOOTH, 'resize=16x12&fit=fill&filter=bicubic&grayscale&format=png');
+    const viaChain = await image(PNG_SMOOTH).resize(16, 12, { fit: 'fill', kernel: 'cubic' }).greyscale().png().toBuffer();
+    assert.deepEqual(viaQuery.data, viaChain);
+    assert.deepEqual([viaQuery.info.format, viaQuery.info.width], ['png', 16]);
+    const viaPairs = await mod.transform(PNG_SMOOTH, [['resize', '16x12'], ['fit', 'fill'], ['filter', 'bicubic'], ['grayscale'], ['format', 'png']]);
+    assert.deepEqual(viaPairs.data, viaChain);
+    await rejectsWithCode(() => mod.transform(PNG, 'explode=1'), 'invalid_input', 'unknown step');
+    await rejectsWithCode(() => mod.transform(PNG, 'format=tiff'), 'unsupported', 'unknown format');
+  });
+
+  test('errors carry stable codes', async () => {
+    await rejectsWithCode(() => image(Buffer.from('not an image at all')).toBuffer(), 'unsupported', 'garbage');
+    await rejectsWithCode(() => image(new Uint8Array(0)).toBuffer(), 'invalid_input', 'empty');
+    await rejectsWithCode(() => image(PNG.subarray(0, 60)).toBuffer(), 'invalid_input', 'truncated');
+    await rejectsWithCode(() => image(PNG, { limitInputPixels: 100 }).toBuffer(), 'limit_exceeded', 'pixel limit');
+    await rejectsWithCode(() => image(PNG).resize(16, 12, { kernel: 'lanczos2' }), 'unsupported', 'kernel');
+    await rejectsWithCode(() => image(PNG).resize(0), 'invalid_input', 'zero width');
+    await rejectsWithCode(() => image(PNG).extract({ left: 20, top: 0, width: 10, height: 2 }).toBuffer(), 'invalid_input', 'extract outside');
+    await rejectsWithCode(() => image(new Uint8Array(10), { raw: { width: 4, height: 4, channels: 4 } }).toBuffer(), 'invalid_input', 'raw length');
+    await rejectsWithCode(() => image(PNG, { raw: { width: 4, height: 4, channels: 3 } }), 'unsupported', 'raw channels');
+    await rejectsWithCode(() => image('photo.jpg').toBuffer(), 'unsupported', 'file path');
+    await rejectsWithCode(() => image(PNG).toImageData(), 'unsupported', 'ImageData in Node');
+    await rejectsWithCode(() => image(PNG).composite([{ input: Buffer.from('zz'), left: 0, top: 0 }]).toBuffer(), 'unsupported', 'overlay garbage');
+    await rejectsWithCode(() => image(PNG, { density: 300 }), 'unsupported', 'constructor option');
+    assert.throws(() => mod.configure({ workers: 2 }), (e) => e.code === 'unsupported', 'no worker pool in Node');
+    assert.throws(() => image(PNG).toFormat('avif'), (e) => e instanceof mod.NearnativeError && e.code === 'unsupported');
+  });
+
+  test('the scalar build gives the same bytes as the simd128 build', async () => {
+    const { loadEngine } = await import(path.join(ROOT, 'dist/npm/image/loader.js'));
+    const scalar = await loadEngine('scalar');
+    assert.equal(scalar.build, 'scalar');
+    const cases = [[PNG_SMOOTH, (p) => p.resize(20, 15).blur(1.5).sharpen().png()], [PNG_ALPHA, (p) => p.rotate(33).jpeg()]];
+    for (const [bytes, chain] of cases) {
+      const job = chain(image(bytes));
+      const out = scalar.execute({ kind: 'run', job: JSON.stringify(job.toJSON()), input: { bytes } });
+      assert.deepEqual(Buffer.from(out.data), await job.toBuffer());
+    }
+  });
+
+  test('a trap resets the instance and the next call works', async () => {
+    await rejectsWithCode(() => mod.__trapForTests(), 'internal', 'trap');
+    assertClose(await rawOf(image(PNG).flop().flop()), BASE, 0, 'after the trap');
+  });
+
+  test('the sharp-compatibility table in README.md: yes/partial rows run, no rows throw unsupported', async () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'js/image/README.md'), 'utf8');
+    const rows = [...readme.matchAll(/^\| `(\.[^`]+)` \| (yes|partial|no|browser) \|/gm)].map((m) => ({ call: m[1], status: m[2] }));
+    assert.ok(rows.length >= 50, `found ${rows.length} rows`);
+    const OVERLAY = encodePng(makeImage(3, 3, () => [1, 2, 3, 255]));
+    let ran = 0, refused = 0;
+    for (const { call, status } of rows) {
+      if (status === 'browser') continue;
+      const terminal = /\.(toBuffer|metadata|stats|toFile|toImageData)\(/.test(call);
+      const run = async () => {
+        // eslint-disable-next-line no-new-func
+        const p = new Function('p', 'OVERLAY', `return p${call}`)(image(PNG_SMOOTH), OVERLAY);
+        return terminal ? p : p.toBuffer();
+      };
+      if (status === 'no') {
+        await rejectsWithCode(run, 'unsupported', call);
+        refused++;
+      } else {
+        const out = await run();
+        assert.ok(out, call);
+        ran++;
+      }
+    }
+    assert.ok(ran >= 30 && refused >= 15, `${ran} supported, ${refused} unsupported`);
+  });
+});

@@ -1,0 +1,30 @@
+// Compiled with `tsc --noEmit` by the test suite: js/image/index.d.ts must describe the API as
+// js/image/README.md shows it.
+import image, { transform, configure, features, pool, NearnativeError, type Metadata, type Stats } from '../../dist/npm/image/index.js';
+
+const bytes = new Uint8Array([0x89, 0x50, 0x4e, 0x47]);
+const webp: Uint8Array = await image(bytes).rotate().resize(800, 600, { fit: 'cover', kernel: 'lanczos3' })
+  .sharpen().webp({ quality: 80 }).toBuffer();
+const { data, info } = await image(bytes).resize({ width: 200 }).png().toBuffer({ resolveWithObject: true });
+const width: number = info.width;
+const meta: Metadata = await image(bytes).metadata();
+const build: 'simd128' | 'scalar' = meta.build;
+const stats: Stats = await image(new Blob([bytes])).extract({ left: 0, top: 0, width: 1, height: 1 }).stats();
+const mean: number = stats.channels[0].mean;
+const chained = image(bytes, { inline: true, limitInputPixels: 1e6 })
+  .extend({ top: 1, background: '#fff' }).flip().flop().blur(2).median(3).greyscale().grayscale()
+  .modulate({ brightness: 1.1, saturation: 0.9, hue: 30 }).linear(1.2, 0).gamma(2.2).negate().threshold(100)
+  .tint({ r: 10, g: 20, b: 30 }).flatten({ background: 'black' })
+  .convolve({ width: 3, height: 3, kernel: [0, 0, 0, 0, 1, 0, 0, 0, 0] })
+  .composite([{ input: bytes, left: 0, top: 0, blend: 'multiply' }]).jpeg({ quality: 70, progressive: true });
+const pixels: ImageData = await image(new ImageData(1, 1)).raw().toImageData();
+const viaQuery = await transform(bytes, 'resize=800x&fit=cover&format=webp');
+configure({ workers: 0, memoryLimit: 64 * 1024 * 1024 });
+const f = await features();
+const recycled: number | undefined = pool?.stats().recycled;
+try {
+  await image(bytes).toBuffer();
+} catch (err) {
+  if (err instanceof NearnativeError && err.code === 'unsupported') console.log('typed error');
+}
+console.log(webp.length, data.length, width, build, mean, chained, pixels.width, viaQuery.info.format, f.build, recycled);
