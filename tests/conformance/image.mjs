@@ -6,7 +6,10 @@
 //
 //   node tests/conformance/image.mjs [--only HOST,HOST]
 //
-// tests/conformance/run.mjs imports `runImageConformance` and merges its row into its matrix.
+// tests/conformance/run.mjs imports `runImageConformance` and merges its row into its matrix
+// (hosts it has no column for, such as npm/chromium-simd, still fail its run but get no cell).
+// The npm/chromium-* hosts run the package's `transform()` in headless Chromium through the
+// default worker pool (tests/conformance/image-browser.html, served by playground/serve.mjs).
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -145,11 +148,67 @@ function edge(kind) {
   };
 }
 
+// ---------- the npm package in headless Chromium (tests/conformance/image-browser.html) ----------
+
+const NPM_IMAGE_WORKER = join(ROOT, 'dist/npm/image/worker.js');
+let chromiumSession; // one static server and one browser, shared by the chromium hosts
+
+async function chromiumPage(flavor) {
+  if (!chromiumSession) {
+    const { startServer } = await import('../../playground/serve.mjs');
+    const { launchChromium } = await import('../support/browser.mjs');
+    const server = await startServer({ port: 0 });
+    let browser;
+    try {
+      browser = await launchChromium();
+    } catch (err) {
+      await server.close();
+      throw err;
+    }
+    chromiumSession = { server, browser, close: async () => (await browser.close(), await server.close()) };
+  }
+  const { openPage } = await import('../support/browser.mjs');
+  const { page, errors } = await openPage(chromiumSession.browser, `${chromiumSession.server.url}/tests/conformance/image-browser.html?flavor=${flavor}`);
+  await page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
+  return { page, errors };
+}
+
+/**
+ * `transform(input, query)` of dist/npm/image inside a Chromium page, through the default
+ * worker pool; `flavor` 'auto' (feature detection: simd128 in Chromium) or 'scalar' (the
+ * pool's workers are made to load the scalar build).
+ */
+function npmChromium(flavor) {
+  return async (jobs) => {
+    need(NPM_IMAGE);
+    need(NPM_IMAGE_WORKER);
+    const { page, errors } = await chromiumPage(flavor);
+    try {
+      const outputs = await viaTransform(jobs, async (input, query) => {
+        const r = await page.evaluate(([b64, q]) => window.runJob(b64, q), [Buffer.from(input).toString('base64'), query]);
+        if (r.code) throw Object.assign(new Error(`transform(${query}): ${r.code}`), { code: r.code });
+        return Buffer.from(r.data, 'base64');
+      });
+      const { stats, builds, detected } = await page.evaluate(() => window.poolInfo());
+      const want = flavor === 'scalar' ? 'scalar' : 'simd128';
+      if (flavor !== 'scalar' && detected !== 'simd128') throw new Error(`Chromium supports simd128 but feature detection picked ${detected}`);
+      if (!stats || stats.jobs < jobs.length) throw new Error(`the jobs did not all run in the worker pool: ${JSON.stringify(stats)}`);
+      if (builds.length !== 1 || builds[0] !== want) throw new Error(`asked for the ${want} build, the pool workers ran ${JSON.stringify(builds)}`);
+      if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+      return outputs;
+    } finally {
+      await page.close();
+    }
+  };
+}
+
 export const IMAGE_HOSTS = [
   ['cli/native', cliNative],
   ['cli/wasmtime', cliWasmtime],
   ['cli/node-wasi', cliNodeWasi],
   ['npm/node-simd', npmNode],
+  ['npm/chromium-simd', npmChromium('auto')],
+  ['npm/chromium-scalar', npmChromium('scalar')],
   ['component/jco', componentJco],
   ['edge/wasi-http', edge('wasmtime-serve')],
   ['edge/nearnative-serve', edge('nearnative-serve')],
@@ -165,6 +224,16 @@ export async function runImageConformance({ only = null } = {}) {
   const problems = [];
   const rows = [];
   for (const job of jobs) if (!job.output_sha256) problems.push(`${job.id}: no blessed output_sha256`);
+  try {
+    await runHosts(jobs, only, rows, problems);
+  } finally {
+    await chromiumSession?.close();
+    chromiumSession = undefined;
+  }
+  return { set: SET, rows, problems };
+}
+
+async function runHosts(jobs, only, rows, problems) {
   for (const [host, driver] of IMAGE_HOSTS) {
     if (only && !only.includes(host)) continue;
     const started = Date.now();
@@ -188,7 +257,6 @@ export async function runImageConformance({ only = null } = {}) {
     }
     rows.push([host, diffs ? `DIFF ${diffs}` : `ok ${jobs.length}`, Date.now() - started]);
   }
-  return { set: SET, rows, problems };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
