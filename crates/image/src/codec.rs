@@ -321,9 +321,7 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Result<(Image, Info)> {
     options.limits.check(info.width, info.height)?;
     let orientation = Orientation::from_exif(info.orientation);
     if info.format == Format::Jpeg && !jpeg_is_complete(bytes) {
-        return Err(Error::invalid_input(
-            "truncated JPEG file: the image data ends before the end-of-image marker",
-        ));
+        return Err(Error::invalid_input("truncated JPEG file: the image data ends before the end-of-image marker"));
     }
     let mut image = match (info.format, options.shrink_to) {
         (Format::Jpeg, Some(target)) => decode_jpeg_reduced(bytes, &info, orientation, target, &options.limits)?,
