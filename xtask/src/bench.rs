@@ -366,12 +366,13 @@ fn cpu_summary() -> String {
     )
 }
 
-fn npm_versions() -> Vec<String> {
+/// `name version` for each npm package, as package-lock.json pins it.
+fn npm_versions(names: &[&str]) -> Vec<String> {
     let lock: Value = fs::read_to_string(root().join("package-lock.json"))
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or(Value::Null);
-    NPM_PEERS
+    names
         .iter()
         .map(|name| {
             let version =
@@ -379,6 +380,17 @@ fn npm_versions() -> Vec<String> {
             format!("{name} {version}")
         })
         .collect()
+}
+
+/// The toolchain lines and the mode line every results page starts with.
+fn write_toolchain_and_mode(md: &mut String, chromium: &str, npm: &str, run: &RunInfo, rows: usize, mode: &str) {
+    let _ = writeln!(md, "- rustc: {}", first_line(util::output("rustc", &["--version"])));
+    let _ = writeln!(md, "- node: {}", first_line(util::output("node", &["--version"])));
+    let _ = writeln!(md, "- chromium: {}", first_line(util::output(chromium, &["--version"])));
+    let _ = writeln!(md, "- wasmtime: {}", first_line(util::output("wasmtime", &["--version"])));
+    let _ = writeln!(md, "{npm}");
+    let per_host: Vec<String> = run.timings.iter().map(|(h, s, n)| format!("{h} {s:.0} s ({n} rows)")).collect();
+    let _ = writeln!(md, "- Mode: {mode}; {rows} rows in {:.0} s: {}", run.elapsed, per_host.join(", "));
 }
 
 fn fmt_tp(x: f64) -> String {
@@ -442,24 +454,13 @@ fn render(rows: &[Row], run: &RunInfo) -> String {
         "- Load average (1/5/15 min) before: {}, after: {} (the machine is shared with other builds)",
         run.load_before, run.load_after
     );
-    let _ = writeln!(md, "- rustc: {}", first_line(util::output("rustc", &["--version"])));
-    let _ = writeln!(md, "- node: {}", first_line(util::output("node", &["--version"])));
-    let _ = writeln!(md, "- chromium: {}", first_line(util::output(&chromium, &["--version"])));
-    let _ = writeln!(md, "- wasmtime: {}", first_line(util::output("wasmtime", &["--version"])));
-    let _ = writeln!(md, "- npm peers (package-lock.json): {}", npm_versions().join(", "));
-    let per_host: Vec<String> = run.timings.iter().map(|(h, s, n)| format!("{h} {s:.0} s ({n} rows)")).collect();
-    let _ = writeln!(
-        md,
-        "- Mode: {}; {} rows in {:.0} s: {}",
-        if run.quick {
-            "`--quick` (5 samples of >= 4 ms; 64 MiB: 1 sample of one operation, no warm-up; in JS hosts only the nearnative impl gets a streaming row)"
-        } else {
-            "full (15 samples of >= 10 ms; 64 MiB: 5 samples of one operation after one warm-up)"
-        },
-        rows.len(),
-        run.elapsed,
-        per_host.join(", ")
-    );
+    let npm = format!("- npm peers (package-lock.json): {}", npm_versions(&NPM_PEERS).join(", "));
+    let mode = if run.quick {
+        "`--quick` (5 samples of >= 4 ms; 64 MiB: 1 sample of one operation, no warm-up; in JS hosts only the nearnative impl gets a streaming row)"
+    } else {
+        "full (15 samples of >= 10 ms; 64 MiB: 5 samples of one operation after one warm-up)"
+    };
+    write_toolchain_and_mode(&mut md, &chromium, &npm, run, rows.len(), mode);
     let _ = writeln!(
         md,
         "\nThroughput in MB/s (10^6 bytes per second; higher is better), from the median time of one \
@@ -933,21 +934,6 @@ fn fmt_memory(row: &ImageRow) -> String {
     }
 }
 
-fn npm_versions_of(names: &[&str]) -> Vec<String> {
-    let lock: Value = fs::read_to_string(root().join("package-lock.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(Value::Null);
-    names
-        .iter()
-        .map(|name| {
-            let version =
-                lock["packages"][format!("node_modules/{name}")]["version"].as_str().unwrap_or("not installed");
-            format!("{name} {version}")
-        })
-        .collect()
-}
-
 fn render_image(rows: &[ImageRow], encoders: &[Value], run: &RunInfo) -> String {
     let mut md = String::new();
     let date = first_line(util::output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]));
@@ -967,24 +953,13 @@ fn render_image(rows: &[ImageRow], encoders: &[Value], run: &RunInfo) -> String 
          on a loaded machine every absolute number is inflated)",
         run.load_before, run.load_after
     );
-    let _ = writeln!(md, "- rustc: {}", first_line(util::output("rustc", &["--version"])));
-    let _ = writeln!(md, "- node: {}", first_line(util::output("node", &["--version"])));
-    let _ = writeln!(md, "- chromium: {}", first_line(util::output(&chromium, &["--version"])));
-    let _ = writeln!(md, "- wasmtime: {}", first_line(util::output("wasmtime", &["--version"])));
-    let _ = writeln!(md, "- npm (package-lock.json): {}", npm_versions_of(&IMAGE_NPM).join(", "));
-    let per_host: Vec<String> = run.timings.iter().map(|(h, s, n)| format!("{h} {s:.0} s ({n} rows)")).collect();
-    let _ = writeln!(
-        md,
-        "- Mode: {}; {} rows in {:.0} s: {}",
-        if run.quick {
-            "`--quick` (native/wasmtime: 3 timed runs, no warm-up; JS hosts: 1 run after one warm-up, fewer peers)"
-        } else {
-            "full (native/wasmtime: 9 timed runs after a warm-up; JS hosts: 7 after a warm-up)"
-        },
-        rows.len(),
-        run.elapsed,
-        per_host.join(", ")
-    );
+    let npm = format!("- npm (package-lock.json): {}", npm_versions(&IMAGE_NPM).join(", "));
+    let mode = if run.quick {
+        "`--quick` (native/wasmtime: 3 timed runs, no warm-up; JS hosts: 1 run after one warm-up, fewer peers)"
+    } else {
+        "full (native/wasmtime: 9 timed runs after a warm-up; JS hosts: 7 after a warm-up)"
+    };
+    write_toolchain_and_mode(&mut md, &chromium, &npm, run, rows.len(), mode);
     let _ = writeln!(
         md,
         "\nMedian wall time of one job in ms (lower is better), input conversion included, input \
