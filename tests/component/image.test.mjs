@@ -8,7 +8,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadComponentApi, codeOf } from './jco-load.mjs';
-import { decodePng, encodePng, hugePngHeader, testPicture } from './png.mjs';
+import { crop, decodePng, encodePng, flop, hugePngHeader, testPicture } from './png.mjs';
 
 const { raw } = await loadComponentApi();
 const { image } = raw;
@@ -31,16 +31,6 @@ function failure(fn) {
 }
 
 // Pixel-level references in JavaScript (RGBA8).
-function crop(px, w, left, top, cw, ch) {
-  const out = new Uint8Array(cw * ch * 4);
-  for (let y = 0; y < ch; y++) out.set(px.subarray(((top + y) * w + left) * 4, ((top + y) * w + left + cw) * 4), y * cw * 4);
-  return out;
-}
-function flop(px, w, h) {
-  const out = new Uint8Array(px.length);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out.set(px.subarray((y * w + x) * 4, (y * w + x) * 4 + 4), (y * w + (w - 1 - x)) * 4);
-  return out;
-}
 function flip(px, w, h) {
   const out = new Uint8Array(px.length);
   for (let y = 0; y < h; y++) out.set(px.subarray(y * w * 4, (y + 1) * w * 4), (h - 1 - y) * w * 4);

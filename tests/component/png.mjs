@@ -4,6 +4,8 @@
 //   decodePng(buffer) -> { width, height, bitDepth, colorType, pixels: RGBA8 Uint8Array }
 //   hugePngHeader(width, height) -> a PNG whose IHDR declares this size (valid CRCs, one
 //     tiny IDAT), for decompression-bomb checks.
+//   crop(rgba, width, left, top, w, h), flop(rgba, width, height) -> RGBA8: geometry
+//     references the image tests compare nearnative's output with.
 import zlib from 'node:zlib';
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -124,4 +126,16 @@ export function testPicture(width, height, { alpha = false } = {}) {
     }
   }
   return rgba;
+}
+
+// Pixel-level references (RGBA8).
+export function crop(px, w, left, top, cw, ch) {
+  const out = new Uint8Array(cw * ch * 4);
+  for (let y = 0; y < ch; y++) out.set(px.subarray(((top + y) * w + left) * 4, ((top + y) * w + left + cw) * 4), y * cw * 4);
+  return out;
+}
+export function flop(px, w, h) {
+  const out = new Uint8Array(px.length);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out.set(px.subarray((y * w + x) * 4, (y * w + x) * 4 + 4), (y * w + (w - 1 - x)) * 4);
+  return out;
 }

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { EDGE_HOSTS, NATIVE_CLI, ROOT, startHost } from '../support/edge-hosts.mjs';
 import { exec } from '../support/exec.mjs';
 import { loadComponentApi } from '../component/jco-load.mjs';
-import { decodePng, encodePng, hugePngHeader, testPicture } from '../component/png.mjs';
+import { crop, decodePng, encodePng, flop, hugePngHeader, testPicture } from '../component/png.mjs';
 
 const hosts = process.env.NEARNATIVE_EDGE_HOSTS?.split(',') ?? EDGE_HOSTS;
 const MAIN_ENV = { NEARNATIVE_MAX_BUFFERED_BYTES: String(32 << 20) };
@@ -64,17 +64,6 @@ async function expectError(resPromise, status, code) {
   assert.equal(parsed.error.code, code, text);
   assert.ok(parsed.error.message.length > 10, text);
   return parsed;
-}
-
-function crop(px, w, left, top, cw, ch) {
-  const out = new Uint8Array(cw * ch * 4);
-  for (let y = 0; y < ch; y++) out.set(px.subarray(((top + y) * w + left) * 4, ((top + y) * w + left + cw) * 4), y * cw * 4);
-  return out;
-}
-function flop(px, w, h) {
-  const out = new Uint8Array(px.length);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out.set(px.subarray((y * w + x) * 4, (y * w + x) * 4 + 4), (y * w + (w - 1 - x)) * 4);
-  return out;
 }
 
 for (const kind of hosts) {
