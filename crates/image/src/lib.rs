@@ -30,6 +30,20 @@ pub struct Image {
     pub has_alpha: bool,
 }
 
+/// True when some alpha byte of RGBA8 `pixels` is below 255.
+///
+/// ANDs whole pixels per block so LLVM can vectorise it (v128.and on wasm32): a per-byte
+/// `any` with its early exit scanned 16 MP in 20 ms on V8, this takes a fraction of that.
+pub(crate) fn any_translucent(pixels: &[u8]) -> bool {
+    const BLOCK: usize = 4 * 1024;
+    pixels.chunks(BLOCK).any(|block| {
+        let all = block
+            .chunks_exact(4)
+            .fold(u32::MAX, |acc, p| acc & u32::from_le_bytes([p[0], p[1], p[2], p[3]]));
+        all >> 24 != 0xFF
+    })
+}
+
 impl Image {
     /// A `width`×`height` image filled with one colour, after checking the size against `limits`.
     pub fn filled(width: u32, height: u32, rgba: [u8; 4], limits: &Limits) -> Result<Image> {
@@ -52,7 +66,7 @@ impl Image {
                 pixels.len()
             )));
         }
-        let has_alpha = pixels.chunks_exact(4).any(|p| p[3] != 255);
+        let has_alpha = any_translucent(&pixels);
         Ok(Image { width, height, pixels, has_alpha })
     }
 
@@ -107,4 +121,24 @@ pub(crate) fn alloc_pixels(width: u32, height: u32) -> Result<Vec<u8>> {
 
 fn out_of_memory(width: u32, height: u32) -> Error {
     Error::limit_exceeded(format!("not enough memory for a {width}x{height} RGBA image"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::any_translucent;
+
+    #[test]
+    fn translucency_is_found_in_any_block_and_the_tail() {
+        let pixels = 4 * 1024 + 3; // one whole block and a ragged tail
+        let opaque: Vec<u8> = (0..pixels).flat_map(|i| [i as u8, (i >> 8) as u8, 7, 255]).collect();
+        assert!(!any_translucent(&opaque));
+        assert!(!any_translucent(&[]));
+        for at in [0, 1023, 1024, 4095, pixels - 1] {
+            let mut pixels = opaque.clone();
+            pixels[at * 4 + 3] = 254;
+            assert!(any_translucent(&pixels), "alpha 254 at pixel {at}");
+            pixels[at * 4 + 3] = 0;
+            assert!(any_translucent(&pixels), "alpha 0 at pixel {at}");
+        }
+    }
 }
