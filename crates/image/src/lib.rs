@@ -37,9 +37,7 @@ pub struct Image {
 pub(crate) fn any_translucent(pixels: &[u8]) -> bool {
     const BLOCK: usize = 4 * 1024;
     pixels.chunks(BLOCK).any(|block| {
-        let all = block
-            .chunks_exact(4)
-            .fold(u32::MAX, |acc, p| acc & u32::from_le_bytes([p[0], p[1], p[2], p[3]]));
+        let all = block.chunks_exact(4).fold(u32::MAX, |acc, p| acc & u32::from_le_bytes([p[0], p[1], p[2], p[3]]));
         all >> 24 != 0xFF
     })
 }
