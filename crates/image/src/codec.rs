@@ -6,9 +6,10 @@
 use std::io::Cursor;
 
 use image::{ColorType, ImageDecoder, ImageError, ImageFormat};
-use nearnative_core::{Error, Result};
+use nearnative_core::{Error, ErrorCode, Result};
 
 use crate::geometry::{self, Orientation};
+use crate::stream::RowSource;
 use crate::{Image, Limits};
 
 /// The container formats this crate reads. All but GIF and QOI's rarely used variants are
@@ -334,30 +335,48 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Result<(Image, Info)> {
 }
 
 fn decode_full(bytes: &[u8], format: Format, limits: &Limits) -> Result<Image> {
+    let mut packed = decode_packed(bytes, format, limits, true)?;
+    let pixel_count = packed.width as usize * packed.height as usize;
+    widen_to_rgba8(&mut packed.samples, pixel_count, packed.color)?;
+    Ok(Image {
+        width: packed.width,
+        height: packed.height,
+        pixels: packed.samples,
+        has_alpha: packed.color.has_alpha(),
+    })
+}
+
+/// Pixels as a decoder stores them: `color` samples, packed row after row (16-bit samples in
+/// native endianness).
+pub(crate) struct Packed {
+    samples: Vec<u8>,
+    width: u32,
+    height: u32,
+    color: ColorType,
+}
+
+/// Decodes through `image`'s decoder for `format`. With `room_for_rgba8` the buffer is sized
+/// (zero-filled) so `widen_to_rgba8` can work in place; without it, it holds the samples only.
+fn decode_packed(bytes: &[u8], format: Format, limits: &Limits, room_for_rgba8: bool) -> Result<Packed> {
     let decoder = image_decoder(bytes, format, limits)?;
     let (width, height) = decoder.dimensions();
     limits.check(width, height)?;
     let color = decoder.color_type();
     let stored_len = usize::try_from(decoder.total_bytes()).map_err(|_| too_big(width, height))?;
     let pixel_count = width as usize * height as usize;
+    let len = if room_for_rgba8 { stored_len.max(pixel_count * 4) } else { stored_len };
     let mut buffer = Vec::new();
-    buffer.try_reserve_exact(stored_len.max(pixel_count * 4)).map_err(|_| too_big(width, height))?;
-    buffer.resize(stored_len.max(pixel_count * 4), 0);
+    buffer.try_reserve_exact(len).map_err(|_| too_big(width, height))?;
+    buffer.resize(len, 0);
     decoder.read_image(&mut buffer[..stored_len]).map_err(|e| decode_error(format, e))?;
-    widen_to_rgba8(&mut buffer, pixel_count, color)?;
-    Ok(Image { width, height, pixels: buffer, has_alpha: color.has_alpha() })
+    Ok(Packed { samples: buffer, width, height, color })
 }
 
-/// Converts `pixel_count` pixels of `color`, stored at the start of `buffer`, to RGBA8 in
-/// place (the buffer holds max(stored, RGBA8) bytes), then trims it to RGBA8's length. No
-/// second image-sized buffer: a 24 MP photo costs its RGBA8 size and nothing more.
-fn widen_to_rgba8(buffer: &mut Vec<u8>, pixel_count: usize, color: ColorType) -> Result<()> {
-    let stored_bpp = color.bytes_per_pixel() as usize;
-    let convert: fn(&[u8]) -> [u8; 4] = match color {
-        ColorType::Rgba8 => {
-            buffer.truncate(pixel_count * 4);
-            return Ok(());
-        }
+/// One stored pixel of some [`ColorType`] to RGBA8.
+type ToRgba8 = fn(&[u8]) -> [u8; 4];
+
+fn rgba8_converter(color: ColorType) -> Result<ToRgba8> {
+    Ok(match color {
         ColorType::L8 => |s| [s[0], s[0], s[0], 255],
         ColorType::La8 => |s| [s[0], s[0], s[0], s[1]],
         ColorType::Rgb8 => |s| [s[0], s[1], s[2], 255],
@@ -372,7 +391,19 @@ fn widen_to_rgba8(buffer: &mut Vec<u8>, pixel_count: usize, color: ColorType) ->
         ColorType::Rgb16 => |s| [narrow16(s, 0), narrow16(s, 1), narrow16(s, 2), 255],
         ColorType::Rgba16 => |s| [narrow16(s, 0), narrow16(s, 1), narrow16(s, 2), narrow16(s, 3)],
         other => return Err(Error::unsupported(format!("images with {other:?} samples are not supported"))),
-    };
+    })
+}
+
+/// Converts `pixel_count` pixels of `color`, stored at the start of `buffer`, to RGBA8 in
+/// place (the buffer holds max(stored, RGBA8) bytes), then trims it to RGBA8's length. No
+/// second image-sized buffer: a 24 MP photo costs its RGBA8 size and nothing more.
+fn widen_to_rgba8(buffer: &mut Vec<u8>, pixel_count: usize, color: ColorType) -> Result<()> {
+    if color == ColorType::Rgba8 {
+        buffer.truncate(pixel_count * 4);
+        return Ok(());
+    }
+    let stored_bpp = color.bytes_per_pixel() as usize;
+    let convert = rgba8_converter(color)?;
     if stored_bpp < 4 {
         // Widening: walk backwards so no pixel is overwritten before it is read.
         for i in (0..pixel_count).rev() {
@@ -391,6 +422,158 @@ fn widen_to_rgba8(buffer: &mut Vec<u8>, pixel_count: usize, color: ColorType) ->
     Ok(())
 }
 
+/// Turns rows of stored pixels into RGBA8 rows, the way `widen_to_rgba8` does whole images.
+#[derive(Clone, Copy)]
+struct RowConverter {
+    stored_bpp: usize,
+    /// `None`: the rows are RGBA8 already.
+    convert: Option<ToRgba8>,
+}
+
+impl RowConverter {
+    fn new(color: ColorType) -> Result<RowConverter> {
+        let convert = if color == ColorType::Rgba8 { None } else { Some(rgba8_converter(color)?) };
+        Ok(RowConverter { stored_bpp: color.bytes_per_pixel() as usize, convert })
+    }
+
+    fn row(&self, stored: &[u8], out: &mut [u8]) {
+        let Some(convert) = self.convert else {
+            out.copy_from_slice(stored);
+            return;
+        };
+        for (src, dst) in stored.chunks_exact(self.stored_bpp).zip(out.as_chunks_mut::<4>().0) {
+            let mut sample = [0u8; 8];
+            sample[..self.stored_bpp].copy_from_slice(src);
+            *dst = convert(&sample);
+        }
+    }
+}
+
+/// Rows of an image decoded whole into its stored colour type (JPEG, WebP, GIF, QOI, BMP and
+/// interlaced PNG): the stream saves the RGBA8 copy of the full image, not the decode.
+struct PackedRows {
+    packed: Packed,
+    converter: RowConverter,
+    next_row: usize,
+}
+
+impl RowSource for PackedRows {
+    fn width(&self) -> u32 {
+        self.packed.width
+    }
+
+    fn height(&self) -> u32 {
+        self.packed.height
+    }
+
+    fn has_alpha(&self) -> bool {
+        self.packed.color.has_alpha()
+    }
+
+    fn read_rows(&mut self, out: &mut [u8]) -> Result<()> {
+        let stored_stride = self.packed.width as usize * self.converter.stored_bpp;
+        for dst in out.chunks_exact_mut(self.packed.width as usize * 4) {
+            let start = self.next_row * stored_stride;
+            let stored = self
+                .packed
+                .samples
+                .get(start..start + stored_stride)
+                .ok_or_else(|| Error::new(ErrorCode::Internal, "read past the last decoded row"))?;
+            self.converter.row(stored, dst);
+            self.next_row += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Rows of a non-interlaced PNG, decoded one at a time: memory follows a row, not the image.
+/// The same transformations as `image`'s PNG decoder (EXPAND, 16-bit kept and narrowed by
+/// `narrow16`), so the rows equal those of `decode`.
+struct PngRows<'a> {
+    reader: png::Reader<Cursor<&'a [u8]>>,
+    width: u32,
+    color: ColorType,
+    converter: RowConverter,
+    /// One row, 16-bit samples swapped to native endianness.
+    scratch: Vec<u8>,
+    rows_left: u32,
+}
+
+impl<'a> PngRows<'a> {
+    /// `None` for interlaced files, whose rows arrive in seven passes.
+    fn open(bytes: &'a [u8], limits: &Limits) -> Result<Option<PngRows<'a>>> {
+        let budget =
+            usize::try_from(limits.max_pixels.saturating_mul(8).saturating_add(64 << 20)).unwrap_or(usize::MAX);
+        let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), png::Limits { bytes: budget });
+        decoder.set_transformations(png::Transformations::EXPAND);
+        let reader = decoder.read_info().map_err(|e| corrupt(Format::Png, e))?;
+        if reader.info().interlaced {
+            return Ok(None);
+        }
+        let (width, height) = (reader.info().width, reader.info().height);
+        limits.check(width, height)?;
+        let color = match reader.output_color_type() {
+            (png::ColorType::Grayscale, png::BitDepth::Eight) => ColorType::L8,
+            (png::ColorType::Grayscale, png::BitDepth::Sixteen) => ColorType::L16,
+            (png::ColorType::GrayscaleAlpha, png::BitDepth::Eight) => ColorType::La8,
+            (png::ColorType::GrayscaleAlpha, png::BitDepth::Sixteen) => ColorType::La16,
+            (png::ColorType::Rgb, png::BitDepth::Eight) => ColorType::Rgb8,
+            (png::ColorType::Rgb, png::BitDepth::Sixteen) => ColorType::Rgb16,
+            (png::ColorType::Rgba, png::BitDepth::Eight) => ColorType::Rgba8,
+            (png::ColorType::Rgba, png::BitDepth::Sixteen) => ColorType::Rgba16,
+            (colour, depth) => {
+                return Err(Error::unsupported(format!("PNG {colour:?} at {depth:?} bits is not supported")))
+            }
+        };
+        let converter = RowConverter::new(color)?;
+        Ok(Some(PngRows { reader, width, color, converter, scratch: Vec::new(), rows_left: height }))
+    }
+}
+
+impl RowSource for PngRows<'_> {
+    fn width(&self) -> u32 {
+        self.width
+    }
+
+    fn height(&self) -> u32 {
+        self.reader.info().height
+    }
+
+    fn has_alpha(&self) -> bool {
+        self.color.has_alpha()
+    }
+
+    fn read_rows(&mut self, out: &mut [u8]) -> Result<()> {
+        let sixteen_bit = self.color.bytes_per_pixel() > self.color.channel_count();
+        for dst in out.chunks_exact_mut(self.width as usize * 4) {
+            let row = self
+                .reader
+                .next_row()
+                .map_err(|e| corrupt(Format::Png, e))?
+                .ok_or_else(|| Error::invalid_input("truncated PNG file: the image data ends early"))?;
+            if sixteen_bit {
+                self.scratch.clear();
+                self.scratch.extend_from_slice(row.data());
+                for pair in self.scratch.as_chunks_mut::<2>().0 {
+                    *pair = u16::from_be_bytes(*pair).to_ne_bytes();
+                }
+                self.converter.row(&self.scratch, dst);
+            } else {
+                self.converter.row(row.data(), dst);
+            }
+            self.rows_left -= 1;
+            if self.rows_left == 0 {
+                // Past the last row the reader consumes the rest of the image data and checks
+                // its CRC, as a whole-image decode does.
+                if self.reader.next_row().map_err(|e| corrupt(Format::Png, e))?.is_some() {
+                    return Err(Error::invalid_input("the PNG holds more rows than its header declares"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// 16-bit sample `index` (native endian, as `image` writes it) to 8 bits, rounding `v / 257`.
 fn narrow16(sample: &[u8], index: usize) -> u8 {
     let v = u16::from_ne_bytes([sample[index * 2], sample[index * 2 + 1]]);
@@ -407,6 +590,31 @@ fn decode_jpeg_reduced(
     target: (u32, u32),
     limits: &Limits,
 ) -> Result<Image> {
+    let Some(mut packed) = decode_jpeg_reduced_packed(bytes, info, orientation, target, limits)? else {
+        return decode_full(bytes, Format::Jpeg, limits);
+    };
+    let pixel_count = packed.width as usize * packed.height as usize;
+    let needed = pixel_count * 4;
+    if packed.samples.len() < needed {
+        packed
+            .samples
+            .try_reserve_exact(needed - packed.samples.len())
+            .map_err(|_| too_big(packed.width, packed.height))?;
+        packed.samples.resize(needed, 0);
+    }
+    widen_to_rgba8(&mut packed.samples, pixel_count, packed.color)?;
+    Ok(Image { width: packed.width, height: packed.height, pixels: packed.samples, has_alpha: false })
+}
+
+/// The reduced-IDCT decode of `decode_jpeg_reduced`, as stored samples; `None` when no
+/// reduction fits `target`.
+fn decode_jpeg_reduced_packed(
+    bytes: &[u8],
+    info: &Info,
+    orientation: Orientation,
+    target: (u32, u32),
+    limits: &Limits,
+) -> Result<Option<Packed>> {
     // Stored (pre-orientation) coordinates.
     let (stored_w, stored_h) =
         if orientation.swaps_axes() { (info.height, info.width) } else { (info.width, info.height) };
@@ -414,7 +622,7 @@ fn decode_jpeg_reduced(
     let denominator =
         [8u32, 4, 2].into_iter().find(|&d| stored_w.div_ceil(d) >= want_w && stored_h.div_ceil(d) >= want_h);
     let Some(denominator) = denominator else {
-        return decode_full(bytes, Format::Jpeg, limits);
+        return Ok(None);
     };
     let mut decoder = jpeg_decoder::Decoder::new(bytes);
     decoder.set_max_decoding_buffer_size(usize::try_from(limits.max_pixels.saturating_mul(4)).unwrap_or(usize::MAX));
@@ -425,7 +633,6 @@ fn decode_jpeg_reduced(
     limits.check(width, height)?;
     let mut samples = decoder.decode().map_err(|e| corrupt(Format::Jpeg, e))?;
     let header = decoder.info().ok_or_else(|| Error::invalid_input("the JPEG has no frame header"))?;
-    let pixel_count = width as usize * height as usize;
     let color = match header.pixel_format {
         jpeg_decoder::PixelFormat::L8 => ColorType::L8,
         jpeg_decoder::PixelFormat::RGB24 => ColorType::Rgb8,
@@ -449,13 +656,52 @@ fn decode_jpeg_reduced(
             ColorType::Rgba8
         }
     };
-    let needed = pixel_count * 4;
-    if samples.len() < needed {
-        samples.try_reserve_exact(needed - samples.len()).map_err(|_| too_big(width, height))?;
-        samples.resize(needed, 0);
+    let expected = width as usize * height as usize * color.bytes_per_pixel() as usize;
+    if samples.len() < expected {
+        return Err(Error::invalid_input("the JPEG decoder returned fewer samples than its frame holds"));
     }
-    widen_to_rgba8(&mut samples, pixel_count, color)?;
-    Ok(Image { width, height, pixels: samples, has_alpha: false })
+    Ok(Some(Packed { samples, width, height, color }))
+}
+
+/// The stored rows of `bytes` (already probed as `info`), for a caller that consumes them in
+/// order (`stream::resize_rows`): a non-interlaced PNG is decoded row by row; a JPEG is decoded
+/// at the reduced scale `options.shrink_to` allows; every other image is decoded whole but
+/// kept in its stored colour type. The rows are in stored `orientation` (`shrink_to` is
+/// upright, as in [`decode`]); turning the result upright is the caller's.
+pub(crate) fn decode_rows<'a>(
+    bytes: &'a [u8],
+    info: &Info,
+    orientation: Orientation,
+    options: &DecodeOptions,
+) -> Result<Box<dyn RowSource + 'a>> {
+    options.limits.check(info.width, info.height)?;
+    let limits = &options.limits;
+    let packed = match info.format {
+        Format::Png => {
+            if let Some(rows) = PngRows::open(bytes, limits)? {
+                return Ok(Box::new(rows));
+            }
+            decode_packed(bytes, Format::Png, limits, false)?
+        }
+        Format::Jpeg => {
+            if !jpeg_is_complete(bytes) {
+                return Err(Error::invalid_input(
+                    "truncated JPEG file: the image data ends before the end-of-image marker",
+                ));
+            }
+            let reduced = match options.shrink_to {
+                Some(target) => decode_jpeg_reduced_packed(bytes, info, orientation, target, limits)?,
+                None => None,
+            };
+            match reduced {
+                Some(packed) => packed,
+                None => decode_packed(bytes, Format::Jpeg, limits, false)?,
+            }
+        }
+        format => decode_packed(bytes, format, limits, false)?,
+    };
+    let converter = RowConverter::new(packed.color)?;
+    Ok(Box::new(PackedRows { packed, converter, next_row: 0 }))
 }
 
 /// Encodes `image`. JPEG drops alpha (flattening nothing: write `flatten` first for a

@@ -5,7 +5,7 @@
 use fast_image_resize::{self as fir, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use nearnative_core::{Error, ErrorCode, Result};
 
-use crate::{alloc_pixels, Image, Limits};
+use crate::{alloc_pixels, stream, Image, Limits};
 
 /// Resampling filters, from fastest to sharpest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -34,7 +34,7 @@ impl Filter {
         }
     }
 
-    fn algorithm(self) -> ResizeAlg {
+    pub(crate) fn algorithm(self) -> ResizeAlg {
         match self {
             Filter::Nearest => ResizeAlg::Nearest,
             Filter::Bilinear => ResizeAlg::Convolution(FilterType::Bilinear),
@@ -143,13 +143,26 @@ pub struct ResizePlan {
     pub crop_to_aspect: bool,
 }
 
+impl ResizePlan {
+    /// The same plan for the image turned on its side.
+    pub fn transposed(self) -> ResizePlan {
+        ResizePlan {
+            output: (self.output.1, self.output.0),
+            image: (self.image.1, self.image.0),
+            crop_to_aspect: self.crop_to_aspect,
+        }
+    }
+}
+
 /// Resizes `image` as `spec` asks. Alpha is handled premultiplied (fast_image_resize's
 /// multiply/divide), so transparent pixels never darken their neighbours' edges.
 pub fn resize(image: &mut Image, spec: &Resize, limits: &Limits) -> Result<()> {
     let plan = spec.plan(image.width, image.height)?;
     limits.check(plan.output.0, plan.output.1)?;
     let (iw, ih) = plan.image;
-    if (iw, ih) != (image.width, image.height) || plan.crop_to_aspect {
+    if ((iw, ih) != (image.width, image.height) || plan.crop_to_aspect) && stream::streams(spec) {
+        *image = stream::resample_image(image, spec, &plan)?;
+    } else if (iw, ih) != (image.width, image.height) || plan.crop_to_aspect {
         let mut options = ResizeOptions::new().resize_alg(spec.filter.algorithm()).use_alpha(image.has_alpha);
         if plan.crop_to_aspect {
             options = options.fit_into_destination(None);
@@ -164,17 +177,18 @@ pub fn resize(image: &mut Image, spec: &Resize, limits: &Limits) -> Result<()> {
         image.width = iw;
         image.height = ih;
     }
-    if plan.output != plan.image {
-        let (ow, oh) = plan.output;
-        let left = (ow - iw) / 2;
-        let top = (oh - ih) / 2;
-        pad(
-            image,
-            Padding { top, left, right: ow - iw - left, bottom: oh - ih - top, background: spec.background },
-            limits,
-        )?;
+    pad_to_plan(image, &plan, spec.background, limits)
+}
+
+/// Centres the resized `image` in the plan's output box (`contain`), padding with `background`.
+pub(crate) fn pad_to_plan(image: &mut Image, plan: &ResizePlan, background: [u8; 4], limits: &Limits) -> Result<()> {
+    if plan.output == plan.image {
+        return Ok(());
     }
-    Ok(())
+    let ((ow, oh), (iw, ih)) = (plan.output, plan.image);
+    let left = (ow - iw) / 2;
+    let top = (oh - ih) / 2;
+    pad(image, Padding { top, left, right: ow - iw - left, bottom: oh - ih - top, background }, limits)
 }
 
 /// Extracts the `width`×`height` region at (`left`, `top`), which must lie inside the image.

@@ -13,6 +13,7 @@ pub mod composite;
 pub mod filter;
 pub mod geometry;
 pub mod pipeline;
+pub mod stream;
 
 pub use codec::{decode, encode, probe, DecodeOptions, EncodeOptions, Format, Info};
 pub use pipeline::{run, Job, Output, Step};

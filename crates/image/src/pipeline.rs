@@ -8,8 +8,8 @@ use nearnative_core::{Error, Result};
 use crate::codec::{self, DecodeOptions, EncodeOptions, Format, Info};
 use crate::composite::{self, Blend};
 use crate::filter::{self, Kernel};
-use crate::geometry::{self, opaque_black, Fit, Padding, Resize};
-use crate::{colour, Image, Limits};
+use crate::geometry::{self, opaque_black, Fit, Orientation, Padding, Resize};
+use crate::{colour, stream, Image, Limits};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
@@ -174,27 +174,46 @@ pub struct Output {
 
 /// Decodes `input`, runs the steps, encodes. `overlays` are the encoded images that
 /// `Composite` steps refer to by index.
+///
+/// A first `Resize` step streams: the decoder's rows are resized band by
+/// band (`stream::resize_rows`), so the full-size image is never held as RGBA8.
 pub fn run(job: &Job, input: &[u8], overlays: &[&[u8]]) -> Result<Output> {
     let info = codec::probe(input)?;
     job.limits.check(info.width, info.height)?;
-    let shrink_to = match job.steps.first() {
-        Some(Step::Resize(resize)) if job.shrink_on_load && job.auto_orient => {
-            Some(resize.minimum_source(info.width, info.height)?)
-        }
-        _ => None,
-    };
-    let options = DecodeOptions { limits: job.limits, auto_orient: job.auto_orient, shrink_to };
+    let orientation = if job.auto_orient { Orientation::from_exif(info.orientation) } else { Orientation::UPRIGHT };
+    if let Some(Step::Resize(resize)) =
+        job.steps.first().filter(|step| matches!(step, Step::Resize(r) if stream::streams(r)))
+    {
+        // Sizes follow the image as it is, whatever scale a JPEG is decoded at.
+        let plan = resize.plan(info.width, info.height)?;
+        let shrink_to = (job.shrink_on_load && job.auto_orient)
+            .then(|| resize.minimum_source(info.width, info.height))
+            .transpose()?;
+        let options = DecodeOptions { limits: job.limits, auto_orient: job.auto_orient, shrink_to };
+        let mut rows = codec::decode_rows(input, &info, orientation, &options)?;
+        // Resample the stored rows; a stored-sideways image is resampled to the transposed
+        // size and the small result turned upright, then padded there, so `contain` centres
+        // it as on an upright input.
+        let stored_plan = if orientation.swaps_axes() { plan.transposed() } else { plan };
+        let mut image = stream::resample_rows(rows.as_mut(), resize, &stored_plan, &job.limits)?;
+        drop(rows);
+        geometry::orient(&mut image, orientation)?;
+        geometry::pad_to_plan(&mut image, &plan, resize.background, &job.limits)?;
+        return finish(job, &job.steps[1..], image, Some(info), overlays);
+    }
+    // Nearest-neighbour resizes and every other first step take the whole image.
+    let options = DecodeOptions { limits: job.limits, auto_orient: job.auto_orient, shrink_to: None };
     let (image, info) = codec::decode(input, &options)?;
-    finish(job, image, Some(info), overlays)
+    finish(job, &job.steps, image, Some(info), overlays)
 }
 
 /// Runs the steps on pixels the host already has (ImageData, raw RGBA).
 pub fn run_image(job: &Job, image: Image, overlays: &[&[u8]]) -> Result<Output> {
-    finish(job, image, None, overlays)
+    finish(job, &job.steps, image, None, overlays)
 }
 
-fn finish(job: &Job, mut image: Image, info: Option<Info>, overlays: &[&[u8]]) -> Result<Output> {
-    for step in &job.steps {
+fn finish(job: &Job, steps: &[Step], mut image: Image, info: Option<Info>, overlays: &[&[u8]]) -> Result<Output> {
+    for step in steps {
         apply(&mut image, step, &job.limits, overlays)?;
     }
     let (width, height) = (image.width, image.height);

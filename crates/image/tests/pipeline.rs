@@ -118,3 +118,72 @@ fn crc32(bytes: &[u8]) -> u32 {
     }
     !crc
 }
+
+/// `jpeg` with an EXIF APP1 segment holding only the orientation tag, right after SOI.
+fn with_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+    let mut tiff = b"MM\0\x2a\0\0\0\x08\0\x01".to_vec(); // big-endian TIFF, IFD0 at 8, one entry
+    tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1]); // Orientation, SHORT, count 1
+    tiff.extend_from_slice(&orientation.to_be_bytes());
+    tiff.extend_from_slice(&[0, 0, 0, 0, 0, 0]); // value padding, no next IFD
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+fn psnr(a: &[u8], b: &[u8]) -> f64 {
+    let mse = a.iter().zip(b).map(|(x, y)| (f64::from(*x) - f64::from(*y)).powi(2)).sum::<f64>() / a.len() as f64;
+    if mse == 0.0 {
+        f64::INFINITY
+    } else {
+        10.0 * (255.0f64 * 255.0 / mse).log10()
+    }
+}
+
+/// A first resize streams the decoder's rows in stored orientation and turns the small result
+/// upright; decoding upright first and resizing the whole image must give the same picture
+/// (the passes run in the other order on a quarter turn, so equal to rounding).
+#[test]
+fn streamed_resize_of_an_oriented_jpeg_matches_orient_then_resize() {
+    use nearnative_image::codec::{decode, DecodeOptions};
+    use nearnative_image::geometry;
+    use nearnative_image::pipeline::Step;
+
+    let jpeg =
+        encode(&gradient(97, 61, false), &EncodeOptions { format: Format::Jpeg, quality: 92, progressive: false })
+            .unwrap();
+    for orientation in 1..=8u16 {
+        let file = with_orientation(&jpeg, orientation);
+        let (upright, info) = decode(&file, &DecodeOptions::default()).unwrap();
+        assert_eq!(info.orientation, orientation as u8);
+        for query in [
+            "resize=50x30&fit=cover",
+            "resize=50x30&fit=contain&background=ff0000",
+            "resize=40x",
+            "resize=x25&filter=mitchell",
+        ] {
+            let mut job = raw_job(query);
+            job.shrink_on_load = false; // compare the orientation handling, not the reduced IDCT
+            let reduced = run(&raw_job(query), &file, &[]).unwrap();
+            let streamed = run(&job, &file, &[]).unwrap();
+            let Some(Step::Resize(spec)) = job.steps.first() else { unreachable!() };
+            let mut whole = upright.clone();
+            geometry::resize(&mut whole, spec, &Limits::default()).unwrap();
+            assert_eq!(
+                (streamed.width, streamed.height),
+                (whole.width, whole.height),
+                "{query} at orientation {orientation}"
+            );
+            let db = psnr(&streamed.bytes, &whole.pixels);
+            assert!(db > 40.0, "{query} at orientation {orientation}: {db:.1} dB from orient-then-resize");
+            // Shrink-on-load decodes at half size here; the output size must not change.
+            assert_eq!((reduced.width, reduced.height), (whole.width, whole.height), "{query}: reduced decode");
+            let db = psnr(&reduced.bytes, &whole.pixels);
+            assert!(db > 30.0, "{query} at orientation {orientation}: {db:.1} dB with shrink-on-load");
+        }
+    }
+}

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use nearnative_image::codec::{decode, DecodeOptions};
 use nearnative_image::geometry::{self, Filter, Fit, Resize};
-use nearnative_image::pipeline::{parse_steps, run};
+use nearnative_image::pipeline::{parse_steps, run, Job, Step, Target};
 use nearnative_image::{Image, Limits};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -93,6 +93,31 @@ fn decodes_exactly() {
             Ok(())
         });
         failures.extend(result.err());
+    }
+    report(failures, cases.len());
+}
+
+/// The row-streaming decoders (PNG row by row, the others from their stored colour type)
+/// give the same pixels as `decode`: a job whose first step is a resize to the same size
+/// streams the rows through unchanged.
+#[test]
+fn streamed_rows_equal_the_whole_decode() {
+    let mut cases = cases("decode_exact");
+    cases.extend(self::cases("decode_close"));
+    let mut failures = Vec::new();
+    for case in &cases {
+        let bytes = read(s(case, "file"));
+        let Ok(image) = decoded(case) else { continue };
+        let job = Job {
+            steps: vec![Step::Resize(Resize { fit: Fit::Fill, ..Resize::new(Some(image.width), Some(image.height)) })],
+            target: Target::Raw,
+            ..Job::default()
+        };
+        match run(&job, &bytes, &[]) {
+            Ok(output) if output.bytes == image.pixels => {}
+            Ok(_) => failures.push(format!("{}: streamed rows differ from the whole decode", case["id"])),
+            Err(e) => failures.push(format!("{}: {e}", case["id"])),
+        }
     }
     report(failures, cases.len());
 }

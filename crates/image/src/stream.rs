@@ -1,0 +1,330 @@
+//! Band-streamed resize: a job whose first step shrinks the image reads the decoder's rows in
+//! order and resizes them band by band, so no full-size RGBA8 image (nor fast_image_resize's
+//! full-height intermediate, nor its premultiplied copy of the source) ever exists. Memory
+//! follows the output size plus one band, and, for PNG, the decoder's single row.
+//!
+//! Each band is an ordinary fast_image_resize call on the source rows that band's output rows
+//! reach (their filter windows included), with a crop box placing the band where it lies in
+//! the whole image. Horizontal coefficients are the same in every band; vertical ones are
+//! computed from the band's offset, which can differ from the whole-image computation in the
+//! last bits of an `f64`, so a streamed result may in principle differ from
+//! [`geometry::resize`] by one level on a rare sample (the tests measure it).
+
+use fast_image_resize::{self as fir, CropBox, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use nearnative_core::{Error, ErrorCode, Result};
+
+use crate::geometry::{self, Filter, Resize, ResizePlan};
+use crate::{alloc_pixels, Image, Limits};
+
+/// Rows of an image, top to bottom, as RGBA8 (straight alpha).
+pub trait RowSource {
+    fn width(&self) -> u32;
+    fn height(&self) -> u32;
+    /// False when every alpha byte is 255 (the stored colour type has no alpha).
+    fn has_alpha(&self) -> bool;
+    /// Writes the next `out.len() / (width * 4)` rows into `out`.
+    fn read_rows(&mut self, out: &mut [u8]) -> Result<()>;
+}
+
+/// Bytes of source rows a band aims for: a few MiB keeps the band small beside any photo's
+/// full size, and large enough that re-reading the filter window's overlap costs little.
+const BAND_BYTES: usize = 4 << 20;
+
+/// Whether `spec` can run on a stream: a convolution filter (nearest-neighbour picks are left
+/// to the whole-image path, where they are exact by construction).
+pub fn streams(spec: &Resize) -> bool {
+    spec.filter != Filter::Nearest
+}
+
+/// Resizes the rows of `source` as `spec` asks (fit, filter, background): the same pixels as
+/// [`geometry::resize`] on the whole decoded image, which runs the same bands over memory.
+pub fn resize_rows(source: &mut dyn RowSource, spec: &Resize, limits: &Limits) -> Result<Image> {
+    let plan = spec.plan(source.width(), source.height())?;
+    let mut image = resample_rows_in_bands(source, spec, &plan, limits, BAND_BYTES)?;
+    geometry::pad_to_plan(&mut image, &plan, spec.background, limits)?;
+    Ok(image)
+}
+
+/// Resamples the rows of `source` to `plan.image` (cropping to its aspect for `cover`), without
+/// `contain`'s padding. The plan comes from the caller because the source may be a reduced
+/// decode of the image the plan was made for (JPEG shrink-on-load): sizes follow the original.
+pub fn resample_rows(source: &mut dyn RowSource, spec: &Resize, plan: &ResizePlan, limits: &Limits) -> Result<Image> {
+    resample_rows_in_bands(source, spec, plan, limits, BAND_BYTES)
+}
+
+fn resample_rows_in_bands(
+    source: &mut dyn RowSource,
+    spec: &Resize,
+    plan: &ResizePlan,
+    limits: &Limits,
+    band_bytes: usize,
+) -> Result<Image> {
+    let (width, height) = (source.width(), source.height());
+    limits.check(width, height)?;
+    limits.check(plan.output.0, plan.output.1)?;
+    let has_alpha = source.has_alpha();
+    if plan.image == (width, height) && !plan.crop_to_aspect {
+        // Nothing to resample: the rows are the image.
+        let mut pixels = alloc_pixels(width, height)?;
+        source.read_rows(&mut pixels)?;
+        return Ok(Image { width, height, pixels, has_alpha });
+    }
+    resample(Rows::Stream(source), (width, height), has_alpha, spec, plan, band_bytes)
+}
+
+/// The resampling part of [`geometry::resize`] (no padding) for a convolution filter, in
+/// the same bands as a stream, read straight from `image`'s memory: besides keeping streamed
+/// and in-memory results identical, the bands bound fast_image_resize's intermediate and
+/// premultiplied buffers to a band instead of the image.
+pub(crate) fn resample_image(image: &Image, spec: &Resize, plan: &ResizePlan) -> Result<Image> {
+    resample(Rows::Memory(&image.pixels), (image.width, image.height), image.has_alpha, spec, plan, BAND_BYTES)
+}
+
+/// Where a band's source rows come from.
+enum Rows<'a> {
+    Stream(&'a mut dyn RowSource),
+    Memory(&'a [u8]),
+}
+
+fn resample(
+    mut rows: Rows<'_>,
+    (width, height): (u32, u32),
+    has_alpha: bool,
+    spec: &Resize,
+    plan: &ResizePlan,
+    band_bytes: usize,
+) -> Result<Image> {
+    let (iw, ih) = plan.image;
+    let crop = if plan.crop_to_aspect {
+        CropBox::fit_src_into_dst_size(width, height, iw, ih, None)
+    } else {
+        CropBox { left: 0.0, top: 0.0, width: f64::from(width), height: f64::from(height) }
+    };
+    let ResizeAlg::Convolution(filter) = spec.filter.algorithm() else {
+        return Err(internal("a banded resize needs a convolution filter"));
+    };
+    let scale = crop.height / f64::from(ih);
+    // fast_image_resize widens the kernel by the scale when shrinking (adaptive kernel size).
+    let reach = support(filter) * scale.max(1.0) + 2.0;
+    let row_bytes = width as usize * 4;
+    // At least 16 reaches of rows, so re-reading the overlap costs under an eighth more.
+    let band_source_rows = (band_bytes / row_bytes).max(16 * reach.ceil() as usize) as f64;
+    let band_rows = ((band_source_rows / scale).floor() as u32).clamp(1, ih);
+
+    let mut pixels = alloc_pixels(iw, ih)?;
+    let mut band: Vec<u8> = Vec::new();
+    let mut band_first = 0u32; // source row held at the start of `band`
+    let mut band_end = 0u32; // one past the last source row read so far
+    let mut resizer = Resizer::new();
+    let out_stride = iw as usize * 4;
+    let mut first_out = 0u32;
+    while first_out < ih {
+        let end_out = (first_out + band_rows).min(ih);
+        let top = crop.top + f64::from(first_out) * scale;
+        let bottom = crop.top + f64::from(end_out) * scale;
+        let first_row = ((top - reach).floor().max(0.0) as u32).min(height - 1);
+        let end_row = ((bottom + reach).ceil().min(f64::from(height)) as u32).max(first_row + 1);
+        // One band is exactly the whole-image call: the crop box as computed, untouched.
+        let (band_top, band_height) = if first_out == 0 && end_out == ih {
+            (crop.top - f64::from(first_row), crop.height)
+        } else {
+            (top - f64::from(first_row), bottom - top)
+        };
+
+        let src_rows: &[u8] = match &mut rows {
+            Rows::Memory(all) => &all[first_row as usize * row_bytes..end_row as usize * row_bytes],
+            Rows::Stream(source) => {
+                // Keep the rows this band shares with the last one, then read the new ones.
+                let keep_from = first_row.max(band_first).min(band_end);
+                let kept = (band_end - keep_from) as usize * row_bytes;
+                let skip = (keep_from - band_first) as usize * row_bytes;
+                band.copy_within(skip..skip + kept, 0);
+                band.truncate(kept);
+                if first_row > band_end {
+                    // Rows no band reaches (a cover crop's top, or a large shrink): read and drop.
+                    skip_rows(&mut **source, &mut band, band_end, first_row, row_bytes, band_bytes)?;
+                    band_end = first_row;
+                }
+                let fresh = (end_row - band_end) as usize * row_bytes;
+                grow(&mut band, kept + fresh, width, end_row - first_row)?;
+                source.read_rows(&mut band[kept..])?;
+                band_first = first_row;
+                band_end = end_row;
+                &band
+            }
+        };
+        let src = fir::images::ImageRef::new(width, end_row - first_row, src_rows, PixelType::U8x4)
+            .map_err(|e| internal(format!("band source: {e}")))?;
+        let out_rows = &mut pixels[first_out as usize * out_stride..end_out as usize * out_stride];
+        let mut dst = fir::images::Image::from_slice_u8(iw, end_out - first_out, out_rows, PixelType::U8x4)
+            .map_err(|e| internal(format!("band destination: {e}")))?;
+        let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter)).use_alpha(has_alpha).crop(
+            crop.left,
+            band_top,
+            crop.width,
+            band_height,
+        );
+        resizer.resize(&src, &mut dst, &options).map_err(|e| internal(format!("band resize: {e}")))?;
+        first_out = end_out;
+    }
+    Ok(Image { width: iw, height: ih, pixels, has_alpha })
+}
+
+/// Reads and discards source rows `from..to`, through `scratch` in band-sized pieces.
+fn skip_rows(
+    source: &mut dyn RowSource,
+    scratch: &mut Vec<u8>,
+    from: u32,
+    to: u32,
+    row_bytes: usize,
+    band_bytes: usize,
+) -> Result<()> {
+    let held = scratch.len();
+    let piece_rows = (band_bytes / row_bytes).max(1) as u32;
+    let mut row = from;
+    while row < to {
+        let rows = piece_rows.min(to - row);
+        grow(scratch, held + rows as usize * row_bytes, source.width(), rows)?;
+        source.read_rows(&mut scratch[held..])?;
+        scratch.truncate(held);
+        row += rows;
+    }
+    Ok(())
+}
+
+fn grow(band: &mut Vec<u8>, len: usize, width: u32, rows: u32) -> Result<()> {
+    if len > band.len() {
+        band.try_reserve_exact(len - band.len())
+            .map_err(|_| Error::limit_exceeded(format!("not enough memory for a {width}x{rows} band of rows")))?;
+    }
+    band.resize(len, 0);
+    Ok(())
+}
+
+/// The filter's support radius at scale 1, as fast_image_resize defines it.
+fn support(filter: FilterType) -> f64 {
+    match filter {
+        FilterType::Box => 0.5,
+        FilterType::Bilinear | FilterType::Hamming => 1.0,
+        FilterType::CatmullRom | FilterType::Mitchell => 2.0,
+        FilterType::Gaussian | FilterType::Lanczos3 => 3.0,
+        // Not used by `Filter`; a generous reach is still correct, only slower.
+        _ => 8.0,
+    }
+}
+
+fn internal(message: impl Into<String>) -> Error {
+    Error::new(ErrorCode::Internal, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::Fit;
+
+    /// An image already in memory, handed out row by row.
+    struct VecRows<'a> {
+        image: &'a Image,
+        next: usize,
+    }
+
+    impl RowSource for VecRows<'_> {
+        fn width(&self) -> u32 {
+            self.image.width
+        }
+        fn height(&self) -> u32 {
+            self.image.height
+        }
+        fn has_alpha(&self) -> bool {
+            self.image.has_alpha
+        }
+        fn read_rows(&mut self, out: &mut [u8]) -> Result<()> {
+            out.copy_from_slice(&self.image.pixels[self.next..self.next + out.len()]);
+            self.next += out.len();
+            Ok(())
+        }
+    }
+
+    fn picture(width: u32, height: u32, alpha: bool) -> Image {
+        let mut pixels = Vec::new();
+        for y in 0..height {
+            for x in 0..width {
+                let grain = (x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503)) >> 7;
+                let a = if alpha { ((x * 7 + y * 3) % 256) as u8 } else { 255 };
+                pixels.extend_from_slice(&[(x * 255 / width) as u8, (y * 255 / height) as u8, grain as u8, a]);
+            }
+        }
+        Image { width, height, pixels, has_alpha: alpha }
+    }
+
+    fn resize_in_memory(image: &Image, spec: &Resize, band_bytes: usize) -> Image {
+        let limits = Limits::DEFAULT;
+        let plan = spec.plan(image.width, image.height).unwrap();
+        let rows = super::Rows::Memory(&image.pixels);
+        let mut out = resample(rows, (image.width, image.height), image.has_alpha, spec, &plan, band_bytes).unwrap();
+        geometry::pad_to_plan(&mut out, &plan, spec.background, &limits).unwrap();
+        out
+    }
+
+    /// Streamed in bands of `band_bytes`: must equal the in-memory bands exactly. Returns the
+    /// PSNR against one band (a single fast_image_resize call), whose fixed-point precision
+    /// fast_image_resize picks from the largest weight it sees, so bands may round apart.
+    fn compare(image: &Image, spec: &Resize, band_bytes: usize) -> f64 {
+        let limits = Limits::DEFAULT;
+        let plan = spec.plan(image.width, image.height).unwrap();
+        let mut streamed =
+            resample_rows_in_bands(&mut VecRows { image, next: 0 }, spec, &plan, &limits, band_bytes).unwrap();
+        geometry::pad_to_plan(&mut streamed, &plan, spec.background, &limits).unwrap();
+        let memory = resize_in_memory(image, spec, band_bytes);
+        assert_eq!(
+            (streamed.width, streamed.height, streamed.has_alpha),
+            (memory.width, memory.height, memory.has_alpha)
+        );
+        assert!(streamed.pixels == memory.pixels, "{spec:?} in bands of {band_bytes} bytes: stream and memory differ");
+        let one_band = resize_in_memory(image, spec, usize::MAX);
+        let squared: f64 =
+            streamed.pixels.iter().zip(&one_band.pixels).map(|(a, b)| (f64::from(*a) - f64::from(*b)).powi(2)).sum();
+        let mse = squared / streamed.pixels.len() as f64;
+        if mse == 0.0 {
+            f64::INFINITY
+        } else {
+            10.0 * (255.0f64 * 255.0 / mse).log10()
+        }
+    }
+
+    #[test]
+    fn streamed_bands_equal_in_memory_bands() {
+        let filters = [Filter::Bilinear, Filter::Bicubic, Filter::Mitchell, Filter::Lanczos3];
+        let boxes = [(Some(61), Some(23)), (None, Some(290)), (Some(300), Some(45))];
+        let fits = [Fit::Cover, Fit::Contain, Fit::Fill, Fit::Inside, Fit::Outside];
+        let mut worst = f64::INFINITY;
+        for alpha in [false, true] {
+            let image = picture(203, 331, alpha);
+            for filter in filters {
+                for (width, height) in boxes {
+                    for fit in fits {
+                        for band_bytes in [1, 40_000] {
+                            let spec = Resize { fit, filter, ..Resize::new(width, height) };
+                            worst = worst.min(compare(&image, &spec, band_bytes));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(worst > 48.0, "banding moved a result to {worst:.1} dB from the single call");
+    }
+
+    #[test]
+    fn a_cover_crop_skips_the_rows_no_band_reaches() {
+        let image = picture(40, 900, false);
+        let spec = Resize { fit: Fit::Cover, filter: Filter::Lanczos3, ..Resize::new(Some(40), Some(40)) };
+        assert!(compare(&image, &spec, 160) > 48.0);
+    }
+
+    #[test]
+    fn nothing_to_resample_reads_the_rows_through() {
+        let image = picture(20, 10, true);
+        let spec = Resize { fit: Fit::Contain, ..Resize::new(Some(20), Some(14)) };
+        assert!(compare(&image, &spec, 1).is_infinite());
+    }
+}
