@@ -113,6 +113,12 @@ fn resample(
 
     let mut pixels = alloc_pixels(iw, ih)?;
     let mut band: Vec<u8> = Vec::new();
+    if matches!(rows, Rows::Stream(_)) {
+        // The largest band, reserved once: growing it later would copy it while the old one lives.
+        let most_rows = (f64::from(band_rows) * scale + 2.0 * reach + 2.0).ceil().min(f64::from(height)) as u32;
+        grow(&mut band, most_rows as usize * row_bytes, width, most_rows)?;
+        band.clear();
+    }
     let mut band_first = 0u32; // source row held at the start of `band`
     let mut band_end = 0u32; // one past the last source row read so far
     let mut resizer = Resizer::new();
@@ -120,15 +126,17 @@ fn resample(
     let mut first_out = 0u32;
     while first_out < ih {
         let end_out = (first_out + band_rows).min(ih);
-        let top = crop.top + f64::from(first_out) * scale;
-        let bottom = crop.top + f64::from(end_out) * scale;
+        // The first and last bands end where the crop box does, not an ulp past it.
+        let top = if first_out == 0 { crop.top } else { crop.top + f64::from(first_out) * scale };
+        let bottom = if end_out == ih { crop.top + crop.height } else { crop.top + f64::from(end_out) * scale };
         let first_row = ((top - reach).floor().max(0.0) as u32).min(height - 1);
         let end_row = ((bottom + reach).ceil().min(f64::from(height)) as u32).max(first_row + 1);
         // One band is exactly the whole-image call: the crop box as computed, untouched.
-        let (band_top, band_height) = if first_out == 0 && end_out == ih {
-            (crop.top - f64::from(first_row), crop.height)
+        let band_top = top - f64::from(first_row);
+        let band_height = if first_out == 0 && end_out == ih {
+            crop.height
         } else {
-            (top - f64::from(first_row), bottom - top)
+            (bottom - top).min(f64::from(end_row - first_row) - band_top)
         };
 
         let src_rows: &[u8] = match &mut rows {
