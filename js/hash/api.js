@@ -2,17 +2,12 @@
 // names algorithms, and turns traps into a reset instance plus an error, so one bad call
 // never leaves the module unusable. No kernel logic lives here.
 
+import { NearnativeError, guard } from './errors.js';
 import { instantiate } from './load.js';
 
 const encoder = new TextEncoder();
 
-export class NearnativeError extends Error {
-  constructor(code, message) {
-    super(message);
-    this.name = 'NearnativeError';
-    this.code = code;
-  }
-}
+export { NearnativeError };
 
 /** Bytes from anything byte-like; strings are UTF-8 encoded. */
 export function toBytes(data, what = 'input') {
@@ -66,27 +61,6 @@ export function createApi({ flavor, hashGlue, loadAgeGlue, ageUrl }) {
       throw new NearnativeError('unsupported', `unknown hash algorithm '${name}'; choose one of: ${hashGlue.algorithmNames().join(', ')}`);
     }
     return id;
-  }
-
-  // Every call into wasm goes through here: errors from Rust already carry a code; a trap
-  // (a bug) resets the instance so the next call works, and is reported as `internal`.
-  function guard(glue, fn) {
-    try {
-      return fn();
-    } catch (err) {
-      if (err instanceof WebAssembly.RuntimeError) {
-        glue.__wbg_reset_state();
-        throw new NearnativeError('internal', `the wasm module trapped (${err.message}); it has been reset, please report this`);
-      }
-      if (err && err.name === 'NearnativeError' && !(err instanceof NearnativeError)) {
-        throw new NearnativeError(err.code, err.message);
-      }
-      if (err instanceof Error && /stale/i.test(err.message)) {
-        // An object made before a reset points into the old instance; it cannot be revived.
-        throw new NearnativeError('invalid_input', 'this object was created before the module was reset after a trap; create a new one');
-      }
-      throw err;
-    }
   }
 
   // Above this, a one-shot digest streams through a hasher in chunks of this size: copying a

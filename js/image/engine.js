@@ -2,7 +2,7 @@
 // and the overlays cross into Wasm in one call; the output comes back as one buffer plus a
 // small info object. Used inline and inside each pool worker. No kernel logic lives here.
 
-import { NearnativeError } from './errors.js';
+import { NearnativeError, guard as guardCall } from './errors.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -20,22 +20,8 @@ function packOverlays(overlays = []) {
 }
 
 export function createEngine({ flavor, glue }) {
-  // Every call into wasm goes through here: errors from Rust already carry a code; a trap
-  // (a bug) resets the instance so the next call works, and is reported as `internal`.
-  function guard(fn) {
-    try {
-      return fn();
-    } catch (err) {
-      if (err instanceof WebAssembly.RuntimeError) {
-        glue.__wbg_reset_state();
-        throw new NearnativeError('internal', `the wasm module trapped (${err.message}); it has been reset, please report this`);
-      }
-      if (err && err.name === 'NearnativeError' && !(err instanceof NearnativeError)) {
-        throw new NearnativeError(err.code, err.message);
-      }
-      throw err;
-    }
-  }
+  // Every call into wasm goes through here (errors.js: codes kept, a trap resets the instance).
+  const guard = (fn) => guardCall(glue, fn);
 
   const build = glue.features().simd128 ? 'simd128' : 'scalar';
 

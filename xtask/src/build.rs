@@ -227,8 +227,11 @@ fn web_module(package: &Path, npm_name: &str, module: &str, flavor: Flavor) -> R
     stamp(&built, &optimized)
 }
 
-/// Copies a package's JS layer (`js/NAME`) and the licences into `package`.
+/// Copies the JS every package shares (`js/common`: loading, errors, the trap guard), a
+/// package's own JS layer (`js/NAME`) and the licences into `package`, which stays
+/// self-contained.
 fn npm_package(js_dir: &str, package: &Path) -> Result<()> {
+    copy_dir(&root().join("js/common"), package)?;
     copy_dir(&root().join(js_dir), package)?;
     for licence in ["LICENSE-MIT", "LICENSE-APACHE"] {
         fs::copy(root().join(licence), package.join(licence))?;
