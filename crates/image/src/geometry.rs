@@ -5,7 +5,7 @@
 use fast_image_resize::{self as fir, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use nearnative_core::{Error, ErrorCode, Result};
 
-use crate::{alloc_pixels, stream, Image, Limits};
+use crate::{alloc_pixels, Image, Limits};
 
 /// Resampling filters, from fastest to sharpest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -160,9 +160,7 @@ pub fn resize(image: &mut Image, spec: &Resize, limits: &Limits) -> Result<()> {
     let plan = spec.plan(image.width, image.height)?;
     limits.check(plan.output.0, plan.output.1)?;
     let (iw, ih) = plan.image;
-    if ((iw, ih) != (image.width, image.height) || plan.crop_to_aspect) && stream::streams(spec) {
-        *image = stream::resample_image(image, spec, &plan)?;
-    } else if (iw, ih) != (image.width, image.height) || plan.crop_to_aspect {
+    if (iw, ih) != (image.width, image.height) || plan.crop_to_aspect {
         let mut options = ResizeOptions::new().resize_alg(spec.filter.algorithm()).use_alpha(image.has_alpha);
         if plan.crop_to_aspect {
             options = options.fit_into_destination(None);
