@@ -209,7 +209,7 @@ def png_corrupt_cases():
 
 # ---------------------------------------------------------------- photo-like sources
 
-def photo(w, h, seed):
+def photo(w, h, seed, noise=True):
     """A smooth, photo-like RGB image: gradients, soft blobs, a few edges and mild noise."""
     rng = np.random.RandomState(seed)
     y, x = np.mgrid[0:h, 0:w].astype(np.float64)
@@ -225,7 +225,8 @@ def photo(w, h, seed):
     img[h // 3:h // 3 + max(2, h // 12), w // 8:w - w // 8] = [230, 220, 40]
     disc = (x - 0.7 * w) ** 2 + (y - 0.65 * h) ** 2 < (min(w, h) / 7) ** 2
     img[disc] = [20, 40, 160]
-    img += rng.normal(0, 3, size=img.shape)
+    if noise:
+        img += rng.normal(0, 3, size=img.shape)
     return np.clip(np.round(img), 0, 255).astype(np.uint8)
 
 
@@ -432,7 +433,22 @@ def job_cases(previous):
     rgba = np.dstack([photo(50, 40, 12), np.tile(np.linspace(0, 255, 50).astype(np.uint8), (40, 1))])
     alpha_png = write("jobs/alpha-50x40.png", png_bytes(rgba.reshape(40, -1).tolist(), 50, 40, alpha=True,
                                                         bitdepth=8))
+    # Over 4 MiB as RGBA (8 KiB a row), so a streamed resize runs in several bands of rows:
+    # ramps, hard-edged bars and discs, which PNG's Paeth filter turns into near-constant
+    # residuals, so the file stays small.
+    w, h = 2048, 1200
+    y, x = np.mgrid[0:h, 0:w]
+    wide = np.dstack([x * 255 // w, y * 255 // h, (x + y) * 255 // (w + h)]).astype(np.uint8)
+    for i in range(7):
+        wide[90 + i * 150:90 + i * 150 + 20 + i * 3, 100 + i * 40:w - 100 - i * 60] = [(37 * i) % 256, 200 - 20 * i, 60 + 25 * i]
+        disc = (x - 250 - i * 260) ** 2 + (y - 200 - i * 120) ** 2 < (40 + i * 9) ** 2
+        wide[disc] = [230 - 30 * i, 30 * i, 128]
+    buf = io.BytesIO()
+    Image.fromarray(wide, "RGB").save(buf, "PNG", optimize=True)
+    wide_png = write("jobs/wide-2048x1200.png", buf.getvalue())
     jobs = [
+        ("resize-bands-png", wide_png, "resize=256x&format=png", (256, 150)),
+        ("resize-bands-cover-skips-rows", wide_png, "resize=400x100&fit=cover&filter=mitchell&format=png", (400, 100)),
         ("resize-cover-png", photo_png, "resize=64x48&fit=cover&format=png", (64, 48)),
         ("resize-contain-bg", photo_png, "resize=64x64&fit=contain&background=ff000080&format=png", (64, 64)),
         ("resize-width-webp", photo_png, "resize=50x&format=webp", (50, 33)),
