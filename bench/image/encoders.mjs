@@ -65,7 +65,9 @@ export async function compareEncoders() {
   const cases = [
     ['nearnative', 'jpeg', 'q80', () => encodeOurs({ format: 'jpeg', quality: 80 })],
     ['@jsquash/jpeg (mozjpeg)', 'jpeg', 'q80', async () => new Uint8Array(await jpegEnc.default(imageData, { quality: 80 }))],
-    ['nearnative', 'webp', 'lossless (its only WebP mode)', () => encodeOurs({ format: 'webp', quality: 80 })],
+    ['nearnative', 'webp', 'q80 lossy', () => encodeOurs({ format: 'webp', quality: 80 })],
+    ['nearnative', 'webp', 'q90 lossy', () => encodeOurs({ format: 'webp', quality: 90 })],
+    ['nearnative', 'webp', 'lossless (quality 100)', () => encodeOurs({ format: 'webp', quality: 100 })],
     ['@jsquash/webp (libwebp)', 'webp', 'q80 lossy', async () => new Uint8Array(await webpEnc.default(imageData, { quality: 80 }))],
     ['@jsquash/webp (libwebp)', 'webp', 'lossless', async () => new Uint8Array(await webpEnc.default(imageData, { lossless: 1 }))],
   ];

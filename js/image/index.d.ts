@@ -118,10 +118,11 @@ export interface Pipeline {
   tint(colour: Colour): this;
   flatten(options?: { background?: Colour }): this;
   composite(images: CompositeInput[]): this;
-  toFormat(format: OutputFormat, options?: { quality?: number; progressive?: boolean; lossless?: true }): this;
+  toFormat(format: OutputFormat, options?: { quality?: number; progressive?: boolean; lossless?: boolean }): this;
   png(): this;
   jpeg(options?: { quality?: number; progressive?: boolean }): this;
-  webp(options?: { quality?: number; lossless?: true }): this;
+  /** Lossy (VP8) at `quality` (default 80); lossless (VP8L) with `lossless: true` or quality 100. */
+  webp(options?: { quality?: number; lossless?: boolean }): this;
   gif(): this;
   raw(options?: { depth?: 'uchar' }): this;
   toBuffer(): Promise<OutputBytes>;

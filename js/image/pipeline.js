@@ -298,11 +298,11 @@ export class Pipeline {
     if (!canonical) throw invalid(`toFormat(): unknown format '${format}'`);
     const allowed = { jpeg: ['quality', 'progressive'], webp: ['quality', 'lossless'], png: [], gif: [], qoi: [], bmp: [] }[canonical];
     const o = only(options, allowed, `${canonical}()`);
-    if (canonical === 'webp' && o.lossless === false) throw unsupported('webp(): lossy WebP is not supported; WebP is written lossless');
-    this.#target = {
-      kind: 'encoded', format: canonical, progressive: !!o.progressive,
-      quality: o.quality === undefined ? 80 : num(o.quality, `${canonical}() quality`, { min: 1, max: 100, integer: true }),
-    };
+    if (canonical === 'webp' && o.lossless !== undefined && typeof o.lossless !== 'boolean') throw invalid('webp(): lossless must be true or false');
+    // WebP: lossy below quality 100 (sharp's default, q80), lossless at 100 or with `lossless: true`.
+    const quality = o.lossless === true ? 100
+      : o.quality === undefined ? 80 : num(o.quality, `${canonical}() quality`, { min: 1, max: 100, integer: true });
+    this.#target = { kind: 'encoded', format: canonical, progressive: !!o.progressive, quality };
     return this;
   }
 

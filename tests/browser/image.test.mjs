@@ -56,7 +56,7 @@ test('@nearnative/image in Chromium: pool, inline, ImageData, recycling', { time
       out.flopOk = flopOk;
       const fromBitmap = await image(await createImageBitmap(pngBlob), { inline: true }).raw().toBuffer();
       out.bitmapOk = fromBitmap.every((v, i) => v === src.data[i]);
-      const webp = await image(src).webp().toBuffer();
+      const webp = await image(src).webp({ lossless: true }).toBuffer();
       out.webpDecodedByBrowser = (await pixelsOf(webp)).every((v, i) => v === src.data[i]);
       // Errors keep their code across the worker boundary.
       try {

@@ -236,7 +236,8 @@ describe('image convert: every output format, checked by decoding it independent
     test(`png -> ${ext} -> png is lossless (RGB and RGBA)`, async () => {
       for (const [name, pixels] of [['rgb.png', RGB], ['rgba.png', RGBA]]) {
         const dir = scratch({ [name]: fs.readFileSync(at(name)) });
-        assertOk(await nn(['image', 'convert', name, `out.${ext}`], { cwd: dir }), `convert ${name} -> ${ext}`);
+        const lossless = ext === 'webp' ? ['--lossless'] : [];
+        assertOk(await nn(['image', 'convert', name, `out.${ext}`, ...lossless], { cwd: dir }), `convert ${name} -> ${ext}`);
         const info = JSON.parse(text((await nn(['image', 'info', '--json', `out.${ext}`], { cwd: dir })).stdout));
         assert.equal(info.format, ext);
         const back = await pixelsOf(dir, `out.${ext}`);
@@ -245,6 +246,19 @@ describe('image convert: every output format, checked by decoding it independent
       }
     });
   }
+
+  test('png -> webp is lossy by default: close, smaller than --lossless, alpha kept', async () => {
+    for (const [name, pixels, channels] of [['rgb.png', RGB, 3], ['rgba.png', RGBA, 4]]) {
+      const dir = scratch({ [name]: fs.readFileSync(at(name)) });
+      assertOk(await nn(['image', 'convert', name, 'lossy.webp', '--quality', '90'], { cwd: dir }), name);
+      assertOk(await nn(['image', 'convert', name, 'exact.webp', '--lossless'], { cwd: dir }), name);
+      const lossy = fs.readFileSync(path.join(dir, 'lossy.webp'));
+      assert.ok(lossy.length < fs.statSync(path.join(dir, 'exact.webp')).size, `${name}: lossy is not smaller`);
+      const back = await pixelsOf(dir, 'lossy.webp');
+      assert.equal(back.channels, channels, `${name}: channels`);
+      assert.ok(psnr(back.rgba, pixels) > 30, `${name}: ${psnr(back.rgba, pixels).toFixed(1)} dB`);
+    }
+  });
 
   test('png -> gif of at most 256 colours is exact', async () => {
     const dir = scratch({ 'four.png': fs.readFileSync(at('four.png')) });

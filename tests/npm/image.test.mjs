@@ -372,10 +372,22 @@ describe('@nearnative/image in Node', () => {
     const prog = await image(PNG_SMOOTH).jpeg({ progressive: true }).toBuffer();
     assert.equal((await image(prog).metadata()).isProgressive, true);
     assert.equal((await sharp(prog).metadata()).isProgressive, true);
-    const webp = await image(PNG_ALPHA).webp({ quality: 80 }).toBuffer();
+    const webp = await image(PNG_ALPHA).webp({ lossless: true }).toBuffer();
     assert.equal(webp.toString('latin1', 0, 4) + webp.toString('latin1', 8, 12), 'RIFFWEBP');
-    assertClose(await sharpRaw(webp), ALPHA, 0, 'WebP is lossless (decoded by libwebp)');
+    assertClose(await sharpRaw(webp), ALPHA, 0, 'lossless WebP (decoded by libwebp)');
     assert.equal((await image(webp).metadata()).format, 'webp');
+    // Lossy by default, as sharp: libwebp decodes it close to the source, in fewer bytes than lossless.
+    const lossy = await image(PNG_SMOOTH).webp({ quality: 80 }).toBuffer();
+    assert.equal(lossy.toString('latin1', 12, 16), 'VP8 ', 'a lossy VP8 bitstream');
+    // A photo's grain is what lossless cannot compress and lossy can.
+    const grainy = encodePng(makeImage(64, 48, (x, y) => [x * 4, y * 5, (Math.imul(x * 48 + y, 2654435761) >>> 24) & 63, 255]), { rgb: true });
+    const [small, exact] = [await image(grainy).webp().toBuffer(), await image(grainy).webp({ lossless: true }).toBuffer()];
+    assert.ok(small.length < exact.length, `lossy ${small.length} bytes, lossless ${exact.length}`);
+    const wd = await sharpRaw(lossy);
+    let werr = 0;
+    for (let i = 0; i < wd.pixels.length; i++) werr += Math.abs(wd.pixels[i] - SMOOTH.pixels[i]);
+    assert.ok(werr / wd.pixels.length < 3, `lossy WebP q80 mean error ${werr / wd.pixels.length} (decoded by libwebp)`);
+    assert.throws(() => image(PNG_SMOOTH).webp({ lossless: 'yes' }), { code: 'invalid_input' });
     const gif = await image(encodePng(makeImage(8, 8, (x) => (x < 4 ? [255, 0, 0, 255] : [0, 0, 255, 255])))).gif().toBuffer();
     assert.equal(gif.toString('latin1', 0, 4), 'GIF8');
     assertClose(await sharpRaw(gif), makeImage(8, 8, (x) => (x < 4 ? [255, 0, 0, 255] : [0, 0, 255, 255])), 0, 'GIF');

@@ -132,7 +132,8 @@ impl Default for DecodeOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EncodeOptions {
     pub format: Format,
-    /// 1–100 for JPEG (default 80). WebP is always written lossless, PNG always losslessly.
+    /// 1–100 (default 80) for JPEG and WebP; WebP at 100 ([`Self::LOSSLESS`]) is lossless.
+    /// PNG, GIF, QOI and BMP are lossless and ignore it.
     pub quality: u8,
     /// Progressive JPEG.
     pub progressive: bool,
@@ -140,6 +141,8 @@ pub struct EncodeOptions {
 
 impl EncodeOptions {
     pub const DEFAULT_QUALITY: u8 = 80;
+    /// The quality that writes WebP losslessly (VP8L), where 1–99 write lossy VP8.
+    pub const LOSSLESS: u8 = 100;
     pub fn new(format: Format) -> Self {
         EncodeOptions { format, quality: Self::DEFAULT_QUALITY, progressive: false }
     }
@@ -705,8 +708,8 @@ pub(crate) fn decode_rows<'a>(
 }
 
 /// Encodes `image`. JPEG drops alpha (flattening nothing: write `flatten` first for a
-/// background); PNG, WebP (lossless), QOI, BMP and GIF keep it. Images without alpha are
-/// written as RGB.
+/// background); PNG, WebP, QOI, BMP and GIF keep it. Images without alpha are written as RGB.
+/// WebP below quality 100 is lossy (VP8, its alpha plane lossless); at 100 it is lossless.
 pub fn encode(image: &Image, options: &EncodeOptions) -> Result<Vec<u8>> {
     let (w, h) = (image.width, image.height);
     let mut out = Vec::new();
@@ -728,9 +731,19 @@ pub fn encode(image: &Image, options: &EncodeOptions) -> Result<Vec<u8>> {
             if w > 16384 || h > 16384 {
                 return Err(Error::limit_exceeded(format!("WebP cannot store {w}x{h}; its limit is 16384 per side")));
             }
+            if !(1..=100).contains(&options.quality) {
+                return Err(Error::invalid_input(format!("WebP quality must be 1 to 100, got {}", options.quality)));
+            }
             let (data, _) = narrowed(image);
             let color = if image.has_alpha { image_webp::ColorType::Rgba8 } else { image_webp::ColorType::Rgb8 };
-            image_webp::WebPEncoder::new(&mut out)
+            let mut encoder = image_webp::WebPEncoder::new(&mut out);
+            let mut params = image_webp::EncoderParams::default();
+            if options.quality < EncodeOptions::LOSSLESS {
+                params.use_lossy = true;
+                params.lossy_quality = options.quality;
+            }
+            encoder.set_params(params);
+            encoder
                 .encode(&data, w, h, color)
                 .map_err(|e| Error::invalid_input(format!("WebP encoding failed: {e}")))?;
         }

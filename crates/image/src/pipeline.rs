@@ -297,7 +297,8 @@ impl Resize {
     }
 }
 
-/// Output settings gathered from `format=`, `quality=` and `progressive` pairs.
+/// Output settings gathered from `format=`, `quality=`, `lossless` (quality 100: lossless
+/// WebP) and `progressive` pairs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct OutputSettings {
     pub format: Option<Format>,
@@ -336,6 +337,7 @@ pub const VOCABULARY: &[(&str, bool)] = &[
     ("quality", true),
     ("format", true),
     ("progressive", false),
+    ("lossless", false),
     ("no-auto-orient", false),
     ("max-pixels", true),
 ];
@@ -438,6 +440,10 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
             }
             "progressive" => {
                 settings.progressive = true;
+                continue;
+            }
+            "lossless" => {
+                settings.quality = Some(EncodeOptions::LOSSLESS);
                 continue;
             }
             "no-auto-orient" => {

@@ -28,7 +28,9 @@ fn lossless_formats_round_trip_exactly() {
     for alpha in [false, true] {
         let image = gradient(37, 23, alpha);
         for format in [Format::Png, Format::Webp, Format::Qoi, Format::Bmp] {
-            let bytes = encode(&image, &EncodeOptions::new(format)).unwrap();
+            let bytes =
+                encode(&image, &EncodeOptions { quality: EncodeOptions::LOSSLESS, ..EncodeOptions::new(format) })
+                    .unwrap();
             let out = run(&raw_job("flip=v&flip=v"), &bytes, &[]).unwrap();
             assert_eq!((out.width, out.height), (37, 23), "{format:?}");
             assert_eq!(out.bytes, image.pixels, "{format:?} alpha={alpha}");
@@ -186,4 +188,31 @@ fn streamed_resize_of_an_oriented_jpeg_matches_orient_then_resize() {
             assert!(db > 30.0, "{query} at orientation {orientation}: {db:.1} dB with shrink-on-load");
         }
     }
+}
+
+/// WebP below quality 100 is lossy VP8: close to the source, far smaller than lossless, and the
+/// alpha plane survives exactly.
+#[test]
+fn lossy_webp_is_close_small_and_keeps_alpha() {
+    for alpha in [false, true] {
+        let mut image = gradient(96, 64, alpha);
+        for (i, px) in image.pixels.chunks_exact_mut(4).enumerate() {
+            let grain = ((i as u32).wrapping_mul(2_654_435_761) >> 28) as u8; // 0..15, a photo's noise
+            px[2] = px[2].wrapping_add(grain);
+        }
+        let lossless =
+            encode(&image, &EncodeOptions { quality: EncodeOptions::LOSSLESS, ..EncodeOptions::new(Format::Webp) })
+                .unwrap();
+        let lossy = encode(&image, &EncodeOptions::new(Format::Webp)).unwrap();
+        let chunk = if alpha { b"VP8X" } else { b"VP8 " };
+        assert_eq!(&lossy[12..16], chunk, "alpha={alpha}");
+        assert!(lossy.len() < lossless.len(), "lossy {} bytes, lossless {}", lossy.len(), lossless.len());
+        let out = run(&raw_job("flip=v&flip=v"), &lossy, &[]).unwrap();
+        let db = psnr(&out.bytes, &image.pixels);
+        assert!(db > 30.0, "alpha={alpha}: {db:.1} dB");
+        let alpha_exact = out.bytes.chunks_exact(4).zip(image.pixels.chunks_exact(4)).all(|(a, b)| a[3] == b[3]);
+        assert!(alpha_exact, "the alpha plane is stored losslessly");
+    }
+    let bad = encode(&gradient(4, 4, false), &EncodeOptions { quality: 0, ..EncodeOptions::new(Format::Webp) });
+    assert_eq!(bad.unwrap_err().code(), ErrorCode::InvalidInput);
 }

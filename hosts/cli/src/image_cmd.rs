@@ -92,9 +92,10 @@ const STEP_HELP: &[(&str, &str, &str)] = &[
     ("threshold", "LEVEL", "luma >= LEVEL (0-255) becomes white, the rest black"),
     ("tint", "RRGGBB", "tint the luma with a colour"),
     ("flatten", "", "put transparent pixels over white (for JPEG output)"),
-    ("quality", "Q", "JPEG quality, 1 to 100 (default 80); WebP and PNG are lossless"),
+    ("quality", "Q", "JPEG and WebP quality, 1 to 100 (default 80); WebP at 100 is lossless"),
     ("format", "NAME", "png, jpeg (jpg), webp, gif, qoi or bmp (default: from OUT's extension)"),
     ("progressive", "", "write a progressive JPEG"),
+    ("lossless", "", "lossless WebP (the same as --quality 100)"),
     ("no-auto-orient", "", "keep the stored pixel order (default: turn upright by EXIF orientation)"),
     ("max-pixels", "N", "refuse images over N pixels, input or intermediate (default 100000000)"),
 ];

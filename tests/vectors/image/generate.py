@@ -452,6 +452,7 @@ def job_cases(previous):
         ("resize-cover-png", photo_png, "resize=64x48&fit=cover&format=png", (64, 48)),
         ("resize-contain-bg", photo_png, "resize=64x64&fit=contain&background=ff000080&format=png", (64, 64)),
         ("resize-width-webp", photo_png, "resize=50x&format=webp", (50, 33)),
+        ("resize-width-webp-lossless", photo_png, "resize=50x&format=webp&lossless", (50, 33)),
         ("resize-nearest", photo_png, "resize=31x17&fit=fill&filter=nearest&format=png", (31, 17)),
         ("resize-bicubic-jpeg", photo_png, "resize=x40&filter=bicubic&format=jpeg&quality=85", (60, 40)),
         ("jpeg-shrink-on-load", photo_jpg, "resize=30x20&format=png", (30, 20)),
