@@ -6,7 +6,7 @@
 use std::io::Cursor;
 
 use image::{ColorType, ImageDecoder, ImageError, ImageFormat};
-use nearnative_core::{Error, ErrorCode, Result};
+use nearnative_core::{Error, Result};
 
 use crate::geometry::{self, Orientation};
 use crate::stream::RowSource;
@@ -230,6 +230,16 @@ fn declared_png_size(bytes: &[u8]) -> Option<(u32, u32)> {
     Some((be(&ihdr[8..12]), be(&ihdr[12..16])))
 }
 
+/// `invalid_input` for a JPEG cut short (see [`jpeg_is_complete`]): every JPEG decode path
+/// checks it first.
+fn require_complete_jpeg(bytes: &[u8]) -> Result<()> {
+    if jpeg_is_complete(bytes) {
+        Ok(())
+    } else {
+        Err(Error::invalid_input("truncated JPEG file: the image data ends before the end-of-image marker"))
+    }
+}
+
 /// True when the JPEG's scan data is followed by an end-of-image marker. zune-jpeg and
 /// jpeg-decoder both decode a cut-off file by filling the missing blocks with grey; a
 /// truncated upload must be an error instead. Marker segments before the first scan are
@@ -324,8 +334,8 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Result<(Image, Info)> {
     let info = probe(bytes)?;
     options.limits.check(info.width, info.height)?;
     let orientation = Orientation::from_exif(info.orientation);
-    if info.format == Format::Jpeg && !jpeg_is_complete(bytes) {
-        return Err(Error::invalid_input("truncated JPEG file: the image data ends before the end-of-image marker"));
+    if info.format == Format::Jpeg {
+        require_complete_jpeg(bytes)?;
     }
     let mut image = match (info.format, options.shrink_to) {
         (Format::Jpeg, Some(target)) => decode_jpeg_reduced(bytes, &info, orientation, target, &options.limits)?,
@@ -481,7 +491,7 @@ impl RowSource for PackedRows {
                 .packed
                 .samples
                 .get(start..start + stored_stride)
-                .ok_or_else(|| Error::new(ErrorCode::Internal, "read past the last decoded row"))?;
+                .ok_or_else(|| geometry::internal("read past the last decoded row"))?;
             self.converter.row(stored, dst);
             self.next_row += 1;
         }
@@ -649,14 +659,17 @@ fn decode_jpeg_reduced_packed(
         }
         jpeg_decoder::PixelFormat::CMYK32 => {
             // Adobe CMYK JPEGs store inverted inks; this is the conversion zune-jpeg applies.
-            for px in samples.chunks_exact_mut(4) {
-                let k = u32::from(px[3]);
-                for c in &mut px[..3] {
-                    *c = ((u32::from(*c) * k + 127) / 255) as u8;
+            // Packed to RGB in place (pixel i moves from 4i to 3i, never ahead of its reads), so
+            // the stored colour type says "no alpha" as the header does.
+            let pixel_count = samples.len() / 4;
+            for i in 0..pixel_count {
+                let k = u32::from(samples[i * 4 + 3]);
+                for c in 0..3 {
+                    samples[i * 3 + c] = ((u32::from(samples[i * 4 + c]) * k + 127) / 255) as u8;
                 }
-                px[3] = 255;
             }
-            ColorType::Rgba8
+            samples.truncate(pixel_count * 3);
+            ColorType::Rgb8
         }
     };
     let expected = width as usize * height as usize * color.bytes_per_pixel() as usize;
@@ -687,11 +700,7 @@ pub(crate) fn decode_rows<'a>(
             decode_packed(bytes, Format::Png, limits, false)?
         }
         Format::Jpeg => {
-            if !jpeg_is_complete(bytes) {
-                return Err(Error::invalid_input(
-                    "truncated JPEG file: the image data ends before the end-of-image marker",
-                ));
-            }
+            require_complete_jpeg(bytes)?;
             let reduced = match options.shrink_to {
                 Some(target) => decode_jpeg_reduced_packed(bytes, info, orientation, target, limits)?,
                 None => None,

@@ -413,6 +413,7 @@ pub fn orient(image: &mut Image, orientation: Orientation) -> Result<()> {
     Ok(())
 }
 
-fn internal(message: String) -> Error {
+/// A bug, not bad input: an invariant of ours that a library refused.
+pub(crate) fn internal(message: impl Into<String>) -> Error {
     Error::new(ErrorCode::Internal, message)
 }

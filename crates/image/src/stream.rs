@@ -13,9 +13,9 @@
 //! benchmark when the in-memory path ran in bands too.
 
 use fast_image_resize::{self as fir, CropBox, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
-use nearnative_core::{Error, ErrorCode, Result};
+use nearnative_core::{Error, Result};
 
-use crate::geometry::{self, Filter, Resize, ResizePlan};
+use crate::geometry::{self, internal, Filter, Resize, ResizePlan};
 use crate::{alloc_pixels, Image, Limits};
 
 /// Rows of an image, top to bottom, as RGBA8 (straight alpha).
@@ -71,17 +71,6 @@ fn resample_rows_in_bands(
         source.read_rows(&mut pixels)?;
         return Ok(Image { width, height, pixels, has_alpha });
     }
-    resample(source, (width, height), has_alpha, spec, plan, band_bytes)
-}
-
-fn resample(
-    source: &mut dyn RowSource,
-    (width, height): (u32, u32),
-    has_alpha: bool,
-    spec: &Resize,
-    plan: &ResizePlan,
-    band_bytes: usize,
-) -> Result<Image> {
     let (iw, ih) = plan.image;
     let crop = if plan.crop_to_aspect {
         CropBox::fit_src_into_dst_size(width, height, iw, ih, None)
@@ -200,10 +189,6 @@ fn support(filter: FilterType) -> f64 {
         // Not used by `Filter`; a generous reach is still correct, only slower.
         _ => 8.0,
     }
-}
-
-fn internal(message: impl Into<String>) -> Error {
-    Error::new(ErrorCode::Internal, message)
 }
 
 #[cfg(test)]

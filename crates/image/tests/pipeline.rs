@@ -1,9 +1,12 @@
 //! Round trips and the step vocabulary through the public API.
 
+mod support;
+
 use nearnative_core::ErrorCode;
 use nearnative_image::codec::{encode, EncodeOptions, Format};
 use nearnative_image::pipeline::{parse_steps, run, Job, Target};
 use nearnative_image::{Image, Limits};
+use support::psnr;
 
 fn gradient(width: u32, height: u32, alpha: bool) -> Image {
     let mut pixels = Vec::with_capacity((width * height * 4) as usize);
@@ -135,15 +138,6 @@ fn with_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
     out.extend_from_slice(&app1);
     out.extend_from_slice(&jpeg[2..]);
     out
-}
-
-fn psnr(a: &[u8], b: &[u8]) -> f64 {
-    let mse = a.iter().zip(b).map(|(x, y)| (f64::from(*x) - f64::from(*y)).powi(2)).sum::<f64>() / a.len() as f64;
-    if mse == 0.0 {
-        f64::INFINITY
-    } else {
-        10.0 * (255.0f64 * 255.0 / mse).log10()
-    }
 }
 
 /// A first resize streams the decoder's rows in stored orientation and turns the small result

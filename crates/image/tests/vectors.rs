@@ -7,6 +7,8 @@
 //! `NEARNATIVE_BLESS=1` writes the jobs' output hashes into cases.json (do that only when a
 //! kernel change is meant to change output bytes, and say so in the commit).
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use nearnative_image::codec::{decode, DecodeOptions};
@@ -15,6 +17,7 @@ use nearnative_image::pipeline::{parse_steps, run, Job, Step, Target};
 use nearnative_image::{Image, Limits};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use support::psnr;
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors/image")
@@ -122,6 +125,17 @@ fn streamed_rows_equal_the_whole_decode() {
     report(failures, cases.len());
 }
 
+/// A CMYK JPEG shrunk on load through the stream stays opaque: RGB out, like the whole decode.
+#[test]
+fn a_streamed_cmyk_jpeg_has_no_alpha() {
+    let bytes = read("jpeg/cmyk.jpg");
+    for filter in ["lanczos3", "nearest"] {
+        let (job, _) = parse_steps([("resize", "10x"), ("filter", filter), ("format", "png")]).unwrap();
+        let output = run(&job, &bytes, &[]).unwrap();
+        assert_eq!((output.width, output.channels), (10, 3), "{filter}: an opaque image is written as RGB");
+    }
+}
+
 /// Largest absolute difference over every channel of two RGBA8 buffers.
 fn max_abs_diff(a: &[u8], b: &[u8]) -> u8 {
     a.iter().zip(b).map(|(x, y)| x.abs_diff(*y)).max().unwrap_or(0)
@@ -156,22 +170,6 @@ fn decodes_within_tolerance_of_the_reference_decoder() {
         failures.extend(result.err());
     }
     report(failures, cases.len());
-}
-
-/// PSNR in dB over the colour channels (the alpha of these opaque images is always 255).
-fn psnr(a: &[u8], b: &[u8]) -> f64 {
-    let (mut sum, mut count) = (0f64, 0f64);
-    for (p, q) in a.chunks_exact(4).zip(b.chunks_exact(4)) {
-        for c in 0..3 {
-            let d = f64::from(p[c]) - f64::from(q[c]);
-            sum += d * d;
-            count += 1.0;
-        }
-    }
-    if sum == 0.0 {
-        return f64::INFINITY;
-    }
-    10.0 * (255.0f64 * 255.0 / (sum / count)).log10()
 }
 
 #[test]
