@@ -743,16 +743,12 @@ pub fn encode(image: &Image, options: &EncodeOptions) -> Result<Vec<u8>> {
             if !(1..=100).contains(&options.quality) {
                 return Err(Error::invalid_input(format!("WebP quality must be 1 to 100, got {}", options.quality)));
             }
+            if options.quality < EncodeOptions::LOSSLESS {
+                return crate::webp::encode_lossy(image, options.quality);
+            }
             let (data, _) = narrowed(image);
             let color = if image.has_alpha { image_webp::ColorType::Rgba8 } else { image_webp::ColorType::Rgb8 };
-            let mut encoder = image_webp::WebPEncoder::new(&mut out);
-            let mut params = image_webp::EncoderParams::default();
-            if options.quality < EncodeOptions::LOSSLESS {
-                params.use_lossy = true;
-                params.lossy_quality = options.quality;
-            }
-            encoder.set_params(params);
-            encoder
+            image_webp::WebPEncoder::new(&mut out)
                 .encode(&data, w, h, color)
                 .map_err(|e| Error::invalid_input(format!("WebP encoding failed: {e}")))?;
         }

@@ -14,6 +14,7 @@ pub mod filter;
 pub mod geometry;
 pub mod pipeline;
 pub mod stream;
+mod webp;
 
 pub use codec::{decode, encode, probe, DecodeOptions, EncodeOptions, Format, Info};
 pub use pipeline::{run, Job, Output, Step};
