@@ -212,6 +212,29 @@ pub fn run_image(job: &Job, image: Image, overlays: &[&[u8]]) -> Result<Output> 
     finish(job, &job.steps, image, None, overlays)
 }
 
+/// Runs `job`'s steps in place on pixels a host keeps between jobs (a frame resident in Wasm
+/// memory, written and read through views), so nothing crosses the boundary but what the
+/// caller copies. The caller may have rewritten any pixel since the last job, so opacity is
+/// scanned again first. Returns the encoded bytes for an `Encoded` target (`format: None`
+/// means PNG); the image keeps the steps' result either way.
+///
+/// On error the image stays whole (its size matches its pixels), with the steps before the
+/// failing one applied.
+pub fn run_in_place(job: &Job, image: &mut Image, overlays: &[&[u8]]) -> Result<Option<Vec<u8>>> {
+    job.limits.check(image.width, image.height)?;
+    image.has_alpha = crate::any_translucent(&image.pixels);
+    for step in &job.steps {
+        apply(image, step, &job.limits, overlays)?;
+    }
+    match job.target {
+        Target::Raw => Ok(None),
+        Target::Encoded { format, quality, progressive } => {
+            let format = format.unwrap_or(Format::Png);
+            codec::encode(image, &EncodeOptions { format, quality, progressive }).map(Some)
+        }
+    }
+}
+
 fn finish(job: &Job, steps: &[Step], mut image: Image, info: Option<Info>, overlays: &[&[u8]]) -> Result<Output> {
     for step in steps {
         apply(&mut image, step, &job.limits, overlays)?;

@@ -4,7 +4,7 @@ mod support;
 
 use nearnative_core::ErrorCode;
 use nearnative_image::codec::{encode, EncodeOptions, Format};
-use nearnative_image::pipeline::{parse_steps, run, Job, Target};
+use nearnative_image::pipeline::{parse_steps, run, run_image, run_in_place, Job, Target};
 use nearnative_image::{Image, Limits};
 use support::psnr;
 
@@ -209,4 +209,61 @@ fn lossy_webp_is_close_small_and_keeps_alpha() {
     }
     let bad = encode(&gradient(4, 4, false), &EncodeOptions { quality: 0, ..EncodeOptions::new(Format::Webp) });
     assert_eq!(bad.unwrap_err().code(), ErrorCode::InvalidInput);
+}
+
+/// The VP8 encoder converts two rows and columns at a time; an odd last row or column, and
+/// the padding of partial macroblocks, must still come back as the source's colour.
+#[test]
+fn lossy_webp_keeps_odd_edges() {
+    for (width, height) in [(1, 1), (17, 9), (33, 47), (18, 3)] {
+        for alpha in [false, true] {
+            let mut image = Image::filled(width, height, [200, 100, 50, 255], &Limits::DEFAULT).unwrap();
+            if alpha {
+                image.pixels.chunks_exact_mut(4).enumerate().for_each(|(i, p)| p[3] = (i * 37 % 256) as u8);
+                image.has_alpha = true;
+            }
+            let webp = encode(&image, &EncodeOptions::new(Format::Webp)).unwrap();
+            let out = run(&raw_job("flip=v&flip=v"), &webp, &[]).unwrap();
+            assert_eq!((out.width, out.height), (width, height));
+            for (i, (got, want)) in out.bytes.chunks_exact(4).zip(image.pixels.chunks_exact(4)).enumerate() {
+                let off = (0..3).map(|c| got[c].abs_diff(want[c])).max().unwrap();
+                let (x, y) = (i as u32 % width, i as u32 / width);
+                assert!(off <= 4, "{width}x{height} alpha={alpha}: pixel ({x},{y}) is {got:?}, want {want:?}");
+                assert_eq!(got[3], want[3], "{width}x{height}: alpha at ({x},{y})");
+            }
+        }
+    }
+}
+
+#[test]
+fn in_place_runs_equal_whole_runs_and_rescan_opacity() {
+    let source = gradient(97, 61, true);
+    let job = raw_job("resize=40x30&fit=contain&background=ff000080&sharpen=1&grayscale");
+    let expected = run_image(&job, Image::from_rgba(97, 61, source.pixels.clone(), &Limits::DEFAULT).unwrap(), &[])
+        .unwrap();
+    // A host wrote translucent pixels through a view: the stale flag must not be trusted.
+    let mut frame = Image { has_alpha: false, ..source };
+    assert_eq!(run_in_place(&job, &mut frame, &[]).unwrap(), None);
+    assert_eq!((frame.width, frame.height, &frame.pixels), (expected.width, expected.height, &expected.bytes));
+
+    let mut encoded_job = job.clone();
+    encoded_job.target = Target::Encoded { format: None, quality: 80, progressive: false };
+    let mut again = gradient(97, 61, true);
+    let png = run_in_place(&encoded_job, &mut again, &[]).unwrap().expect("an encoded target returns bytes");
+    assert_eq!(&png[1..4], b"PNG");
+    assert_eq!(again.pixels, expected.bytes, "the frame keeps the steps' result");
+}
+
+#[test]
+fn an_in_place_run_that_fails_leaves_a_whole_image() {
+    let mut frame = gradient(20, 10, false);
+    let err = run_in_place(&raw_job("grayscale&crop=15,0,10,10"), &mut frame, &[]).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    assert_eq!((frame.width, frame.height, frame.pixels.len()), (20, 10, 20 * 10 * 4));
+    assert!(frame.pixels.chunks_exact(4).all(|p| p[0] == p[1] && p[1] == p[2]), "the step before the failure ran");
+
+    let limits = Job { limits: Limits { max_pixels: 100 }, ..raw_job("invert") };
+    let err = run_in_place(&limits, &mut frame, &[]).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::LimitExceeded);
+    assert_eq!(frame.pixels.len(), 20 * 10 * 4);
 }
