@@ -184,8 +184,14 @@ pub fn run(job: &Job, input: &[u8], overlays: &[&[u8]]) -> Result<Output> {
     if let Some(Step::Resize(resize)) =
         job.steps.first().filter(|step| matches!(step, Step::Resize(r) if stream::streams(r)))
     {
-        // Sizes follow the image as it is, whatever scale a JPEG is decoded at.
-        let plan = resize.plan(info.width, info.height)?;
+        // Sizes follow the image as it is, whatever scale a JPEG is decoded at: upright, or
+        // as stored when auto-orientation is off (`info` gives the upright size).
+        let sideways_as_stored = !job.auto_orient && Orientation::from_exif(info.orientation).swaps_axes();
+        let plan = if sideways_as_stored {
+            resize.plan(info.height, info.width)?
+        } else {
+            resize.plan(info.width, info.height)?
+        };
         let shrink_to = (job.shrink_on_load && job.auto_orient)
             .then(|| resize.minimum_source(info.width, info.height))
             .transpose()?;

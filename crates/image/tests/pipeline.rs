@@ -186,6 +186,28 @@ fn streamed_resize_of_an_oriented_jpeg_matches_orient_then_resize() {
 
 /// WebP below quality 100 is lossy VP8: close to the source, far smaller than lossless, and the
 /// alpha plane survives exactly.
+/// Without auto-orientation a sideways-stored photo is resized as stored: the missing side
+/// comes from the stored size, as when another step runs first.
+#[test]
+fn a_first_resize_without_auto_orient_plans_from_the_stored_size() {
+    let jpeg =
+        encode(&gradient(37, 23, false), &EncodeOptions { format: Format::Jpeg, quality: 92, progressive: false })
+            .unwrap();
+    for orientation in 1..=8u16 {
+        let file = with_orientation(&jpeg, orientation);
+        for (query, size) in [("resize=10x", (10, 6)), ("resize=x10", (16, 10)), ("resize=20x20&fit=inside", (20, 12))] {
+            let mut job = raw_job(query);
+            job.auto_orient = false;
+            let first = run(&job, &file, &[]).unwrap();
+            let mut later = raw_job(&format!("brightness=1&{query}"));
+            later.auto_orient = false;
+            let after = run(&later, &file, &[]).unwrap();
+            assert_eq!((first.width, first.height), size, "orientation {orientation}, {query}");
+            assert_eq!((after.width, after.height), size, "orientation {orientation}, {query} after another step");
+        }
+    }
+}
+
 #[test]
 fn lossy_webp_is_close_small_and_keeps_alpha() {
     for alpha in [false, true] {
