@@ -634,7 +634,12 @@ fn decode_jpeg_reduced_packed(
     let (want_w, want_h) = if orientation.swaps_axes() { (target.1, target.0) } else { target };
     let denominator =
         [8u32, 4, 2].into_iter().find(|&d| stored_w.div_ceil(d) >= want_w && stored_h.div_ceil(d) >= want_h);
-    let Some(denominator) = denominator else {
+    // As sharp does: when the whole shrink is about the decode factor itself, the reduced
+    // IDCT alone would make the output (visibly blockier than a Lanczos pass), so decode at
+    // twice the size and leave that factor of two to the resize.
+    let shrink = (f64::from(stored_w) / f64::from(want_w.max(1))).min(f64::from(stored_h) / f64::from(want_h.max(1)));
+    let denominator = denominator.map(|d| if shrink.floor() as u32 == d { d / 2 } else { d });
+    let Some(denominator) = denominator.filter(|&d| d > 1) else {
         return Ok(None);
     };
     let mut decoder = jpeg_decoder::Decoder::new(bytes);

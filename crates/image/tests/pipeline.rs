@@ -51,6 +51,18 @@ fn jpeg_round_trip_is_close_and_shrinks_on_load() {
     assert!(worst <= 12, "worst channel error {worst}");
     let small = run(&raw_job("resize=80x"), &bytes, &[]).unwrap();
     assert_eq!((small.width, small.height), (80, 60));
+
+    // An 8x shrink decodes at 1/4, not 1/8 (sharp's rule): the last factor of two is Lanczos,
+    // so the result stays close to resizing the full decode.
+    let mut grainy = gradient(640, 480, false);
+    grainy.pixels.iter_mut().enumerate().for_each(|(i, v)| *v ^= ((i as u32).wrapping_mul(2_654_435_761) >> 27) as u8);
+    let bytes = encode(&grainy, &EncodeOptions { format: Format::Jpeg, quality: 95, progressive: false }).unwrap();
+    let reduced = run(&raw_job("resize=80x"), &bytes, &[]).unwrap();
+    let mut full_job = raw_job("resize=80x");
+    full_job.shrink_on_load = false;
+    let full = run(&full_job, &bytes, &[]).unwrap();
+    let db = psnr(&reduced.bytes, &full.bytes);
+    assert!(db > 49.0, "8x shrink-on-load is {db:.1} dB from the full decode");
 }
 
 #[test]
