@@ -43,7 +43,7 @@ pub const MAX_BOX_RADIUS: u32 = 65_536;
 /// a direct convolution with the sampled Gaussian to well under one level. Colour is filtered
 /// premultiplied when `has_alpha` and un-premultiplied with rounding.
 pub fn gaussian_blur(image: &mut Image, sigma: f32) -> Result<()> {
-    check_sigma(sigma)?;
+    check_sigma(sigma, "blur")?;
     gaussian(image, sigma, Finish::Blur)
 }
 
@@ -69,7 +69,7 @@ pub fn box_blur(image: &mut Image, radius: u32) -> Result<()> {
 /// `sigma` as for [`gaussian_blur`], `amount` finite and ≥ 0. The blur is taken premultiplied
 /// (so transparent neighbours do not bleed in); alpha is left unchanged.
 pub fn sharpen(image: &mut Image, sigma: f32, amount: f32) -> Result<()> {
-    check_sigma(sigma)?;
+    check_sigma(sigma, "sharpen")?;
     if !amount.is_finite() || amount < 0.0 {
         return Err(Error::invalid_input(format!("sharpen amount must be a finite number >= 0, got {amount}")));
     }
@@ -174,11 +174,11 @@ fn dims(image: &Image) -> Result<(usize, usize)> {
     }
 }
 
-fn check_sigma(sigma: f32) -> Result<()> {
+fn check_sigma(sigma: f32, step: &str) -> Result<()> {
     if sigma.is_finite() && sigma > 0.0 && sigma <= MAX_SIGMA {
         Ok(())
     } else {
-        Err(Error::invalid_input(format!("blur sigma must be a number above 0 and at most {MAX_SIGMA}, got {sigma}")))
+        Err(Error::invalid_input(format!("{step} sigma must be a number above 0 and at most {MAX_SIGMA}, got {sigma}")))
     }
 }
 

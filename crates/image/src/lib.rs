@@ -75,6 +75,15 @@ impl Image {
     }
 }
 
+/// "24 megapixels", or "851 pixels" below one megapixel (where megapixels would round to 0 or 1).
+fn pixel_amount(pixels: u64, round: fn(u64, u64) -> u64) -> String {
+    if pixels >= 1_000_000 {
+        format!("{} megapixels", round(pixels, 1_000_000))
+    } else {
+        format!("{pixels} pixels")
+    }
+}
+
 /// Per-job ceilings, checked from the header before allocating.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
@@ -93,10 +102,10 @@ impl Limits {
         let pixels = width as u64 * height as u64;
         if pixels > self.max_pixels {
             return Err(Error::limit_exceeded(format!(
-                "image of {width}x{height} ({} megapixels) is over the limit of {} megapixels; \
+                "image of {width}x{height} ({}) is over the limit of {}; \
                  raise the pixel limit if this input is trusted",
-                pixels.div_ceil(1_000_000),
-                self.max_pixels / 1_000_000
+                pixel_amount(pixels, u64::div_ceil),
+                pixel_amount(self.max_pixels, |n, m| n / m)
             )));
         }
         Ok(())

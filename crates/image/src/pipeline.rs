@@ -480,7 +480,12 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
                 continue;
             }
             "max-pixels" => {
-                let v: u64 = value.trim().parse().map_err(|_| bad("expected a whole number of pixels"))?;
+                let v: u64 = value
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|&v| v > 0)
+                    .ok_or_else(|| bad("expected a whole number of pixels above 0"))?;
                 job.limits.max_pixels = v;
                 continue;
             }
@@ -491,6 +496,7 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
                 )))
             }
         };
+        check_parameters(&step).map_err(|e| bad(e.message()))?;
         job.steps.push(step);
     }
     job.target = Target::Encoded {
@@ -502,6 +508,18 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
 }
 
 /// `800x600`, `800x` or `x600`.
+/// Refuses a step whose parameters its kernel would refuse (`blur=0`, `gamma=-1`), so a command
+/// line fails as a bad command line before any image is read. The kernels own those checks;
+/// running the step on a 2×2 probe asks them. Steps whose validity depends on the image
+/// (resize, crop, pad, composite) are checked when they run.
+fn check_parameters(step: &Step) -> Result<()> {
+    if matches!(step, Step::Resize(_) | Step::Crop { .. } | Step::Pad(_) | Step::Composite { .. }) {
+        return Ok(());
+    }
+    let mut probe = Image::filled(2, 2, [128, 128, 128, 255], &Limits::DEFAULT)?;
+    apply(&mut probe, step, &Limits::DEFAULT, &[])
+}
+
 fn parse_size(value: &str) -> std::result::Result<Resize, String> {
     let (w, h) = value.split_once(['x', 'X']).ok_or("expected WIDTHxHEIGHT, WIDTHx or xHEIGHT")?;
     let side = |s: &str| -> std::result::Result<Option<u32>, String> {

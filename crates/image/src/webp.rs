@@ -53,7 +53,8 @@ fn padded_rgb(image: &Image, padded_width: usize, padded_height: usize) -> Vec<u
 /// stream of the alpha values without its 5-byte header (the size is implied by the frame).
 fn alpha_plane(image: &Image) -> Result<Vec<u8>> {
     let alpha: Vec<u8> = image.pixels.chunks_exact(4).map(|p| p[3]).collect();
-    let riff = encode_with(&alpha, image.width as usize, image.height as usize, ColorType::L8, EncoderParams::default())?;
+    let riff =
+        encode_with(&alpha, image.width as usize, image.height as usize, ColorType::L8, EncoderParams::default())?;
     let lossless = chunk(&riff, b"VP8L")?;
     if lossless.len() < 5 || lossless[0] != 0x2f {
         return Err(internal("the lossless alpha stream has no VP8L header"));

@@ -85,6 +85,33 @@ fn fit_modes_follow_sharp() {
     }
 }
 
+/// Values a kernel would refuse fail while parsing (a CLI exits 2 before reading any image),
+/// with the step's name in the message; size-dependent steps wait for the image.
+#[test]
+fn bad_step_values_fail_while_parsing() {
+    for (name, value, says) in [
+        ("blur", "0", "blur sigma"),
+        ("blur", "-1", "blur sigma"),
+        ("sharpen", "0", "sharpen sigma"),
+        ("sharpen", "1,-5", "sharpen amount"),
+        ("gamma", "0", "gamma"),
+        ("contrast", "-1", "contrast"),
+        ("saturate", "-1", "saturat"),
+        ("box-blur", "100000", "box blur radius"),
+        ("max-pixels", "0", "above 0"),
+    ] {
+        let err = parse_steps([(name, value)]).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidInput, "{name}={value}");
+        assert!(err.message().starts_with(&format!("{name}={value}: ")), "{err}");
+        assert!(err.message().contains(says), "{name}={value}: {err}");
+    }
+    for (name, value) in [("blur", "0.5"), ("crop", "500,500,10,10"), ("pad", "1,1,1,1"), ("resize", "9000x")] {
+        assert!(parse_steps([(name, value)]).is_ok(), "{name}={value}");
+    }
+    let small = Limits { max_pixels: 10 }.check(37, 23).unwrap_err();
+    assert!(small.message().contains("(851 pixels) is over the limit of 10 pixels"), "{small}");
+}
+
 #[test]
 fn bad_input_has_codes() {
     let png = encode(&gradient(8, 8, false), &EncodeOptions::new(Format::Png)).unwrap();
@@ -207,7 +234,8 @@ fn a_first_resize_without_auto_orient_plans_from_the_stored_size() {
             .unwrap();
     for orientation in 1..=8u16 {
         let file = with_orientation(&jpeg, orientation);
-        for (query, size) in [("resize=10x", (10, 6)), ("resize=x10", (16, 10)), ("resize=20x20&fit=inside", (20, 12))] {
+        for (query, size) in [("resize=10x", (10, 6)), ("resize=x10", (16, 10)), ("resize=20x20&fit=inside", (20, 12))]
+        {
             let mut job = raw_job(query);
             job.auto_orient = false;
             let first = run(&job, &file, &[]).unwrap();
@@ -273,8 +301,8 @@ fn lossy_webp_keeps_odd_edges() {
 fn in_place_runs_equal_whole_runs_and_rescan_opacity() {
     let source = gradient(97, 61, true);
     let job = raw_job("resize=40x30&fit=contain&background=ff000080&sharpen=1&grayscale");
-    let expected = run_image(&job, Image::from_rgba(97, 61, source.pixels.clone(), &Limits::DEFAULT).unwrap(), &[])
-        .unwrap();
+    let expected =
+        run_image(&job, Image::from_rgba(97, 61, source.pixels.clone(), &Limits::DEFAULT).unwrap(), &[]).unwrap();
     // A host wrote translucent pixels through a view: the stale flag must not be trusted.
     let mut frame = Image { has_alpha: false, ..source };
     assert_eq!(run_in_place(&job, &mut frame, &[]).unwrap(), None);
