@@ -334,6 +334,7 @@ fn probe_generic(bytes: &[u8], format: Format) -> Result<Info> {
     let color = decoder.color_type();
     let orientation = decoder.orientation().map_or(1, |o| o.to_exif());
     let palette = matches!(format, Format::Gif) || (format == Format::Bmp && original.bits_per_pixel() <= 8);
+    let color = if format == Format::Gif && gif_first_frame_is_opaque(bytes)? { ColorType::Rgb8 } else { color };
     let bit_depth = match original {
         image::ExtendedColorType::L1 | image::ExtendedColorType::La1 => 1,
         image::ExtendedColorType::L2 | image::ExtendedColorType::La2 => 2,
@@ -417,7 +418,29 @@ fn decode_packed(bytes: &[u8], format: Format, limits: &Limits, room_for_rgba8: 
     buffer.try_reserve_exact(len).map_err(|_| too_big(width, height))?;
     buffer.resize(len, 0);
     decoder.read_image(&mut buffer[..stored_len]).map_err(|e| decode_error(format, e))?;
+    if format == Format::Gif && color == ColorType::Rgba8 && gif_first_frame_is_opaque(bytes)? {
+        // image's GIF decoder always writes RGBA; an opaque frame is RGB, as its header says.
+        for i in 0..pixel_count {
+            buffer.copy_within(i * 4..i * 4 + 3, i * 3);
+        }
+        if !room_for_rgba8 {
+            buffer.truncate(pixel_count * 3);
+        }
+        return Ok(Packed { samples: buffer, width, height, color: ColorType::Rgb8 });
+    }
     Ok(Packed { samples: buffer, width, height, color })
+}
+
+/// True when the first frame covers the whole canvas and has no transparent colour index: GIF
+/// has no alpha channel, only that index (and the canvas outside the frame).
+fn gif_first_frame_is_opaque(bytes: &[u8]) -> Result<bool> {
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::Indexed);
+    let mut decoder = options.read_info(bytes).map_err(|e| corrupt(Format::Gif, e))?;
+    let (width, height) = (decoder.width(), decoder.height());
+    let frame = decoder.next_frame_info().map_err(|e| corrupt(Format::Gif, e))?;
+    let frame = frame.ok_or_else(|| corrupt(Format::Gif, "the GIF has no image"))?;
+    Ok(frame.transparent.is_none() && (frame.left, frame.top, frame.width, frame.height) == (0, 0, width, height))
 }
 
 /// One stored pixel of some [`ColorType`] to RGBA8.

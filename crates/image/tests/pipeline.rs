@@ -329,3 +329,43 @@ fn an_in_place_run_that_fails_leaves_a_whole_image() {
     assert_eq!(err.code(), ErrorCode::LimitExceeded);
     assert_eq!(frame.pixels.len(), 20 * 10 * 4);
 }
+
+/// GIF has no alpha channel: a first frame that covers the canvas without a transparent index
+/// is RGB (reported and written so); a transparent index or a smaller frame makes alpha.
+#[test]
+fn gif_alpha_follows_the_transparent_index() {
+    use nearnative_image::codec::probe;
+
+    let gif = |transparent: Option<u8>, frame_width: u16| {
+        let mut out = Vec::new();
+        {
+            let palette = [0u8, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255];
+            let mut encoder = gif::Encoder::new(&mut out, 4, 3, &palette).unwrap();
+            let mut frame = gif::Frame::default();
+            (frame.width, frame.height, frame.transparent) = (frame_width, 3, transparent);
+            let indices: Vec<u8> = (0..frame_width as usize * 3).map(|i| (i % 3) as u8).collect();
+            frame.buffer = indices.into();
+            encoder.write_frame(&frame).unwrap();
+        }
+        out
+    };
+    for (file, alpha) in [(gif(None, 4), false), (gif(Some(2), 4), true), (gif(None, 2), true)] {
+        let info = probe(&file).unwrap();
+        assert_eq!((info.channels, info.has_alpha), (if alpha { 4 } else { 3 }, alpha), "{info:?}");
+        let png = run(
+            &Job {
+                target: Target::Encoded { format: Some(Format::Png), quality: 80, progressive: false },
+                ..Job::default()
+            },
+            &file,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(png.channels, if alpha { 4 } else { 3 });
+        assert_eq!(png.bytes[25], if alpha { 6 } else { 2 }, "PNG colour type");
+        let streamed = run(&raw_job("resize=2x"), &file, &[]).unwrap();
+        assert_eq!(streamed.width, 2);
+        let raw = run(&raw_job("flip=v&flip=v"), &file, &[]).unwrap();
+        assert_eq!(raw.bytes[..4], [0, 0, 0, 255], "the first pixel is palette entry 0");
+    }
+}
