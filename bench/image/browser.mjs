@@ -7,7 +7,7 @@
 import * as pkg from '/dist/npm/image/index.js';
 
 import { JOBS, TIMED_JOBS, config, jpegName, measureJob, photo } from './harness.mjs';
-import { OUR_JOBS, entriesFor, jsquash, nearnativePackage, pica } from './impls.mjs';
+import { OUR_JOBS, entriesFor, jsquash, nearnativeFrame, nearnativePackage, pica } from './impls.mjs';
 
 const GLUE = '/dist/npm/image/wasm/nearnative_image_simd.js';
 const NOT_IN_PAGE = {
@@ -46,7 +46,7 @@ async function loadJsquash() {
 export async function runBench({ quick = false, jobs = TIMED_JOBS, onLine = () => {} } = {}) {
   if (pkg.build !== 'simd128') throw new Error(`expected the simd128 build in Chromium, got ${pkg.build}`);
   const cfg = config(quick);
-  const adapters = [nearnativePackage(pkg)];
+  const adapters = [nearnativePackage(pkg), nearnativeFrame(pkg)];
   const worker = nearnativePackage({ image: (input, options) => pkg.image(input, { ...options, inline: false }) });
   worker.impl = 'nearnative (worker pool)';
   adapters.push(worker);

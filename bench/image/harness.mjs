@@ -113,7 +113,8 @@ function check(job, result, input) {
 }
 
 /**
- * Times `job` for every entry `{ impl, run(input) -> Promise<{ width, height, pixels? }> }`.
+ * Times `job` for every entry `{ impl, run(input) -> Promise<{ width, height, pixels? }>, prepare? }`
+ * (`prepare(input)`, when present, runs untimed before each run).
  * `input` is RGBA pixels or JPEG bytes. Returns one row per entry; failures become
  * `{ failed: reason }` rows.
  */
@@ -129,6 +130,8 @@ export async function measureJob({ host, job, input, entries, cfg, onProgress = 
       continue;
     }
     try {
+      // `prepare` (untimed) puts the input where the timed run starts from, e.g. Wasm memory.
+      if (entry.prepare) await entry.prepare(input);
       const t = performance.now();
       const result = await entry.run(input);
       const first = performance.now() - t;
@@ -145,6 +148,7 @@ export async function measureJob({ host, job, input, entries, cfg, onProgress = 
     for (const l of live) {
       if (l.samples.length >= runs || l.failed) continue;
       try {
+        if (l.entry.prepare) await l.entry.prepare(input);
         const t = performance.now();
         await l.entry.run(input);
         l.samples.push(performance.now() - t);

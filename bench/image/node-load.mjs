@@ -13,7 +13,7 @@ const require = createRequire(import.meta.url);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export const NODE_IMPLS = [
-  'nearnative', '@silvia-odwyer/photon-node', 'pica (wasm)', 'pica (js)', 'jimp', '@jsquash', 'wasm-vips', 'sharp',
+  'nearnative', 'nearnative (frame)', '@silvia-odwyer/photon-node', 'pica (wasm)', 'pica (js)', 'jimp', '@jsquash', 'wasm-vips', 'sharp',
 ];
 
 if (!globalThis.ImageData) {
@@ -86,6 +86,11 @@ export async function load(name) {
   switch (name) {
     case 'nearnative':
       return loadNearnative();
+    case 'nearnative (frame)': {
+      const index = join(ROOT, 'dist/npm/image/index.js');
+      if (!existsSync(index)) throw new Error('dist/npm/image is not built (cargo xtask build)');
+      return impls.nearnativeFrame(await import(pathToFileURL(index).href));
+    }
     case 'nearnative-glue':
       return loadNearnativeGlue();
     case '@silvia-odwyer/photon-node':

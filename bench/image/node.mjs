@@ -51,7 +51,7 @@ async function fresh(impl, job, inputs) {
 }
 
 /** --quick: fewer peers (the slowest pure-JS ones and wasm-vips are left to the full run). */
-const QUICK_IMPLS = ['nearnative', '@silvia-odwyer/photon-node', 'pica (wasm)', '@jsquash', 'sharp'];
+const QUICK_IMPLS = ['nearnative', 'nearnative (frame)', '@silvia-odwyer/photon-node', 'pica (wasm)', '@jsquash', 'sharp'];
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
@@ -77,6 +77,7 @@ async function main() {
         const row = { kernel: job, input: spec.input, host: 'node', impl: adapter.impl };
         // --quick: the peers take 30+ s each on 100 MP; the full run measures them.
         if (options.quick && job === 'jpeg-to-webp-100mp' && adapter.impl !== 'nearnative') continue;
+        if (adapter.jobs[job] === null) continue;
         if (typeof adapter.jobs[job] !== 'function') {
           emit({ ...row, failed: adapter.jobs[job] });
           continue;

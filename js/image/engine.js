@@ -7,7 +7,7 @@ import { NearnativeError, guard as guardCall } from './errors.js';
 const EMPTY = new Uint8Array(0);
 
 /** Overlays travel as one concatenated buffer plus their lengths (one boundary crossing). */
-function packOverlays(overlays = []) {
+export function packOverlays(overlays = []) {
   if (overlays.length === 0) return [EMPTY, new Uint32Array(0)];
   const lengths = new Uint32Array(overlays.map((o) => o.length));
   const joined = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
@@ -64,6 +64,10 @@ export function createEngine({ flavor, glue }) {
     flavor,
     build,
     execute,
+    /** RGBA8 pixels resident in this instance's memory (frame.js wraps the handle). */
+    createFrame: (width, height, maxPixels) => guard(() => new glue.ImageFrame(width, height, maxPixels)),
+    /** Runs `fn` (a call on a handle of this instance) under the trap guard. */
+    call: guard,
     /** Current size of this instance's linear memory (it never shrinks). */
     memoryBytes: () => glue.initSync().memory.buffer.byteLength,
     features: () => ({ ...glue.features(), flavor, build }),

@@ -166,7 +166,25 @@ export interface ConfigureOptions {
   flavor?: 'auto' | 'simd' | 'scalar';
 }
 
+/**
+ * RGBA8 pixels resident in Wasm memory on the calling thread between jobs (never in the pool):
+ * the caller copies in through `pixels()`, steps run in place, the result is read through a view.
+ */
+export declare class Frame {
+  readonly width: number;
+  readonly height: number;
+  /** A view of Wasm memory, valid until the next call on any frame or job of this thread. */
+  pixels(): Uint8Array;
+  /** The same view as an ImageData (`{ data, width, height }` outside browsers). */
+  imageData(): ImageData | { data: Uint8ClampedArray; width: number; height: number };
+  /** Adds steps to the empty pipeline it is given and runs them in place; `data` when an output format was chosen. */
+  apply(build: (pipeline: Pipeline) => Pipeline): { width: number; height: number; data?: OutputBytes };
+  /** Returns the memory; the frame cannot be used afterwards. */
+  free(): void;
+}
+
 export declare function image(input: Input, options?: ImageOptions): Pipeline;
+export declare function frame(width: number, height: number, options?: { limitInputPixels?: number | false }): Promise<Frame>;
 export declare function configure(options: ConfigureOptions): void;
 export declare function features(): Promise<Features>;
 export declare function transform(
@@ -184,6 +202,7 @@ export declare const build: Build;
 declare const _default: typeof image & {
   configure: typeof configure;
   features: typeof features;
+  frame: typeof frame;
   transform: typeof transform;
   vocabulary: typeof vocabulary;
   pool: WorkerPool | null;

@@ -5,6 +5,7 @@
 // the calling thread. The simd128 or the scalar build is picked by feature detection.
 import { NearnativeError, invalid, unsupported } from './errors.js';
 import { isNode } from './load.js';
+import { Frame } from './frame.js';
 import { bestFlavor, loadEngine } from './loader.js';
 import { Pipeline, parseColour } from './pipeline.js';
 import { WorkerPool } from './pool.js';
@@ -135,6 +136,20 @@ export function image(input, options) {
 }
 
 /**
+ * RGBA8 pixels kept in Wasm memory on the calling thread between jobs (frame.js): copy pixels
+ * in through `frame.pixels().set(rgba)`, run steps in place with `frame.apply((p) => ...)`,
+ * read the result through `frame.imageData()`. `limitInputPixels` as in image().
+ */
+export async function frame(width, height, { limitInputPixels = 100_000_000 } = {}) {
+  const n = (v, what) => {
+    if (!Number.isInteger(v) || v < 1) throw invalid(`frame(): ${what} must be an integer ≥ 1, got ${v}`);
+    return v;
+  };
+  const maxPixels = limitInputPixels === false || limitInputPixels === 0 ? Number.MAX_SAFE_INTEGER : n(limitInputPixels, 'limitInputPixels');
+  return new Frame(await engine(), n(width, 'width'), n(height, 'height'), maxPixels);
+}
+
+/**
  * The CLI/HTTP vocabulary: `transform(bytes, 'resize=800x&fit=cover&format=webp')` (a string,
  * URLSearchParams or [name, value] pairs). Resolves to `{ data, info }`.
  */
@@ -160,6 +175,6 @@ export async function __trapForTests() {
   (await engine()).execute({ kind: 'trap' });
 }
 
-Object.assign(image, { configure, features, transform, vocabulary, pool, build, parseColour, NearnativeError });
-export { NearnativeError, Pipeline, parseColour };
+Object.assign(image, { configure, features, frame, transform, vocabulary, pool, build, parseColour, NearnativeError });
+export { Frame, NearnativeError, Pipeline, parseColour };
 export default image;

@@ -57,6 +57,9 @@ export function parseColour(value, where = 'colour') {
   throw invalid(`${where}: expected a colour, got ${typeof value}`);
 }
 
+/** The package-internal accessor frame.js reads a pipeline's job through. */
+export const JOB_PARTS = Symbol('nearnative.jobParts');
+
 export class Pipeline {
   #input; // the original input (resolved lazily)
   #options;
@@ -322,6 +325,11 @@ export class Pipeline {
   /** The job as it crosses into Wasm (serde form of nearnative_image::Job). */
   toJSON() {
     return { steps: this.#steps, target: this.#target, auto_orient: this.#autoOrient, shrink_on_load: this.#shrinkOnLoad, limits: { max_pixels: this.#maxPixels } };
+  }
+
+  /** For frame.apply(): the job object and the composite inputs, as they stand. */
+  [JOB_PARTS]() {
+    return { job: this.toJSON(), overlays: [...this.#overlays] };
   }
 
   #state() {

@@ -469,6 +469,50 @@ describe('@nearnative/image in Node', () => {
     assertClose(await rawOf(image(PNG).flop().flop()), BASE, 0, 'after the trap');
   });
 
+  test('frames: steps run in place in Wasm memory and equal the same chain on raw input', async () => {
+    const frame = await image.frame(ALPHA.width, ALPHA.height);
+    assert.deepEqual([frame.width, frame.height], [24, 16]);
+    assert.ok(frame.pixels().every((v) => v === 0), 'a new frame is transparent black');
+    frame.pixels().set(ALPHA.pixels);
+    const chain = (p) => p.flop().resize(12, 8, { fit: 'fill' }).blur(1.2).linear(1.3, 128 - 128 * 1.3);
+    assert.deepEqual(frame.apply(chain), { width: 12, height: 8 });
+    const expected = await rawOf(chain(image(ALPHA.pixels, { raw: { width: 24, height: 16, channels: 4 } })));
+    const view = frame.imageData();
+    assert.deepEqual([view.width, view.height], [12, 8]);
+    assert.deepEqual(new Uint8Array(view.data.buffer, view.data.byteOffset, view.data.byteLength), expected.pixels);
+
+    // An output format returns the encoded frame and leaves the frame as the steps made it.
+    const { data, width, height } = frame.apply((p) => p.png());
+    assert.deepEqual([width, height], [12, 8]);
+    assertClose(decodePng(data), expected, 0, 'frame PNG');
+    assertClose({ width: 12, height: 8, pixels: frame.pixels() }, expected, 0, 'frame after png()');
+
+    // Composites take encoded bytes; the frame is reused for a second job.
+    frame.apply((p) => p.composite([{ input: PNG_ALPHA, left: -20, top: -12 }]));
+    const overlaid = await rawOf(image(expected.pixels, { raw: { width: 12, height: 8, channels: 4 } })
+      .composite([{ input: PNG_ALPHA, left: -20, top: -12 }]));
+    assertClose({ width: 12, height: 8, pixels: frame.pixels() }, overlaid, 0, 'frame composite');
+
+    // Errors keep codes and leave a whole frame; freed frames say so.
+    assert.throws(() => frame.apply((p) => p.greyscale().extract({ left: 10, top: 0, width: 5, height: 2 })), (e) => e.code === 'invalid_input');
+    assert.deepEqual([frame.width, frame.height, frame.pixels().length], [12, 8, 12 * 8 * 4]);
+    assert.throws(() => frame.apply((p) => p.composite([{ input: new Blob([PNG]), left: 0, top: 0 }])), (e) => e.code === 'unsupported');
+    assert.throws(() => frame.apply('grayscale'), (e) => e.code === 'invalid_input');
+    frame.free();
+    assert.throws(() => frame.pixels(), (e) => e.code === 'invalid_input' && /freed/.test(e.message));
+    await rejectsWithCode(() => image.frame(0, 4), 'invalid_input', 'zero width');
+    await rejectsWithCode(() => image.frame(20, 20, { limitInputPixels: 100 }), 'limit_exceeded', 'frame over the limit');
+
+    // A trap resets the instance: frames made before it refuse to run instead of reading freed memory.
+    const before = await image.frame(4, 4);
+    await rejectsWithCode(() => mod.__trapForTests(), 'internal', 'trap');
+    assert.throws(() => before.apply((p) => p.negate()), (e) => e.code === 'invalid_input');
+    const after = await image.frame(4, 4);
+    after.pixels().fill(10);
+    after.apply((p) => p.negate({ alpha: false }));
+    assert.ok(after.pixels().every((v, i) => v === (i % 4 === 3 ? 10 : 245)));
+  });
+
   test('the sharp-compatibility table in README.md: yes/partial rows run, no rows throw unsupported', async () => {
     const readme = fs.readFileSync(path.join(ROOT, 'js/image/README.md'), 'utf8');
     const rows = [...readme.matchAll(/^\| `(\.[^`]+)` \| (yes|partial|no|browser) \|/gm)].map((m) => ({ call: m[1], status: m[2] }));

@@ -255,7 +255,7 @@ mod image {
 
     use nearnative_core::Error;
     use nearnative_image::pipeline::{self, Job, Output, Target};
-    use nearnative_image::{codec, colour, Image, Info};
+    use nearnative_image::{codec, colour, Image, Info, Limits};
     use wasm_bindgen::prelude::*;
 
     use super::js_error;
@@ -342,6 +342,65 @@ mod image {
         let overlays = split_overlays(overlays, overlay_lengths)?;
         let image = Image::from_rgba(width, height, pixels, &job.limits).map_err(js_error)?;
         pipeline::run_image(&job, image, &overlays).map(output_object).map_err(js_error)
+    }
+
+    /// RGBA8 pixels resident in Wasm memory between jobs, for loops over canvas or video
+    /// frames: JS writes them through `pixels()`, `run` applies a job in place, and the result
+    /// is read through `pixels()` again, so the caller makes the only copies.
+    #[wasm_bindgen(js_name = ImageFrame)]
+    pub struct Frame {
+        image: Image,
+    }
+
+    #[wasm_bindgen(js_class = ImageFrame)]
+    impl Frame {
+        /// A transparent-black `width`×`height` frame, within `max_pixels`.
+        #[wasm_bindgen(constructor)]
+        pub fn new(width: u32, height: u32, max_pixels: f64) -> JsResult<Frame> {
+            let limits = Limits { max_pixels: max_pixels as u64 };
+            limits.check(width, height).map_err(js_error)?;
+            let len = width as usize * height as usize * 4;
+            let mut pixels = Vec::new();
+            pixels.try_reserve_exact(len).map_err(|_| {
+                js_error(Error::limit_exceeded(format!(
+                    "a {width}x{height} frame needs {} MiB more Wasm memory than the engine can grow to",
+                    len >> 20
+                )))
+            })?;
+            pixels.resize(len, 0);
+            Ok(Frame { image: Image { width, height, pixels, has_alpha: true } })
+        }
+
+        #[wasm_bindgen(getter)]
+        pub fn width(&self) -> u32 {
+            self.image.width
+        }
+
+        #[wasm_bindgen(getter)]
+        pub fn height(&self) -> u32 {
+            self.image.height
+        }
+
+        /// A view of the pixels in Wasm memory, not a copy. It is valid until the next call
+        /// into this module (a job may move the pixels or grow the memory): fetch it again.
+        pub fn pixels(&self) -> js_sys::Uint8Array {
+            let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+            let pixels = &self.image.pixels;
+            js_sys::Uint8Array::new_with_byte_offset_and_length(
+                &memory.buffer(),
+                pixels.as_ptr() as u32,
+                pixels.len() as u32,
+            )
+        }
+
+        /// Runs `job` (JSON) on the frame in place; returns the encoded bytes for an encoded
+        /// target, else `undefined`. After an error the frame keeps a consistent size.
+        pub fn run(&mut self, job: &str, overlays: &[u8], overlay_lengths: &[u32]) -> JsResult<JsValue> {
+            let job = parse_job(job)?;
+            let overlays = split_overlays(overlays, overlay_lengths)?;
+            let encoded = pipeline::run_in_place(&job, &mut self.image, &overlays).map_err(js_error)?;
+            Ok(encoded.map_or(JsValue::UNDEFINED, |bytes| js_sys::Uint8Array::from(bytes.as_slice()).into()))
+        }
     }
 
     /// The header of an encoded image, without decoding pixels.
