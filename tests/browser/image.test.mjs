@@ -58,6 +58,17 @@ test('@nearnative/image in Chromium: pool, inline, ImageData, recycling', { time
       out.bitmapOk = fromBitmap.every((v, i) => v === src.data[i]);
       const webp = await image(src).webp({ lossless: true }).toBuffer();
       out.webpDecodedByBrowser = (await pixelsOf(webp)).every((v, i) => v === src.data[i]);
+      // A frame: ImageData in through a view, steps in place, a view out that the canvas draws.
+      const frame = await image.frame(W, H);
+      frame.pixels().set(src.data);
+      frame.apply((p) => p.flop());
+      const view = frame.imageData();
+      const drawn = new OffscreenCanvas(W, H).getContext('2d');
+      drawn.putImageData(view, 0, 0);
+      const back = drawn.getImageData(0, 0, W, H).data;
+      out.frameOk = view instanceof ImageData && view.data.buffer !== src.data.buffer
+        && back.every((v, i) => v === flopped.data[i]);
+      frame.free();
       // Errors keep their code across the worker boundary.
       try {
         await image(new Uint8Array([1, 2, 3, 4])).toBuffer();
@@ -96,6 +107,7 @@ test('@nearnative/image in Chromium: pool, inline, ImageData, recycling', { time
     assert.ok(r.statsAfterJobs.workers >= 1 && r.statsAfterJobs.jobs >= 2, JSON.stringify(r.statsAfterJobs));
     assert.equal(r.flopOk, true, 'ImageData in, ImageData out');
     assert.equal(r.bitmapOk, true, 'ImageBitmap input');
+    assert.equal(r.frameOk, true, 'a frame view drawn by putImageData equals the flop() result');
     assert.equal(r.webpDecodedByBrowser, true, 'lossless WebP decoded by Chromium');
     assert.deepEqual(r.poolError, { code: 'unsupported', isNearnative: true });
     assert.equal(r.before.recycled, 0, 'small jobs do not recycle under the default limit');
