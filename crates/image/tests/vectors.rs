@@ -134,6 +134,15 @@ fn a_streamed_cmyk_jpeg_has_no_alpha() {
         let output = run(&job, &bytes, &[]).unwrap();
         assert_eq!((output.width, output.channels), (10, 3), "{filter}: an opaque image is written as RGB");
     }
+    // The reduced-IDCT path converts inks to light as the full decode does (it once read
+    // jpeg-decoder's already un-inverted inks as inverted, and came out nearly black).
+    let (mut job, _) = parse_steps([("resize", "10x")]).unwrap();
+    job.target = Target::Raw;
+    let reduced = run(&job, &bytes, &[]).unwrap();
+    job.shrink_on_load = false;
+    let full = run(&job, &bytes, &[]).unwrap();
+    let db = psnr(&reduced.bytes, &full.bytes);
+    assert!(db > 30.0, "shrink-on-load of a CMYK JPEG is {db:.1} dB from the full decode");
 }
 
 /// Largest absolute difference over every channel of two RGBA8 buffers.
