@@ -906,7 +906,29 @@ fn decode_error(format: Format, err: ImageError) -> Error {
 }
 
 fn corrupt(format: Format, err: impl std::fmt::Display) -> Error {
-    Error::invalid_input(format!("corrupt or truncated {} file: {err}", format.name().to_uppercase()))
+    let name = format.name().to_uppercase();
+    Error::invalid_input(format!("corrupt or truncated {name} file: {}", readable(&err.to_string())))
+}
+
+/// A decoder's message without what only its authors can read: `image`'s "Format error decoding
+/// Png: " prefix (the caller names the format) and the png crate's `Debug` of a chunk type
+/// (`ChunkType { type: IDAT, critical: true, .. }` becomes `IDAT`).
+fn readable(message: &str) -> String {
+    let message = match message.strip_prefix("Format error decoding ") {
+        Some(rest) => rest.split_once(": ").map_or(rest, |(_, detail)| detail),
+        None => message,
+    };
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find("ChunkType { type: ") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + "ChunkType { type: ".len()..];
+        let Some(end) = after.find('}') else { break };
+        out.push_str(after.split(',').next().unwrap_or("").trim());
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn too_big(width: u32, height: u32) -> Error {
@@ -916,6 +938,14 @@ fn too_big(width: u32, height: u32) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decoder_messages_are_readable() {
+        let crc = "Format error decoding Png: CRC error: expected 0x93cf3e7e have 0x6ccf3e7e while decoding \
+                   ChunkType { type: IDAT, critical: true, private: false, reserved: false, safecopy: false } chunk.";
+        assert_eq!(readable(crc), "CRC error: expected 0x93cf3e7e have 0x6ccf3e7e while decoding IDAT chunk.");
+        assert_eq!(readable("Invalid bit depth 3."), "Invalid bit depth 3.");
+    }
 
     /// The chunk-reading fallback of `probe_png` (sizes the png crate will not set up a reader
     /// for) must describe every PNG vector as the png crate does.
