@@ -328,7 +328,10 @@ fn probe_jpeg(bytes: &[u8]) -> Result<Info> {
 }
 
 fn probe_generic(bytes: &[u8], format: Format) -> Result<Info> {
-    let mut decoder = image_decoder(bytes, format, &Limits { max_pixels: u64::MAX })?;
+    let mut decoder = match image_decoder(bytes, format, &Limits { max_pixels: u64::MAX }) {
+        Ok(decoder) => decoder,
+        Err(err) => return Err(oversized_bmp(bytes, format).unwrap_or(err)),
+    };
     let (width, height) = decoder.dimensions();
     let original = decoder.original_color_type();
     let color = decoder.color_type();
@@ -351,6 +354,25 @@ fn probe_generic(bytes: &[u8], format: Format) -> Result<Info> {
         orientation,
         palette,
         progressive: false,
+    })
+}
+
+/// image's BMP decoder refuses a side over 65535 as a format error; it is a size limit, and
+/// is reported as one. `None` when the header does not say so.
+fn oversized_bmp(bytes: &[u8], format: Format) -> Option<Error> {
+    if format != Format::Bmp {
+        return None;
+    }
+    let u32_at = |at: usize| bytes.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let (width, height) = if u32_at(14)? == 12 {
+        let u16_at = |at: usize| bytes.get(at..at + 2).map(|b| u64::from(u16::from_le_bytes([b[0], b[1]])));
+        (u16_at(18)?, u16_at(20)?)
+    } else {
+        // Signed: a negative height means top-down rows.
+        (u64::from((u32_at(18)? as i32).unsigned_abs()), u64::from((u32_at(22)? as i32).unsigned_abs()))
+    };
+    (width > 65535 || height > 65535).then(|| {
+        Error::limit_exceeded(format!("BMP of {width}x{height}: the BMP decoder takes at most 65535 pixels per side"))
     })
 }
 

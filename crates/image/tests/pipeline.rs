@@ -113,6 +113,20 @@ fn bad_step_values_fail_while_parsing() {
 }
 
 #[test]
+fn a_bmp_over_the_decoders_side_limit_is_a_limit() {
+    let mut bmp = b"BM".to_vec();
+    for field in [2630u32, 0, 54, 40, 100_000, 100_000] {
+        bmp.extend_from_slice(&field.to_le_bytes());
+    }
+    bmp.extend_from_slice(&[1, 0, 24, 0]);
+    bmp.resize(80, 0);
+    let err = nearnative_image::codec::probe(&bmp).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::LimitExceeded, "{err}");
+    assert!(err.message().contains("100000x100000"), "{err}");
+    assert_eq!(run(&Job::default(), &bmp, &[]).unwrap_err().code(), ErrorCode::LimitExceeded);
+}
+
+#[test]
 fn bad_input_has_codes() {
     let png = encode(&gradient(8, 8, false), &EncodeOptions::new(Format::Png)).unwrap();
     let cases: Vec<(Vec<u8>, ErrorCode)> = vec![

@@ -54,7 +54,7 @@ pub struct ConvertArgs {
 /// Print what an image's header says: format, size, channels, bit depth, orientation.
 #[derive(Args)]
 #[command(after_help = "Width and height are the upright size, after the EXIF orientation. Fields: format, \
-    width, height, channels (as stored: 1 grey, 2 grey+alpha, 3 colour, 4 colour+alpha), bit_depth, has_alpha, \
+    width, height, channels (as stored: 1 grey, 2 grey+alpha, 3 colour, 4 colour+alpha; a CMYK JPEG is 3, the RGB it decodes to), bit_depth, has_alpha, \
     orientation (EXIF, 1 = upright), palette, progressive (interlaced PNG/GIF, progressive JPEG).")]
 pub struct InfoArgs {
     /// The image (`-` reads stdin).
