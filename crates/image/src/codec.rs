@@ -1,7 +1,7 @@
 //! Decoding to and encoding from [`Image`]. Decoders are the well-kept crates of the field
 //! (png, gif, qoi, bmp and image-webp through `image`; jpeg-decoder for every JPEG, see
-//! [`decode_jpeg_packed`]), encoders are png, jpeg-encoder and image-webp. Every size is checked against [`Limits`]
-//! from the header before a pixel buffer exists.
+//! [`decode_jpeg_packed`]), encoders are png, jpeg-encoder and image-webp. Every size is
+//! checked against [`Limits`] from the header before a pixel buffer exists.
 
 use std::io::Cursor;
 
@@ -406,8 +406,16 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Result<(Image, Info)> {
 }
 
 fn decode_full(bytes: &[u8], format: Format, limits: &Limits) -> Result<Image> {
-    let mut packed = decode_packed(bytes, format, limits, true)?;
+    into_rgba8(decode_packed(bytes, format, limits, true)?)
+}
+
+/// Widens stored samples to RGBA8 in place, growing the buffer first when the decoder did not
+/// leave room for it.
+fn into_rgba8(mut packed: Packed) -> Result<Image> {
     let pixel_count = packed.width as usize * packed.height as usize;
+    let more = (pixel_count * 4).saturating_sub(packed.samples.len());
+    packed.samples.try_reserve_exact(more).map_err(|_| too_big(packed.width, packed.height))?;
+    packed.samples.resize(packed.samples.len() + more, 0);
     widen_to_rgba8(&mut packed.samples, pixel_count, packed.color)?;
     Ok(Image {
         width: packed.width,
@@ -426,18 +434,13 @@ pub(crate) struct Packed {
     color: ColorType,
 }
 
-/// Decodes through `image`'s decoder for `format`. With `room_for_rgba8` the buffer is sized
-/// (zero-filled) so `widen_to_rgba8` can work in place; without it, it holds the samples only.
+/// Decodes through `image`'s decoder for `format` (jpeg-decoder for JPEG). With
+/// `room_for_rgba8` the buffer is sized (zero-filled) so `widen_to_rgba8` can work in place
+/// without growing it; without it, it holds the samples only.
 fn decode_packed(bytes: &[u8], format: Format, limits: &Limits, room_for_rgba8: bool) -> Result<Packed> {
     if format == Format::Jpeg {
-        let mut packed = decode_jpeg_packed(bytes, None, limits)?;
-        if room_for_rgba8 {
-            let needed = packed.width as usize * packed.height as usize * 4;
-            let more = needed.saturating_sub(packed.samples.len());
-            packed.samples.try_reserve_exact(more).map_err(|_| too_big(packed.width, packed.height))?;
-            packed.samples.resize(packed.samples.len() + more, 0);
-        }
-        return Ok(packed);
+        // jpeg-decoder sizes its own buffer; `into_rgba8` grows it when widening.
+        return decode_jpeg_packed(bytes, None, limits);
     }
     let decoder = image_decoder(bytes, format, limits)?;
     let (width, height) = decoder.dimensions();
@@ -692,20 +695,10 @@ fn decode_jpeg_reduced(
     target: (u32, u32),
     limits: &Limits,
 ) -> Result<Image> {
-    let Some(mut packed) = decode_jpeg_reduced_packed(bytes, info, orientation, target, limits)? else {
-        return decode_full(bytes, Format::Jpeg, limits);
-    };
-    let pixel_count = packed.width as usize * packed.height as usize;
-    let needed = pixel_count * 4;
-    if packed.samples.len() < needed {
-        packed
-            .samples
-            .try_reserve_exact(needed - packed.samples.len())
-            .map_err(|_| too_big(packed.width, packed.height))?;
-        packed.samples.resize(needed, 0);
+    match decode_jpeg_reduced_packed(bytes, info, orientation, target, limits)? {
+        Some(packed) => into_rgba8(packed),
+        None => decode_full(bytes, Format::Jpeg, limits),
     }
-    widen_to_rgba8(&mut packed.samples, pixel_count, packed.color)?;
-    Ok(Image { width: packed.width, height: packed.height, pixels: packed.samples, has_alpha: false })
 }
 
 /// The reduced-IDCT decode of `decode_jpeg_reduced`, as stored samples; `None` when no

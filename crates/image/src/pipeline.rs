@@ -507,7 +507,6 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
     Ok((job, settings))
 }
 
-/// `800x600`, `800x` or `x600`.
 /// Refuses a step whose parameters its kernel would refuse (`blur=0`, `gamma=-1`), so a command
 /// line fails as a bad command line before any image is read. The kernels own those checks;
 /// running the step on a 2×2 probe asks them. Steps whose validity depends on the image
@@ -520,6 +519,7 @@ fn check_parameters(step: &Step) -> Result<()> {
     apply(&mut probe, step, &Limits::DEFAULT, &[])
 }
 
+/// `800x600`, `800x` or `x600`.
 fn parse_size(value: &str) -> std::result::Result<Resize, String> {
     let (w, h) = value.split_once(['x', 'X']).ok_or("expected WIDTHxHEIGHT, WIDTHx or xHEIGHT")?;
     let side = |s: &str| -> std::result::Result<Option<u32>, String> {

@@ -19,6 +19,12 @@ fn gradient(width: u32, height: u32, alpha: bool) -> Image {
     Image { width, height, pixels, has_alpha: alpha }
 }
 
+/// An opaque `gradient` as a q92 JPEG.
+fn gradient_jpeg(width: u32, height: u32) -> Vec<u8> {
+    let options = EncodeOptions { format: Format::Jpeg, quality: 92, progressive: false };
+    encode(&gradient(width, height, false), &options).unwrap()
+}
+
 fn raw_job(query: &str) -> Job {
     let pairs: Vec<(&str, &str)> = query.split('&').map(|p| p.split_once('=').unwrap_or((p, ""))).collect();
     let (mut job, _) = parse_steps(pairs).unwrap();
@@ -202,9 +208,7 @@ fn streamed_resize_of_an_oriented_jpeg_matches_orient_then_resize() {
     use nearnative_image::geometry;
     use nearnative_image::pipeline::Step;
 
-    let jpeg =
-        encode(&gradient(97, 61, false), &EncodeOptions { format: Format::Jpeg, quality: 92, progressive: false })
-            .unwrap();
+    let jpeg = gradient_jpeg(97, 61);
     for orientation in 1..=8u16 {
         let file = with_orientation(&jpeg, orientation);
         let (upright, info) = decode(&file, &DecodeOptions::default()).unwrap();
@@ -237,15 +241,11 @@ fn streamed_resize_of_an_oriented_jpeg_matches_orient_then_resize() {
     }
 }
 
-/// WebP below quality 100 is lossy VP8: close to the source, far smaller than lossless, and the
-/// alpha plane survives exactly.
 /// Without auto-orientation a sideways-stored photo is resized as stored: the missing side
 /// comes from the stored size, as when another step runs first.
 #[test]
 fn a_first_resize_without_auto_orient_plans_from_the_stored_size() {
-    let jpeg =
-        encode(&gradient(37, 23, false), &EncodeOptions { format: Format::Jpeg, quality: 92, progressive: false })
-            .unwrap();
+    let jpeg = gradient_jpeg(37, 23);
     for orientation in 1..=8u16 {
         let file = with_orientation(&jpeg, orientation);
         for (query, size) in [("resize=10x", (10, 6)), ("resize=x10", (16, 10)), ("resize=20x20&fit=inside", (20, 12))]
@@ -262,6 +262,8 @@ fn a_first_resize_without_auto_orient_plans_from_the_stored_size() {
     }
 }
 
+/// WebP below quality 100 is lossy VP8: close to the source, far smaller than lossless, and the
+/// alpha plane survives exactly.
 #[test]
 fn lossy_webp_is_close_small_and_keeps_alpha() {
     for alpha in [false, true] {
