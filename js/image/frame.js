@@ -5,7 +5,7 @@
 
 import { invalid, unsupported } from './errors.js';
 import { packOverlays } from './engine.js';
-import { JOB_PARTS, Pipeline } from './pipeline.js';
+import { JOB_PARTS, Pipeline, bytesOf, isBlob } from './pipeline.js';
 
 const NO_INPUT = Symbol('frame input');
 const describeOnly = () => {
@@ -13,10 +13,8 @@ const describeOnly = () => {
 };
 
 function overlayBytes(o, i) {
-  if (o instanceof Uint8Array) return o;
-  if (o instanceof ArrayBuffer) return new Uint8Array(o);
-  if (ArrayBuffer.isView(o)) return new Uint8Array(o.buffer, o.byteOffset, o.byteLength);
-  throw unsupported(`frame.apply(): composite input ${i} must be bytes (frame.apply() is synchronous, so Blobs are not read)`);
+  if (isBlob(o)) throw unsupported(`frame.apply(): composite input ${i} must be bytes (frame.apply() is synchronous, so Blobs are not read)`);
+  return bytesOf(o, `frame.apply(): composite input ${i}`);
 }
 
 export class Frame {

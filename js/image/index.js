@@ -7,7 +7,7 @@ import { NearnativeError, invalid, unsupported } from './errors.js';
 import { isNode } from './load.js';
 import { Frame } from './frame.js';
 import { bestFlavor, loadEngine } from './loader.js';
-import { Pipeline, parseColour } from './pipeline.js';
+import { Pipeline, bytesOf, isBlob, parseColour } from './pipeline.js';
 import { WorkerPool } from './pool.js';
 
 const MiB = 1024 * 1024;
@@ -47,19 +47,11 @@ export async function features() {
 /** 'simd128' or 'scalar': what feature detection picks on this engine. */
 export const build = bestFlavor() === 'simd' ? 'simd128' : 'scalar';
 
-const isBlob = (v) => typeof Blob !== 'undefined' && v instanceof Blob;
 const isImageData = (v) => (typeof ImageData !== 'undefined' && v instanceof ImageData)
   || (v && v.data instanceof Uint8ClampedArray && Number.isInteger(v.width) && Number.isInteger(v.height));
 const isDrawable = (v) => ['ImageBitmap', 'OffscreenCanvas', 'HTMLCanvasElement', 'HTMLImageElement', 'VideoFrame']
   .some((name) => typeof globalThis[name] === 'function' && v instanceof globalThis[name]);
 
-function bytesOf(v, what) {
-  if (v instanceof Uint8Array) return v;
-  if (v instanceof ArrayBuffer) return new Uint8Array(v);
-  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-  if (typeof v === 'string') throw unsupported(`${what}: file paths and strings are not supported; pass the bytes`);
-  throw invalid(`${what} must be a Uint8Array, Buffer, ArrayBuffer, Blob, ImageData or ImageBitmap, got ${v === null ? 'null' : typeof v}`);
-}
 
 /** `{ input, transfer }`: bytes or RGBA8 pixels, and the buffers we own and may transfer. */
 async function resolveInput(value, options) {

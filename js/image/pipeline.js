@@ -57,6 +57,17 @@ export function parseColour(value, where = 'colour') {
   throw invalid(`${where}: expected a colour, got ${typeof value}`);
 }
 
+export const isBlob = (v) => typeof Blob !== 'undefined' && v instanceof Blob;
+
+/** A byte view of `v` (bytes of any typed form), or a coded error naming `what`. */
+export function bytesOf(v, what) {
+  if (v instanceof Uint8Array) return v;
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  if (typeof v === 'string') throw unsupported(`${what}: file paths and strings are not supported; pass the bytes`);
+  throw invalid(`${what} must be a Uint8Array, Buffer, ArrayBuffer, Blob, ImageData or ImageBitmap, got ${v === null ? 'null' : typeof v}`);
+}
+
 /** The package-internal accessor frame.js reads a pipeline's job through. */
 export const JOB_PARTS = Symbol('nearnative.jobParts');
 
@@ -281,7 +292,7 @@ export class Pipeline {
       const blend = o.blend ?? 'over';
       if (!['over', 'multiply', 'screen'].includes(blend)) throw unsupported(`composite()[${i}]: blend '${blend}' is not supported; use over, multiply or screen`);
       const input = o.input;
-      if (!(input instanceof Uint8Array || input instanceof ArrayBuffer || ArrayBuffer.isView(input) || (typeof Blob !== 'undefined' && input instanceof Blob))) {
+      if (!(input instanceof Uint8Array || input instanceof ArrayBuffer || ArrayBuffer.isView(input) || isBlob(input))) {
         throw unsupported(`composite()[${i}]: input must be an encoded image (bytes or Blob); raw, text and create inputs are not supported`);
       }
       this.#overlays.push(input);
