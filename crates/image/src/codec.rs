@@ -1,6 +1,6 @@
 //! Decoding to and encoding from [`Image`]. Decoders are the well-kept crates of the field
-//! (png, gif, qoi, bmp and image-webp through `image`; jpeg-decoder for every JPEG, see
-//! [`decode_jpeg_packed`]), encoders are png, jpeg-encoder and image-webp. Every size is
+//! (png, gif, qoi, bmp and image-webp through `image`), except JPEG, which has its own decoder
+//! ([`crate::jpeg`]: libjpeg-turbo's samples exactly); encoders are png, jpeg-encoder and image-webp. Every size is
 //! checked against [`Limits`] from the header before a pixel buffer exists.
 
 use std::io::Cursor;
@@ -10,7 +10,7 @@ use nearnative_core::{Error, Result};
 
 use crate::geometry::{self, Orientation};
 use crate::stream::RowSource;
-use crate::{Image, Limits};
+use crate::{jpeg, Image, Limits};
 
 /// The container formats this crate reads. All but GIF and QOI's rarely used variants are
 /// also written; see [`encode`].
@@ -275,8 +275,8 @@ fn require_complete_jpeg(bytes: &[u8]) -> Result<()> {
     }
 }
 
-/// True when the JPEG's scan data is followed by an end-of-image marker. jpeg-decoder (like
-/// zune-jpeg) decodes a cut-off file by filling the missing blocks with grey; a
+/// True when the JPEG's scan data is followed by an end-of-image marker. A decoder that reads
+/// zeros past the data (libjpeg's rule, and ours) turns a cut-off file into grey blocks; a
 /// truncated upload must be an error instead. Marker segments before the first scan are
 /// walked by their lengths, so an EXIF thumbnail's own markers are never mistaken for ours;
 /// inside scan data a 0xFF byte is always stuffed, so 0xFF 0xD9 there is the real end.
@@ -302,28 +302,19 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
 }
 
 fn probe_jpeg(bytes: &[u8]) -> Result<Info> {
-    let mut decoder = jpeg_decoder::Decoder::new(bytes);
-    decoder.read_info().map_err(|e| corrupt(Format::Jpeg, e))?;
-    let header = decoder.info().ok_or_else(|| Error::invalid_input("the JPEG has no frame header"))?;
-    let (channels, bit_depth) = match header.pixel_format {
-        jpeg_decoder::PixelFormat::L8 => (1, 8),
-        jpeg_decoder::PixelFormat::L16 => (1, 16),
-        jpeg_decoder::PixelFormat::RGB24 => (3, 8),
-        jpeg_decoder::PixelFormat::CMYK32 => (4, 8),
-    };
-    let orientation =
-        decoder.exif_data().and_then(image::metadata::Orientation::from_exif_chunk).map_or(1, |o| o.to_exif());
+    let header = jpeg::read_header(bytes)?;
+    let orientation = header.exif.and_then(image::metadata::Orientation::from_exif_chunk).map_or(1, |o| o.to_exif());
     Ok(Info {
         format: Format::Jpeg,
-        width: header.width.into(),
-        height: header.height.into(),
+        width: header.width,
+        height: header.height,
         // CMYK is reported as the colour image it decodes to.
-        channels: channels.min(3),
-        bit_depth,
+        channels: header.components.min(3),
+        bit_depth: if header.precision > 8 { 16 } else { 8 },
         has_alpha: false,
         orientation,
         palette: false,
-        progressive: header.coding_process == jpeg_decoder::CodingProcess::DctProgressive,
+        progressive: header.coding == jpeg::Coding::Progressive,
     })
 }
 
@@ -434,13 +425,12 @@ pub(crate) struct Packed {
     color: ColorType,
 }
 
-/// Decodes through `image`'s decoder for `format` (jpeg-decoder for JPEG). With
+/// Decodes through `image`'s decoder for `format` (ours for JPEG). With
 /// `room_for_rgba8` the buffer is sized (zero-filled) so `widen_to_rgba8` can work in place
 /// without growing it; without it, it holds the samples only.
 fn decode_packed(bytes: &[u8], format: Format, limits: &Limits, room_for_rgba8: bool) -> Result<Packed> {
     if format == Format::Jpeg {
-        // jpeg-decoder sizes its own buffer; `into_rgba8` grows it when widening.
-        return decode_jpeg_packed(bytes, None, limits);
+        return decode_jpeg_packed(bytes, 1, limits, room_for_rgba8);
     }
     let decoder = image_decoder(bytes, format, limits)?;
     let (width, height) = decoder.dimensions();
@@ -510,6 +500,26 @@ fn widen_to_rgba8(buffer: &mut Vec<u8>, pixel_count: usize, color: ColorType) ->
     }
     let stored_bpp = color.bytes_per_pixel() as usize;
     let convert = rgba8_converter(color)?;
+    // The common 8-bit cases without a call per pixel (walking backwards, as below).
+    match color {
+        ColorType::Rgb8 => {
+            for i in (0..pixel_count).rev() {
+                let [r, g, b] = [buffer[i * 3], buffer[i * 3 + 1], buffer[i * 3 + 2]];
+                buffer[i * 4..i * 4 + 4].copy_from_slice(&[r, g, b, 255]);
+            }
+            buffer.truncate(pixel_count * 4);
+            return Ok(());
+        }
+        ColorType::L8 => {
+            for i in (0..pixel_count).rev() {
+                let l = buffer[i];
+                buffer[i * 4..i * 4 + 4].copy_from_slice(&[l, l, l, 255]);
+            }
+            buffer.truncate(pixel_count * 4);
+            return Ok(());
+        }
+        _ => {}
+    }
     if stored_bpp < 4 {
         // Widening: walk backwards so no pixel is overwritten before it is read.
         for i in (0..pixel_count).rev() {
@@ -531,6 +541,7 @@ fn widen_to_rgba8(buffer: &mut Vec<u8>, pixel_count: usize, color: ColorType) ->
 /// Turns rows of stored pixels into RGBA8 rows, the way `widen_to_rgba8` does whole images.
 #[derive(Clone, Copy)]
 struct RowConverter {
+    color: ColorType,
     stored_bpp: usize,
     /// `None`: the rows are RGBA8 already.
     convert: Option<ToRgba8>,
@@ -539,7 +550,7 @@ struct RowConverter {
 impl RowConverter {
     fn new(color: ColorType) -> Result<RowConverter> {
         let convert = if color == ColorType::Rgba8 { None } else { Some(rgba8_converter(color)?) };
-        Ok(RowConverter { stored_bpp: color.bytes_per_pixel() as usize, convert })
+        Ok(RowConverter { color, stored_bpp: color.bytes_per_pixel() as usize, convert })
     }
 
     fn row(&self, stored: &[u8], out: &mut [u8]) {
@@ -547,7 +558,24 @@ impl RowConverter {
             out.copy_from_slice(stored);
             return;
         };
-        for (src, dst) in stored.chunks_exact(self.stored_bpp).zip(out.as_chunks_mut::<4>().0) {
+        let out = out.as_chunks_mut::<4>().0;
+        // The common 8-bit cases without a call per pixel.
+        match self.color {
+            ColorType::Rgb8 => {
+                for (src, dst) in stored.as_chunks::<3>().0.iter().zip(out) {
+                    *dst = [src[0], src[1], src[2], 255];
+                }
+                return;
+            }
+            ColorType::L8 => {
+                for (&l, dst) in stored.iter().zip(out) {
+                    *dst = [l, l, l, 255];
+                }
+                return;
+            }
+            _ => {}
+        }
+        for (src, dst) in stored.chunks_exact(self.stored_bpp).zip(out) {
             let mut sample = [0u8; 8];
             sample[..self.stored_bpp].copy_from_slice(src);
             *dst = convert(&sample);
@@ -687,7 +715,7 @@ fn narrow16(sample: &[u8], index: usize) -> u8 {
 }
 
 /// The smallest JPEG scale (1/8, 1/4, 1/2) whose output still covers `target` in both axes,
-/// decoded by jpeg-decoder's reduced IDCT; a scale of 1 is the full-size decode.
+/// decoded through the reduced IDCT; a scale of 1 is the full-size decode.
 fn decode_jpeg_reduced(
     bytes: &[u8],
     info: &Info,
@@ -724,33 +752,32 @@ fn decode_jpeg_reduced_packed(
     let Some(denominator) = denominator.filter(|&d| d > 1) else {
         return Ok(None);
     };
-    let scale = (stored_w.div_ceil(denominator) as u16, stored_h.div_ceil(denominator) as u16);
-    decode_jpeg_packed(bytes, Some(scale), limits).map(Some)
+    decode_jpeg_packed(bytes, denominator, limits, false).map(Some)
 }
 
-/// A JPEG through jpeg-decoder, at full size or at the reduced-IDCT `scale`, as stored samples.
-///
-/// One decoder for every JPEG path, chosen by measurement against zune-jpeg (the decoder
-/// behind `image`) on libjpeg-turbo's output: on 4:2:0 photos 2.2 % of samples differ from it
-/// by more than 1 (zune-jpeg: 10.6 %), and its chroma upsampling stops at the image's edge
-/// where zune-jpeg's reads the encoder's padding (up to 12 off in the last column of a 4:2:2
-/// file, 3 here). It is also faster in Wasm (117 against 149 ms on the 16 MP bench photo under
-/// wasmtime), though slower natively (134 against 88 ms, where zune-jpeg has AVX2).
-fn decode_jpeg_packed(bytes: &[u8], scale: Option<(u16, u16)>, limits: &Limits) -> Result<Packed> {
+/// A JPEG at 1/`denominator` of its size, as stored samples: our decoder (see [`jpeg`]), or
+/// jpeg-decoder for lossless JPEG, which is rare and has no reduced scales.
+fn decode_jpeg_packed(bytes: &[u8], denominator: u32, limits: &Limits, room_for_rgba8: bool) -> Result<Packed> {
+    if jpeg::read_header(bytes)?.coding == jpeg::Coding::Lossless {
+        return decode_lossless_jpeg(bytes, limits);
+    }
+    let decoded = jpeg::decode(bytes, denominator, limits, room_for_rgba8)?;
+    Ok(Packed {
+        samples: decoded.samples,
+        width: decoded.width,
+        height: decoded.height,
+        color: if decoded.channels == 1 { ColorType::L8 } else { ColorType::Rgb8 },
+    })
+}
+
+fn decode_lossless_jpeg(bytes: &[u8], limits: &Limits) -> Result<Packed> {
     let mut decoder = jpeg_decoder::Decoder::new(bytes);
     decoder.set_max_decoding_buffer_size(usize::try_from(limits.max_pixels.saturating_mul(4)).unwrap_or(usize::MAX));
-    let (width, height) = match scale {
-        Some((w, h)) => decoder.scale(w, h).map_err(|e| corrupt(Format::Jpeg, e))?,
-        None => {
-            decoder.read_info().map_err(|e| corrupt(Format::Jpeg, e))?;
-            let header = decoder.info().ok_or_else(|| Error::invalid_input("the JPEG has no frame header"))?;
-            (header.width, header.height)
-        }
-    };
-    let (width, height) = (u32::from(width), u32::from(height));
+    decoder.read_info().map_err(|e| corrupt(Format::Jpeg, e))?;
+    let header = decoder.info().ok_or_else(|| Error::invalid_input("the JPEG has no frame header"))?;
+    let (width, height) = (u32::from(header.width), u32::from(header.height));
     limits.check(width, height)?;
     let mut samples = decoder.decode().map_err(|e| corrupt(Format::Jpeg, e))?;
-    let header = decoder.info().ok_or_else(|| Error::invalid_input("the JPEG has no frame header"))?;
     let color = match header.pixel_format {
         jpeg_decoder::PixelFormat::L8 => ColorType::L8,
         jpeg_decoder::PixelFormat::RGB24 => ColorType::Rgb8,
@@ -763,20 +790,7 @@ fn decode_jpeg_packed(bytes: &[u8], scale: Option<(u16, u16)>, limits: &Limits) 
             ColorType::L16
         }
         jpeg_decoder::PixelFormat::CMYK32 => {
-            // jpeg-decoder undoes Adobe's inverted inks; ink to light as Pillow does it:
-            // c' = (255 - k) - c·(255 - k)/255, rounded. Packed to RGB in place (pixel i
-            // moves from 4i to 3i, never ahead of its reads), so the stored colour type says
-            // "no alpha" as the header does.
-            let pixel_count = samples.len() / 4;
-            for i in 0..pixel_count {
-                let light = 255 - u32::from(samples[i * 4 + 3]);
-                for c in 0..3 {
-                    let t = u32::from(samples[i * 4 + c]) * light + 128;
-                    samples[i * 3 + c] = (light - ((t >> 8) + t) / 256) as u8;
-                }
-            }
-            samples.truncate(pixel_count * 3);
-            ColorType::Rgb8
+            return Err(Error::unsupported("JPEG: lossless CMYK"));
         }
     };
     let expected = width as usize * height as usize * color.bytes_per_pixel() as usize;

@@ -12,6 +12,7 @@ pub mod colour;
 pub mod composite;
 pub mod filter;
 pub mod geometry;
+mod jpeg;
 pub mod pipeline;
 pub mod stream;
 mod webp;

@@ -135,7 +135,7 @@ fn a_streamed_cmyk_jpeg_has_no_alpha() {
         assert_eq!((output.width, output.channels), (10, 3), "{filter}: an opaque image is written as RGB");
     }
     // The reduced-IDCT path converts inks to light as the full decode does (it once read
-    // jpeg-decoder's already un-inverted inks as inverted, and came out nearly black).
+    // already un-inverted inks as inverted, and came out nearly black).
     let (mut job, _) = parse_steps([("resize", "10x")]).unwrap();
     job.target = Target::Raw;
     let reduced = run(&job, &bytes, &[]).unwrap();

@@ -1,0 +1,426 @@
+//! Huffman-coded scan data: the bit reader (byte stuffing, markers), the code tables and the
+//! per-block decoders of sequential and progressive JPEG (ITU T.81 F.2 and G.1.2).
+
+use super::{bad, Result};
+
+/// Zig-zag position → natural (row-major) position, with 16 extra entries so a corrupt run
+/// that overshoots position 63 lands on a harmless slot instead of out of bounds.
+pub(super) const ZIGZAG: [usize; 80] = [
+    0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21,
+    28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54,
+    47, 55, 62, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63,
+];
+
+const LOOKUP_BITS: u32 = 9;
+
+/// A Huffman table: a direct lookup of codes up to 9 bits, canonical limits for longer ones.
+#[derive(Clone)]
+pub(super) struct HuffmanTable {
+    /// `(length << 8) | symbol` for every 9-bit prefix whose code is at most 9 bits, else 0.
+    lookup: Vec<u16>,
+    /// The largest code of each length 1..=16 (index = length), -1 when there is none.
+    max_code: [i32; 17],
+    /// `symbols` index of the first code of each length, minus that code.
+    offset: [i32; 17],
+    symbols: Vec<u8>,
+}
+
+impl HuffmanTable {
+    /// Builds the table from a DHT segment's 16 code counts and its symbols.
+    pub fn new(counts: &[u8; 16], symbols: &[u8]) -> Result<Self> {
+        let total: usize = counts.iter().map(|&c| usize::from(c)).sum();
+        if total != symbols.len() || total > 256 {
+            return Err(bad("a Huffman table's code counts do not match its symbols"));
+        }
+        let mut lookup = vec![0u16; 1 << LOOKUP_BITS];
+        let mut max_code = [-1i32; 17];
+        let mut offset = [0i32; 17];
+        let mut code = 0u32;
+        let mut index = 0usize;
+        for length in 1..=16u32 {
+            let count = u32::from(counts[length as usize - 1]);
+            offset[length as usize] = index as i32 - code as i32;
+            for _ in 0..count {
+                if code >= 1 << length {
+                    return Err(bad("a Huffman table has more codes than its code lengths allow"));
+                }
+                if length <= LOOKUP_BITS {
+                    let shift = LOOKUP_BITS - length;
+                    let entry = ((length as u16) << 8) | u16::from(symbols[index]);
+                    let first = (code << shift) as usize;
+                    lookup[first..first + (1 << shift)].fill(entry);
+                }
+                code += 1;
+                index += 1;
+            }
+            if count > 0 {
+                max_code[length as usize] = code as i32 - 1;
+            }
+            code <<= 1;
+        }
+        Ok(HuffmanTable { lookup, max_code, offset, symbols: symbols.to_vec() })
+    }
+}
+
+/// Reads entropy-coded bits, MSB first, undoing 0xFF00 stuffing. At a marker (or the end of
+/// the data) it stops consuming bytes and feeds zeros, as libjpeg does, leaving `position` at
+/// the marker.
+pub(super) struct BitReader<'a> {
+    data: &'a [u8],
+    pub position: usize,
+    buffer: u64,
+    count: u32,
+    at_marker: bool,
+}
+
+impl<'a> BitReader<'a> {
+    pub fn new(data: &'a [u8], position: usize) -> Self {
+        BitReader { data, position, buffer: 0, count: 0, at_marker: false }
+    }
+
+    fn refill(&mut self) {
+        // Fast path: when the next 8 bytes hold no 0xFF (no stuffing, no marker), as many whole
+        // bytes as fit go in at once.
+        if !self.at_marker {
+            if let Some(chunk) = self.data.get(self.position..self.position + 8) {
+                let word = u64::from_be_bytes(chunk.try_into().expect("8 bytes"));
+                let inverted = !word;
+                let has_ff = inverted.wrapping_sub(0x0101_0101_0101_0101) & !inverted & 0x8080_8080_8080_8080 != 0;
+                if !has_ff {
+                    let n = (64 - self.count) / 8;
+                    self.buffer |= (word >> (64 - 8 * n)) << (64 - self.count - 8 * n);
+                    self.position += n as usize;
+                    self.count += 8 * n;
+                    return;
+                }
+            }
+        }
+        while self.count <= 56 {
+            let byte = if self.at_marker {
+                0
+            } else {
+                match self.data.get(self.position..self.position + 2) {
+                    Some([0xff, 0x00]) => {
+                        self.position += 2;
+                        0xff
+                    }
+                    Some([0xff, _]) => {
+                        self.at_marker = true;
+                        0
+                    }
+                    _ => match self.data.get(self.position) {
+                        Some(&b) if b != 0xff => {
+                            self.position += 1;
+                            b
+                        }
+                        _ => {
+                            self.at_marker = true;
+                            0
+                        }
+                    },
+                }
+            };
+            self.buffer |= u64::from(byte) << (56 - self.count);
+            self.count += 8;
+        }
+    }
+
+    #[inline(always)]
+    fn peek(&mut self, bits: u32) -> u32 {
+        if self.count < bits {
+            self.refill();
+        }
+        (self.buffer >> (64 - bits)) as u32
+    }
+
+    #[inline(always)]
+    fn consume(&mut self, bits: u32) {
+        self.buffer <<= bits;
+        self.count -= bits;
+    }
+
+    #[inline(always)]
+    pub fn bits(&mut self, bits: u32) -> u32 {
+        if bits == 0 {
+            return 0;
+        }
+        let value = self.peek(bits);
+        self.consume(bits);
+        value
+    }
+
+    #[inline(always)]
+    pub fn bit(&mut self) -> bool {
+        self.bits(1) == 1
+    }
+
+    /// `bits` bits as a signed coefficient difference (T.81 F.2.2.1, EXTEND).
+    #[inline(always)]
+    pub fn receive_extend(&mut self, bits: u32) -> i32 {
+        if bits == 0 {
+            return 0;
+        }
+        let value = self.bits(bits) as i32;
+        if value < 1 << (bits - 1) {
+            value - (1 << bits) + 1
+        } else {
+            value
+        }
+    }
+
+    #[inline(always)]
+    pub fn decode(&mut self, table: &HuffmanTable) -> Result<u8> {
+        let prefix = self.peek(16);
+        let entry = table.lookup[(prefix >> (16 - LOOKUP_BITS)) as usize];
+        if entry != 0 {
+            self.consume(u32::from(entry >> 8));
+            return Ok(entry as u8);
+        }
+        let mut length = LOOKUP_BITS + 1;
+        loop {
+            if length > 16 {
+                return Err(bad("the scan data holds a code its Huffman table does not have"));
+            }
+            let code = (prefix >> (16 - length)) as i32;
+            if code <= table.max_code[length as usize] {
+                self.consume(length);
+                let index = table.offset[length as usize] + code;
+                return table
+                    .symbols
+                    .get(index as usize)
+                    .copied()
+                    .ok_or_else(|| bad("a Huffman code points past its table"));
+            }
+            length += 1;
+        }
+    }
+
+    /// Drops the bits left in the current byte and steps over the restart marker that must
+    /// follow (T.81 E.2.4); when it is missing the data is corrupt, and decoding goes on from
+    /// the next restart marker found, as libjpeg resynchronises.
+    pub fn restart(&mut self) -> Result<()> {
+        self.buffer = 0;
+        self.count = 0;
+        self.at_marker = false;
+        loop {
+            match self.data.get(self.position..self.position + 2) {
+                Some([0xff, 0xd0..=0xd7]) => {
+                    self.position += 2;
+                    return Ok(());
+                }
+                Some([0xff, 0x00] | [0xff, 0xff]) => self.position += 1,
+                Some([a, _]) if *a != 0xff => self.position += 1,
+                _ => {
+                    return Err(bad("a restart marker is missing from the scan data"));
+                }
+            }
+        }
+    }
+}
+
+/// What a progressive AC scan carries from block to block: the end-of-band run.
+pub(super) struct ScanState {
+    pub eob_run: u32,
+}
+
+/// A sequential (baseline or extended) block: DC difference and all 63 AC coefficients.
+/// Returns whether any AC coefficient is nonzero.
+#[inline(always)]
+pub(super) fn decode_block_sequential(
+    reader: &mut BitReader,
+    dc_table: &HuffmanTable,
+    ac_table: &HuffmanTable,
+    dc_predictor: &mut i32,
+    block: &mut [i16; 64],
+) -> Result<bool> {
+    let size = reader.decode(dc_table)?;
+    if size > 16 {
+        return Err(bad("a DC coefficient is longer than 16 bits"));
+    }
+    *dc_predictor = dc_predictor.wrapping_add(reader.receive_extend(u32::from(size)));
+    block[0] = *dc_predictor as i16;
+    let mut any_ac = false;
+    let mut k = 1;
+    while k < 64 {
+        let symbol = reader.decode(ac_table)?;
+        let (run, size) = (usize::from(symbol >> 4), u32::from(symbol & 15));
+        if size == 0 {
+            if run != 15 {
+                break;
+            }
+            k += 16;
+            continue;
+        }
+        k += run;
+        block[ZIGZAG[k.min(63)]] = reader.receive_extend(size) as i16;
+        any_ac = true;
+        k += 1;
+    }
+    Ok(any_ac)
+}
+
+/// The first scan of a progressive DC band: the difference, shifted by the point transform.
+pub(super) fn decode_dc_first(
+    reader: &mut BitReader,
+    dc_table: &HuffmanTable,
+    dc_predictor: &mut i32,
+    shift: u8,
+    block: &mut [i16; 64],
+) -> Result<()> {
+    let size = reader.decode(dc_table)?;
+    if size > 16 {
+        return Err(bad("a DC coefficient is longer than 16 bits"));
+    }
+    *dc_predictor = dc_predictor.wrapping_add(reader.receive_extend(u32::from(size)));
+    block[0] = (*dc_predictor << shift) as i16;
+    Ok(())
+}
+
+/// A refinement scan of the DC band: one more bit of precision.
+pub(super) fn decode_dc_refine(reader: &mut BitReader, shift: u8, block: &mut [i16; 64]) {
+    if reader.bit() {
+        block[0] |= (1i32 << shift) as i16;
+    }
+}
+
+/// The first scan of a progressive AC band `start..=end`, with end-of-band runs.
+pub(super) fn decode_ac_first(
+    reader: &mut BitReader,
+    ac_table: &HuffmanTable,
+    state: &mut ScanState,
+    (start, end, shift): (usize, usize, u8),
+    block: &mut [i16; 64],
+) -> Result<()> {
+    if state.eob_run > 0 {
+        state.eob_run -= 1;
+        return Ok(());
+    }
+    let mut k = start;
+    while k <= end {
+        let symbol = reader.decode(ac_table)?;
+        let (run, size) = (u32::from(symbol >> 4), u32::from(symbol & 15));
+        if size == 0 {
+            if run < 15 {
+                state.eob_run = (1 << run) - 1 + reader.bits(run);
+                break;
+            }
+            k += 16;
+            continue;
+        }
+        k += run as usize;
+        block[ZIGZAG[k.min(79)]] = (reader.receive_extend(size) << shift) as i16;
+        k += 1;
+    }
+    Ok(())
+}
+
+/// A refinement scan of a progressive AC band (T.81 G.1.2.3): a correction bit for every
+/// coefficient already nonzero, and new coefficients of ±1 at this bit position.
+pub(super) fn decode_ac_refine(
+    reader: &mut BitReader,
+    ac_table: &HuffmanTable,
+    state: &mut ScanState,
+    (start, end, shift): (usize, usize, u8),
+    block: &mut [i16; 64],
+) -> Result<()> {
+    let plus = (1i32 << shift) as i16;
+    let minus = (-1i32 << shift) as i16;
+    let mut k = start;
+    if state.eob_run == 0 {
+        while k <= end {
+            let symbol = reader.decode(ac_table)?;
+            let (mut run, size) = (i32::from(symbol >> 4), symbol & 15);
+            let mut value = 0i16;
+            if size != 0 {
+                if size != 1 {
+                    return Err(bad("a progressive refinement scan holds a coefficient larger than one bit"));
+                }
+                value = if reader.bit() { plus } else { minus };
+            } else if run != 15 {
+                state.eob_run = (1 << run) + reader.bits(run as u32);
+                break;
+            }
+            while k <= end {
+                let coef = &mut block[ZIGZAG[k]];
+                if *coef != 0 {
+                    refine(reader, coef, plus, minus);
+                } else {
+                    run -= 1;
+                    if run < 0 {
+                        break;
+                    }
+                }
+                k += 1;
+            }
+            if value != 0 && k <= end {
+                block[ZIGZAG[k]] = value;
+            }
+            k += 1;
+        }
+    }
+    if state.eob_run > 0 {
+        while k <= end {
+            let coef = &mut block[ZIGZAG[k]];
+            if *coef != 0 {
+                refine(reader, coef, plus, minus);
+            }
+            k += 1;
+        }
+        state.eob_run -= 1;
+    }
+    Ok(())
+}
+
+#[inline(always)]
+fn refine(reader: &mut BitReader, coef: &mut i16, plus: i16, minus: i16) {
+    if reader.bit() && *coef & plus == 0 {
+        *coef = coef.wrapping_add(if *coef >= 0 { plus } else { minus });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stuffed_bytes_are_data_and_markers_end_it() {
+        let data = [0b1010_0000, 0xff, 0x00, 0x0f, 0xff, 0xd9];
+        let mut reader = BitReader::new(&data, 0);
+        assert_eq!(reader.bits(4), 0b1010);
+        assert_eq!(reader.bits(4), 0);
+        assert_eq!(reader.bits(8), 0xff);
+        assert_eq!(reader.bits(8), 0x0f);
+        assert_eq!(reader.bits(16), 0, "zeros past the marker");
+        assert_eq!(reader.position, 4, "left at the marker");
+    }
+
+    #[test]
+    fn codes_of_every_length_decode() {
+        // Lengths 1, 2, 10 and 16: 0, 10, 110000000 0, 1100000001 000000.
+        let mut counts = [0u8; 16];
+        counts[0] = 1;
+        counts[1] = 1;
+        counts[9] = 1;
+        counts[15] = 1;
+        let table = HuffmanTable::new(&counts, &[7, 8, 9, 10]).unwrap();
+        // Codes: 0 | 10 | 1100000000 | 1100000001000000
+        let bits = "0101100000000110000000100000011111";
+        let mut bytes: Vec<u8> = bits
+            .as_bytes()
+            .chunks(8)
+            .map(|c| u8::from_str_radix(&format!("{:0<8}", std::str::from_utf8(c).unwrap()), 2).unwrap())
+            .collect();
+        bytes.extend([0xff, 0xd9]);
+        let mut reader = BitReader::new(&bytes, 0);
+        let got: Vec<u8> = (0..4).map(|_| reader.decode(&table).unwrap()).collect();
+        assert_eq!(got, [7, 8, 9, 10]);
+        assert!(reader.decode(&table).is_err(), "1111... is no code of this table");
+    }
+
+    #[test]
+    fn over_full_tables_are_refused() {
+        let mut counts = [0u8; 16];
+        counts[0] = 3;
+        assert!(HuffmanTable::new(&counts, &[1, 2, 3]).is_err());
+    }
+}
