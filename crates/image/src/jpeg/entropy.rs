@@ -14,6 +14,17 @@ pub(super) const ZIGZAG: [usize; 80] = [
 const LOOKUP_BITS: u32 = 9;
 
 /// A Huffman table: a direct lookup of codes up to 9 bits, canonical limits for longer ones.
+/// EXTEND: the `size`-bit value `bits` as a signed difference.
+#[inline(always)]
+fn extend(bits: u32, size: u32) -> i32 {
+    let value = bits as i32;
+    if value < 1 << (size - 1) {
+        value - (1 << size) + 1
+    } else {
+        value
+    }
+}
+
 #[derive(Clone)]
 pub(super) struct HuffmanTable {
     /// `(length << 8) | symbol` for every 9-bit prefix whose code is at most 9 bits, else 0.
@@ -23,6 +34,9 @@ pub(super) struct HuffmanTable {
     /// `symbols` index of the first code of each length, minus that code.
     offset: [i32; 17],
     symbols: Vec<u8>,
+    /// For AC tables: every 9-bit prefix holding a whole (run, size) code *and* its value
+    /// bits, as `value << 16 | run << 8 | bits used`; 0 where it does not fit.
+    fast_ac: Box<[i32; 1 << LOOKUP_BITS]>,
 }
 
 impl HuffmanTable {
@@ -58,7 +72,17 @@ impl HuffmanTable {
             }
             code <<= 1;
         }
-        Ok(HuffmanTable { lookup, max_code, offset, symbols: symbols.to_vec() })
+        let mut fast_ac = Box::new([0i32; 1 << LOOKUP_BITS]);
+        for (prefix, (&entry, fast)) in lookup.iter().zip(fast_ac.iter_mut()).enumerate() {
+            let (length, symbol) = (u32::from(entry >> 8), entry as u8);
+            let (run, size) = (i32::from(symbol >> 4), u32::from(symbol & 15));
+            if entry == 0 || size == 0 || length + size > LOOKUP_BITS {
+                continue;
+            }
+            let bits = (prefix as u32 >> (LOOKUP_BITS - length - size)) & ((1 << size) - 1);
+            *fast = (extend(bits, size) << 16) | (run << 8) | (length + size) as i32;
+        }
+        Ok(HuffmanTable { lookup, max_code, offset, symbols: symbols.to_vec(), fast_ac })
     }
 }
 
@@ -160,18 +184,26 @@ impl<'a> BitReader<'a> {
         if bits == 0 {
             return 0;
         }
-        let value = self.bits(bits) as i32;
-        if value < 1 << (bits - 1) {
-            value - (1 << bits) + 1
-        } else {
-            value
+        let value = self.bits(bits);
+        extend(value, bits)
+    }
+
+    /// An AC coefficient through the table's combined lookup: `(run, value)` when the code and
+    /// its value bits fit in the next 9 bits, which covers most coefficients of a photo.
+    #[inline(always)]
+    pub fn fast_ac(&mut self, table: &HuffmanTable) -> Option<(usize, i16)> {
+        let entry = table.fast_ac[self.peek(LOOKUP_BITS) as usize & ((1 << LOOKUP_BITS) - 1)];
+        if entry == 0 {
+            return None;
         }
+        self.consume((entry & 0xff) as u32);
+        Some((((entry >> 8) & 0xff) as usize, (entry >> 16) as i16))
     }
 
     #[inline(always)]
     pub fn decode(&mut self, table: &HuffmanTable) -> Result<u8> {
         let prefix = self.peek(16);
-        let entry = table.lookup[(prefix >> (16 - LOOKUP_BITS)) as usize];
+        let entry = table.lookup[(prefix >> (16 - LOOKUP_BITS)) as usize & ((1 << LOOKUP_BITS) - 1)];
         if entry != 0 {
             self.consume(u32::from(entry >> 8));
             return Ok(entry as u8);
@@ -242,6 +274,13 @@ pub(super) fn decode_block_sequential(
     let mut any_ac = false;
     let mut k = 1;
     while k < 64 {
+        if let Some((run, value)) = reader.fast_ac(ac_table) {
+            k += run;
+            block[ZIGZAG[k.min(63)]] = value;
+            any_ac = true;
+            k += 1;
+            continue;
+        }
         let symbol = reader.decode(ac_table)?;
         let (run, size) = (usize::from(symbol >> 4), u32::from(symbol & 15));
         if size == 0 {

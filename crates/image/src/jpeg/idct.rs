@@ -38,83 +38,57 @@ fn range_limit(x: W) -> u8 {
     RANGE_LIMIT[(x.0 & 1023) as usize]
 }
 
-/// Eight lanes of one IDCT input or output position: the eight columns of pass 1 (or rows
-/// of pass 2) are transformed side by side, which the compiler turns into SIMD.
-type Lanes = [i32; 8];
-
+/// One 1-D islow pass (jidctint.c) over the eight columns of `input` side by side: for each
+/// column `c`, positions `input[0][c]..input[7][c]` in, `output[0][c]..output[7][c]` out,
+/// descaled by `shift` (none when 0). Each column is independent straight-line code over
+/// stride-1 lanes, which the loop vectorizer turns into SIMD.
 #[inline(always)]
-fn zip(a: Lanes, b: Lanes, f: impl Fn(i32, i32) -> i32) -> Lanes {
-    let mut out = [0; 8];
-    for i in 0..8 {
-        out[i] = f(a[i], b[i]);
+fn islow_pass(input: &[[i32; 8]; 8], output: &mut [[i32; 8]; 8], shift: u32) {
+    let round = if shift == 0 { 0 } else { 1i32 << (shift - 1) };
+    let m = |a: i32, k: W| a.wrapping_mul(k.0);
+    for c in 0..8 {
+        // Even part.
+        let (i0, i2, i4, i6) = (input[0][c], input[2][c], input[4][c], input[6][c]);
+        let z1 = m(i2.wrapping_add(i6), FIX_0_541196100);
+        let tmp2 = z1.wrapping_sub(m(i6, FIX_1_847759065));
+        let tmp3 = z1.wrapping_add(m(i2, FIX_0_765366865));
+        let tmp0 = i0.wrapping_add(i4).wrapping_shl(CONST_BITS as u32);
+        let tmp1 = i0.wrapping_sub(i4).wrapping_shl(CONST_BITS as u32);
+        let tmp10 = tmp0.wrapping_add(tmp3);
+        let tmp13 = tmp0.wrapping_sub(tmp3);
+        let tmp11 = tmp1.wrapping_add(tmp2);
+        let tmp12 = tmp1.wrapping_sub(tmp2);
+
+        // Odd part.
+        let (t0, t1, t2, t3) = (input[7][c], input[5][c], input[3][c], input[1][c]);
+        let z1 = t0.wrapping_add(t3);
+        let z2 = t1.wrapping_add(t2);
+        let z3 = t0.wrapping_add(t2);
+        let z4 = t1.wrapping_add(t3);
+        let z5 = m(z3.wrapping_add(z4), FIX_1_175875602);
+        let t0 = m(t0, FIX_0_298631336);
+        let t1 = m(t1, FIX_2_053119869);
+        let t2 = m(t2, FIX_3_072711026);
+        let t3 = m(t3, FIX_1_501321110);
+        let z1 = m(z1, -FIX_0_899976223);
+        let z2 = m(z2, -FIX_2_562915447);
+        let z3 = m(z3, -FIX_1_961570560).wrapping_add(z5);
+        let z4 = m(z4, -FIX_0_390180644).wrapping_add(z5);
+        let t0 = t0.wrapping_add(z1).wrapping_add(z3);
+        let t1 = t1.wrapping_add(z2).wrapping_add(z4);
+        let t2 = t2.wrapping_add(z2).wrapping_add(z3);
+        let t3 = t3.wrapping_add(z1).wrapping_add(z4);
+
+        let d = |x: i32| x.wrapping_add(round) >> shift;
+        output[0][c] = d(tmp10.wrapping_add(t3));
+        output[7][c] = d(tmp10.wrapping_sub(t3));
+        output[1][c] = d(tmp11.wrapping_add(t2));
+        output[6][c] = d(tmp11.wrapping_sub(t2));
+        output[2][c] = d(tmp12.wrapping_add(t1));
+        output[5][c] = d(tmp12.wrapping_sub(t1));
+        output[3][c] = d(tmp13.wrapping_add(t0));
+        output[4][c] = d(tmp13.wrapping_sub(t0));
     }
-    out
-}
-
-#[inline(always)]
-fn add(a: Lanes, b: Lanes) -> Lanes {
-    zip(a, b, i32::wrapping_add)
-}
-
-#[inline(always)]
-fn sub(a: Lanes, b: Lanes) -> Lanes {
-    zip(a, b, i32::wrapping_sub)
-}
-
-#[inline(always)]
-fn mul(a: Lanes, c: W) -> Lanes {
-    zip(a, [c.0; 8], i32::wrapping_mul)
-}
-
-#[inline(always)]
-fn shl(a: Lanes, n: usize) -> Lanes {
-    zip(a, [0; 8], |x, _| x.wrapping_shl(n as u32))
-}
-
-/// One 1-D islow pass (jidctint.c) over eight lanes; `i[k]` holds input position `k`.
-#[inline(always)]
-fn islow_1d(i: [Lanes; 8]) -> [Lanes; 8] {
-    // Even part.
-    let z1 = mul(add(i[2], i[6]), FIX_0_541196100);
-    let tmp2 = sub(z1, mul(i[6], FIX_1_847759065));
-    let tmp3 = add(z1, mul(i[2], FIX_0_765366865));
-    let tmp0 = shl(add(i[0], i[4]), CONST_BITS);
-    let tmp1 = shl(sub(i[0], i[4]), CONST_BITS);
-    let tmp10 = add(tmp0, tmp3);
-    let tmp13 = sub(tmp0, tmp3);
-    let tmp11 = add(tmp1, tmp2);
-    let tmp12 = sub(tmp1, tmp2);
-
-    // Odd part.
-    let (t0, t1, t2, t3) = (i[7], i[5], i[3], i[1]);
-    let z1 = add(t0, t3);
-    let z2 = add(t1, t2);
-    let z3 = add(t0, t2);
-    let z4 = add(t1, t3);
-    let z5 = mul(add(z3, z4), FIX_1_175875602);
-    let t0 = mul(t0, FIX_0_298631336);
-    let t1 = mul(t1, FIX_2_053119869);
-    let t2 = mul(t2, FIX_3_072711026);
-    let t3 = mul(t3, FIX_1_501321110);
-    let z1 = mul(z1, -FIX_0_899976223);
-    let z2 = mul(z2, -FIX_2_562915447);
-    let z3 = add(mul(z3, -FIX_1_961570560), z5);
-    let z4 = add(mul(z4, -FIX_0_390180644), z5);
-    let t0 = add(t0, add(z1, z3));
-    let t1 = add(t1, add(z2, z4));
-    let t2 = add(t2, add(z2, z3));
-    let t3 = add(t3, add(z1, z4));
-
-    [
-        add(tmp10, t3),
-        add(tmp11, t2),
-        add(tmp12, t1),
-        add(tmp13, t0),
-        sub(tmp13, t0),
-        sub(tmp12, t1),
-        sub(tmp11, t2),
-        sub(tmp10, t3),
-    ]
 }
 
 /// libjpeg's post-IDCT range limit as a table over the masked value (see [`range_limit`]).
@@ -143,23 +117,21 @@ pub(super) fn islow_8x8(coefs: &[i16; 64], quant: &[u16; 64], out: &mut [u8], st
             rows[r][c] = i32::from(coefs[r * 8 + c]) * i32::from(quant[r * 8 + c]);
         }
     }
-    // Pass 1: columns side by side; result[r][c] is row r of column c.
-    let pass1 = islow_1d(rows);
-    let round1 = 1 << (CONST_BITS - PASS1_BITS - 1);
-    // Transposed, so pass 2 transforms the rows side by side.
+    // Pass 1 down the columns, then transposed so pass 2 runs along the rows the same way.
+    let mut pass1 = [[0i32; 8]; 8];
+    islow_pass(&rows, &mut pass1, (CONST_BITS - PASS1_BITS) as u32);
     let mut columns = [[0i32; 8]; 8];
     for c in 0..8 {
         for r in 0..8 {
-            columns[c][r] = pass1[r][c].wrapping_add(round1) >> (CONST_BITS - PASS1_BITS);
+            columns[c][r] = pass1[r][c];
         }
     }
-    let pass2 = islow_1d(columns);
-    let shift = CONST_BITS + PASS1_BITS + 3;
-    let round2 = 1 << (shift - 1);
+    let mut pass2 = [[0i32; 8]; 8];
+    islow_pass(&columns, &mut pass2, (CONST_BITS + PASS1_BITS + 3) as u32);
     for r in 0..8 {
         let line = &mut out[r * stride..r * stride + 8];
         for (x, sample) in line.iter_mut().enumerate() {
-            *sample = RANGE_LIMIT[((pass2[x][r].wrapping_add(round2) >> shift) & 1023) as usize];
+            *sample = RANGE_LIMIT[(pass2[x][r] & 1023) as usize];
         }
     }
 }
@@ -177,52 +149,74 @@ pub(super) fn islow_dc_only(dc: i16, quant: u16, out: &mut [u8], stride: usize, 
 /// the 8-point basis at the centre of each group of 8/N pixels, which keeps the block's mean
 /// and its low frequencies. Written out, not computed, so no host's `cos` can change a bit.
 const REDUCED_BITS: usize = 12;
-pub(super) const BASIS_4: [[i32; 4]; 4] =
+const BASIS_4: [[i32; 4]; 4] =
     [[1448, 1892, 1448, 784], [1448, 784, -1448, -1892], [1448, -784, -1448, 1892], [1448, -1892, 1448, -784]];
-pub(super) const BASIS_2: [[i32; 2]; 2] = [[1448, 1448], [1448, -1448]];
+const BASIS_2: [[i32; 2]; 2] = [[1448, 1448], [1448, -1448]];
 
-/// The `N`×`N` (4 or 2) reduced IDCT of `coefs`' low-frequency corner: two separable passes
-/// over `N` lanes, like [`islow_8x8`].
-pub(super) fn reduced<const N: usize>(
-    coefs: &[i16; 64],
-    quant: &[u16; 64],
-    basis: &[[i32; N]; N],
-    out: &mut [u8],
-    stride: usize,
-) {
-    let rows: [[i32; N]; N] =
-        std::array::from_fn(|v| std::array::from_fn(|u| i32::from(coefs[v * 8 + u]) * i32::from(quant[v * 8 + u])));
-    // Pass 1 down the columns: pass1[y][u] = Σ_v basis[y][v] · rows[v][u].
-    let mut pass1 = [[0i32; N]; N];
-    for y in 0..N {
-        for v in 0..N {
-            let k = basis[y][v];
-            for u in 0..N {
-                pass1[y][u] = pass1[y][u].wrapping_add(rows[v][u].wrapping_mul(k));
-            }
+/// One 1-D pass of the 4-point reduced IDCT over four lanes, as a butterfly: the product with
+/// `BASIS_4`, whose rows are `[a, b, a, c]`, `[a, c, -a, -b]`, `[a, -c, -a, b]`, `[a, -b, a, -c]`.
+#[inline(always)]
+fn reduced_pass_4(input: &[[i32; 4]; 4], output: &mut [[i32; 4]; 4], shift: u32) {
+    let (a, b, c) = (BASIS_4[0][0], BASIS_4[0][1], BASIS_4[0][3]);
+    let round = 1i32 << (shift - 1);
+    for lane in 0..4 {
+        let (f0, f1, f2, f3) = (input[0][lane], input[1][lane], input[2][lane], input[3][lane]);
+        let e0 = a.wrapping_mul(f0.wrapping_add(f2));
+        let e1 = a.wrapping_mul(f0.wrapping_sub(f2));
+        let o0 = b.wrapping_mul(f1).wrapping_add(c.wrapping_mul(f3));
+        let o1 = c.wrapping_mul(f1).wrapping_sub(b.wrapping_mul(f3));
+        let d = |x: i32| x.wrapping_add(round) >> shift;
+        output[0][lane] = d(e0.wrapping_add(o0));
+        output[1][lane] = d(e1.wrapping_add(o1));
+        output[2][lane] = d(e1.wrapping_sub(o1));
+        output[3][lane] = d(e0.wrapping_sub(o0));
+    }
+}
+
+/// The 4×4 reduced IDCT (1/2 scale) of `coefs`' low-frequency corner, two separable passes
+/// like [`islow_8x8`], keeping 2 fraction bits between them as islow does.
+pub(super) fn reduced_4x4(coefs: &[i16; 64], quant: &[u16; 64], out: &mut [u8], stride: usize) {
+    let mut rows = [[0i32; 4]; 4];
+    for v in 0..4 {
+        for u in 0..4 {
+            rows[v][u] = i32::from(coefs[v * 8 + u]) * i32::from(quant[v * 8 + u]);
         }
     }
-    // Down to 2 fraction bits between the passes, as islow keeps PASS1_BITS; transposed.
-    let round1 = 1 << (REDUCED_BITS - PASS1_BITS - 1);
-    let columns: [[i32; N]; N] = std::array::from_fn(|u| {
-        std::array::from_fn(|y| pass1[y][u].wrapping_add(round1) >> (REDUCED_BITS - PASS1_BITS))
-    });
-    // Pass 2 along the rows: pass2[x][y] = Σ_u basis[x][u] · columns[u][y].
-    let mut pass2 = [[0i32; N]; N];
-    for x in 0..N {
-        for u in 0..N {
-            let k = basis[x][u];
-            for y in 0..N {
-                pass2[x][y] = pass2[x][y].wrapping_add(columns[u][y].wrapping_mul(k));
-            }
+    let mut pass1 = [[0i32; 4]; 4];
+    reduced_pass_4(&rows, &mut pass1, (REDUCED_BITS - PASS1_BITS) as u32);
+    let mut columns = [[0i32; 4]; 4];
+    for u in 0..4 {
+        for y in 0..4 {
+            columns[u][y] = pass1[y][u];
         }
     }
+    let mut pass2 = [[0i32; 4]; 4];
+    reduced_pass_4(&columns, &mut pass2, (REDUCED_BITS + PASS1_BITS) as u32);
+    for y in 0..4 {
+        for x in 0..4 {
+            out[y * stride + x] = RANGE_LIMIT[(pass2[x][y] & 1023) as usize];
+        }
+    }
+}
+
+/// The 2×2 reduced IDCT (1/4 scale): `BASIS_2` is `[a, a]`, `[a, -a]`.
+pub(super) fn reduced_2x2(coefs: &[i16; 64], quant: &[u16; 64], out: &mut [u8], stride: usize) {
+    let a = BASIS_2[0][0];
+    let f = |v: usize, u: usize| i32::from(coefs[v * 8 + u]) * i32::from(quant[v * 8 + u]);
+    let round1 = 1i32 << (REDUCED_BITS - PASS1_BITS - 1);
+    let d1 = |x: i32| x.wrapping_add(round1) >> (REDUCED_BITS - PASS1_BITS);
+    // Pass 1 down the two columns u = 0, 1.
+    let column = |u: usize| {
+        let (f0, f1) = (f(0, u), f(1, u));
+        [d1(a.wrapping_mul(f0.wrapping_add(f1))), d1(a.wrapping_mul(f0.wrapping_sub(f1)))]
+    };
+    let (c0, c1) = (column(0), column(1));
     let shift = REDUCED_BITS + PASS1_BITS;
-    let round2 = 1 << (shift - 1);
-    for y in 0..N {
-        for x in 0..N {
-            out[y * stride + x] = RANGE_LIMIT[((pass2[x][y].wrapping_add(round2) >> shift) & 1023) as usize];
-        }
+    let round2 = 1i32 << (shift - 1);
+    let d2 = |x: i32| RANGE_LIMIT[((x.wrapping_add(round2) >> shift) & 1023) as usize];
+    for y in 0..2 {
+        out[y * stride] = d2(a.wrapping_mul(c0[y].wrapping_add(c1[y])));
+        out[y * stride + 1] = d2(a.wrapping_mul(c0[y].wrapping_sub(c1[y])));
     }
 }
 
@@ -294,15 +288,45 @@ mod tests {
         check(&BASIS_2);
     }
 
+    /// The butterflies are the plain products with the bases, term for term.
+    #[test]
+    fn the_reduced_butterflies_equal_the_basis_products() {
+        fn by_matrix<const N: usize>(coefs: &[i16; 64], quant: &[u16; 64], basis: &[[i32; N]; N]) -> Vec<u8> {
+            let f = |v: usize, u: usize| i32::from(coefs[v * 8 + u]) * i32::from(quant[v * 8 + u]);
+            let pass1: Vec<Vec<i32>> = (0..N)
+                .map(|y| (0..N).map(|u| (0..N).map(|v| basis[y][v] * f(v, u)).sum::<i32>()).collect())
+                .map(|row: Vec<i32>| row.into_iter().map(|x| (x + (1 << 9)) >> 10).collect())
+                .collect();
+            let mut out = vec![0u8; N * N];
+            for y in 0..N {
+                for x in 0..N {
+                    let sum: i32 = (0..N).map(|u| basis[x][u] * pass1[y][u]).sum();
+                    out[y * N + x] = range_limit(Wrapping((sum + (1 << 13)) >> 14));
+                }
+            }
+            out
+        }
+        let quant: [u16; 64] = std::array::from_fn(|i| 1 + (i as u16 % 7));
+        for seed in 0..100 {
+            let coefs = pseudo_random_block(seed);
+            let mut four = [0u8; 16];
+            reduced_4x4(&coefs, &quant, &mut four, 4);
+            assert_eq!(four.to_vec(), by_matrix(&coefs, &quant, &BASIS_4), "seed {seed}");
+            let mut two = [0u8; 4];
+            reduced_2x2(&coefs, &quant, &mut two, 2);
+            assert_eq!(two.to_vec(), by_matrix(&coefs, &quant, &BASIS_2), "seed {seed}");
+        }
+    }
+
     #[test]
     fn reduced_idcts_keep_the_block_mean() {
         let quant = [1u16; 64];
         let mut coefs = [0i16; 64];
         coefs[0] = 400; // mean 50 above mid-grey
         let mut four = [0u8; 16];
-        reduced::<4>(&coefs, &quant, &BASIS_4, &mut four, 4);
+        reduced_4x4(&coefs, &quant, &mut four, 4);
         let mut two = [0u8; 4];
-        reduced::<2>(&coefs, &quant, &BASIS_2, &mut two, 2);
+        reduced_2x2(&coefs, &quant, &mut two, 2);
         assert!(four.iter().chain(&two).all(|&v| v == 178), "{four:?} {two:?}");
         assert_eq!(dc_only(&coefs, &quant), 178);
         let mut flat = [0u8; 64];
@@ -318,6 +342,7 @@ mod tests {
         let quant = [u16::MAX; 64];
         let mut out = [0u8; 64];
         islow_8x8(&coefs, &quant, &mut out, 8);
-        reduced::<4>(&coefs, &quant, &BASIS_4, &mut out, 4);
+        reduced_4x4(&coefs, &quant, &mut out, 4);
+        reduced_2x2(&coefs, &quant, &mut out, 2);
     }
 }

@@ -116,7 +116,6 @@ pub(crate) fn decode(bytes: &[u8], denominator: u32, limits: &Limits, room_for_r
     let mut samples = Vec::new();
     let capacity = w * h * if room_for_rgba8 { 4 } else { channels };
     samples.try_reserve_exact(capacity).map_err(|_| too_big(out_w, out_h))?;
-    samples.resize(w * h * channels, 0);
     let planes: Vec<Plane> = frame.components.into_iter().map(|c| c.plane).collect();
     output::convert(&planes, model, w, h, &mut samples);
     Ok(Decoded { samples, width: out_w, height: out_h, channels: channels as u8 })
@@ -201,7 +200,10 @@ impl Frame {
         let mut coefficient_bytes = 0u64;
         for c in &mut self.components {
             let mut size = base;
-            while size < 8 && (max_h * base) % (c.h * size * 2) == 0 && (max_v * base) % (c.v * size * 2) == 0 {
+            while size < 8
+                && (max_h * base).is_multiple_of(c.h * size * 2)
+                && (max_v * base).is_multiple_of(c.v * size * 2)
+            {
                 size *= 2;
             }
             let (in_h, in_v) = (c.h * size / base, c.v * size / base);
@@ -274,7 +276,7 @@ impl Frame {
         let restart_interval = usize::from(markers.restart_interval);
         let mut mcu_count = 0usize;
         let mut restart = |reader: &mut BitReader, state: &mut ScanState, predictors: &mut [i32; 4]| -> Result<()> {
-            if restart_interval > 0 && mcu_count > 0 && mcu_count % restart_interval == 0 {
+            if restart_interval > 0 && mcu_count > 0 && mcu_count.is_multiple_of(restart_interval) {
                 reader.restart()?;
                 state.eob_run = 0;
                 *predictors = [0; 4];
@@ -392,8 +394,8 @@ fn transform(block: &[i16; 64], quant: &[u16; 64], plane: &mut Plane, size: usiz
     let out = &mut plane.samples[offset..];
     match size {
         8 => idct::islow_8x8(block, quant, out, stride),
-        4 => idct::reduced::<4>(block, quant, &idct::BASIS_4, out, stride),
-        2 => idct::reduced::<2>(block, quant, &idct::BASIS_2, out, stride),
+        4 => idct::reduced_4x4(block, quant, out, stride),
+        2 => idct::reduced_2x2(block, quant, out, stride),
         _ => out[0] = idct::dc_only(block, quant),
     }
 }

@@ -68,7 +68,7 @@ impl Plane {
     /// rounding bias libjpeg alternates.
     fn vertical_pair(&self, y: usize) -> (&[u8], &[u8], u32) {
         let near = y / 2;
-        if y % 2 == 0 {
+        if y.is_multiple_of(2) {
             (self.row(near), self.row(near.saturating_sub(1)), 1)
         } else {
             (self.row(near), self.row(near + 1), 2)
@@ -139,7 +139,8 @@ impl YccTables {
     }
 }
 
-/// Packed output samples (1 channel for grey, else RGB) of `planes` at `width × height`.
+/// Appends the packed output samples (1 channel for grey, else RGB) of `planes` at
+/// `width × height` to `samples`.
 /// CMYK is turned into RGB as Pillow does: its inks inverted first ("assume Adobe
 /// conventions", for every 4-component JPEG), then `(255 - c)(255 - k) / 255`.
 pub(super) fn convert(planes: &[Plane], model: ColourModel, width: usize, height: usize, samples: &mut Vec<u8>) {
@@ -151,7 +152,10 @@ pub(super) fn convert(planes: &[Plane], model: ColourModel, width: usize, height
         for ((plane, buffer), row) in planes.iter().zip(scratch.iter_mut()).zip(rows.iter_mut()) {
             *row = plane.upsample_row(y, width, buffer);
         }
-        let out = &mut samples[y * width * channels..(y + 1) * width * channels];
+        // Grown a row at a time, so the zeros written before the samples are still in cache.
+        let start = samples.len();
+        samples.resize(start + width * channels, 0);
+        let out = &mut samples[start..];
         match model {
             ColourModel::Grey => out.copy_from_slice(&rows[0][..width]),
             ColourModel::Rgb => {
