@@ -92,6 +92,7 @@ pub(crate) fn decode(bytes: &[u8], denominator: u32, limits: &Limits, room_for_r
     let out_h = frame.height.div_ceil(denominator);
     limits.check(out_w, out_h)?;
     frame.allocate(base, limits)?;
+    entropy::fill_standard_tables(&mut markers.dc, &mut markers.ac);
 
     let progressive = frame.coding == Coding::Progressive;
     loop {
@@ -687,5 +688,61 @@ fn read_scan(payload: &[u8], frame: &Frame) -> Result<Scan> {
     } else {
         // Sequential scans cover the whole band, whatever the header says (libjpeg warns).
         Ok(Scan { components, start: 0, end: 63, high: 0, low: 0 })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vector(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{}/../../tests/vectors/image/jpeg/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    /// The file with every segment of marker `code` before the first scan removed.
+    fn without_segments(bytes: &[u8], code: u8) -> Vec<u8> {
+        let mut out = bytes[..2].to_vec();
+        let mut at = 2;
+        while bytes[at + 1] != 0xda {
+            let length = usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]));
+            if bytes[at + 1] != code {
+                out.extend_from_slice(&bytes[at..at + 2 + length]);
+            }
+            at += 2 + length;
+        }
+        out.extend_from_slice(&bytes[at..]);
+        out
+    }
+
+    /// Motion-JPEG frames carry no Huffman tables: the standard ones (which libjpeg writes by
+    /// default, so Pillow's file uses them) must give the same samples.
+    #[test]
+    fn frames_without_huffman_tables_use_the_standard_ones() {
+        let with_tables = vector("baseline-420.jpg");
+        let stripped = without_segments(&with_tables, 0xc4);
+        assert!(stripped.len() < with_tables.len() - 400, "the four tables are gone");
+        let limits = Limits::DEFAULT;
+        let want = decode(&with_tables, 1, &limits, false).unwrap().samples;
+        assert_eq!(decode(&stripped, 1, &limits, false).unwrap().samples, want);
+    }
+
+    #[test]
+    fn unsupported_and_oversized_frames_are_refused_before_decoding() {
+        let bytes = vector("baseline-444.jpg");
+        let sof = bytes.windows(2).position(|w| w == [0xff, 0xc0]).unwrap();
+        let patched = |offset: usize, value: u8| {
+            let mut b = bytes.clone();
+            b[sof + offset] = value;
+            b
+        };
+        let code = |b: &[u8]| decode(b, 1, &Limits { max_pixels: 1 << 20 }, false).err().map(|e| e.code());
+        use nearnative_core::ErrorCode;
+        assert_eq!(code(&patched(4, 12)), Some(ErrorCode::Unsupported), "12-bit samples");
+        assert_eq!(code(&patched(1, 0xc9)), Some(ErrorCode::Unsupported), "arithmetic coding");
+        assert_eq!(code(&patched(5, 0xff)), Some(ErrorCode::LimitExceeded), "65344 rows over a 1 MP limit");
+        assert_eq!(code(&patched(9, 2)), Some(ErrorCode::Unsupported), "two components");
+        let mut zero_width = bytes.clone();
+        zero_width[sof + 7..sof + 9].fill(0);
+        assert_eq!(code(&zero_width), Some(ErrorCode::InvalidInput), "width 0");
     }
 }
