@@ -755,12 +755,8 @@ fn decode_jpeg_reduced_packed(
     decode_jpeg_packed(bytes, denominator, limits, false).map(Some)
 }
 
-/// A JPEG at 1/`denominator` of its size, as stored samples: our decoder (see [`jpeg`]), or
-/// jpeg-decoder for lossless JPEG, which is rare and has no reduced scales.
+/// A JPEG at 1/`denominator` of its size, as stored samples (see [`jpeg`]).
 fn decode_jpeg_packed(bytes: &[u8], denominator: u32, limits: &Limits, room_for_rgba8: bool) -> Result<Packed> {
-    if jpeg::read_header(bytes)?.coding == jpeg::Coding::Lossless {
-        return decode_lossless_jpeg(bytes, limits);
-    }
     let decoded = jpeg::decode(bytes, denominator, limits, room_for_rgba8)?;
     Ok(Packed {
         samples: decoded.samples,
@@ -768,36 +764,6 @@ fn decode_jpeg_packed(bytes: &[u8], denominator: u32, limits: &Limits, room_for_
         height: decoded.height,
         color: if decoded.channels == 1 { ColorType::L8 } else { ColorType::Rgb8 },
     })
-}
-
-fn decode_lossless_jpeg(bytes: &[u8], limits: &Limits) -> Result<Packed> {
-    let mut decoder = jpeg_decoder::Decoder::new(bytes);
-    decoder.set_max_decoding_buffer_size(usize::try_from(limits.max_pixels.saturating_mul(4)).unwrap_or(usize::MAX));
-    decoder.read_info().map_err(|e| corrupt(Format::Jpeg, e))?;
-    let header = decoder.info().ok_or_else(|| Error::invalid_input("the JPEG has no frame header"))?;
-    let (width, height) = (u32::from(header.width), u32::from(header.height));
-    limits.check(width, height)?;
-    let mut samples = decoder.decode().map_err(|e| corrupt(Format::Jpeg, e))?;
-    let color = match header.pixel_format {
-        jpeg_decoder::PixelFormat::L8 => ColorType::L8,
-        jpeg_decoder::PixelFormat::RGB24 => ColorType::Rgb8,
-        jpeg_decoder::PixelFormat::L16 => {
-            // jpeg-decoder writes big-endian; `widen_to_rgba8` reads native endian.
-            for pair in samples.chunks_exact_mut(2) {
-                let v = u16::from_be_bytes([pair[0], pair[1]]);
-                pair.copy_from_slice(&v.to_ne_bytes());
-            }
-            ColorType::L16
-        }
-        jpeg_decoder::PixelFormat::CMYK32 => {
-            return Err(Error::unsupported("JPEG: lossless CMYK"));
-        }
-    };
-    let expected = width as usize * height as usize * color.bytes_per_pixel() as usize;
-    if samples.len() < expected {
-        return Err(Error::invalid_input("the JPEG decoder returned fewer samples than its frame holds"));
-    }
-    Ok(Packed { samples, width, height, color })
 }
 
 /// The stored rows of `bytes` (already probed as `info`), for a caller that consumes them in

@@ -5,7 +5,8 @@
 //!
 //! It is ours, and not jpeg-decoder or zune-jpeg, because neither comes within ±1 of
 //! libjpeg-turbo: their IDCTs and upsamplers round differently (up to 3 off on subsampled
-//! photos, 12 at zune-jpeg's right edge). Lossless JPEG (SOF3) is left to jpeg-decoder.
+//! photos, 12 at zune-jpeg's right edge). Lossless JPEG (SOF3, medical and raw-camera files) is
+//! described by `read_header` but not decoded: `unsupported`.
 //!
 //! Reduced decodes (1/2, 1/4, 1/8) take each block's low-frequency corner, and give chroma a
 //! larger block where that removes upsampling, as libjpeg-turbo does for shrink-on-load.
@@ -76,7 +77,9 @@ pub(crate) fn decode(bytes: &[u8], denominator: u32, limits: &Limits, room_for_r
     let mut markers = Markers::new(bytes)?;
     let mut frame = markers.read_to_first_scan()?;
     match (frame.coding, frame.precision) {
-        (Coding::Lossless, _) => return Err(unsupported("lossless JPEG is decoded elsewhere")),
+        (Coding::Lossless, _) => {
+            return Err(unsupported("lossless JPEG (SOF3) is not supported; convert it with a tool that reads it"));
+        }
         (_, 8) => {}
         (_, bits) => return Err(unsupported(&format!("{bits}-bit samples (only 8-bit JPEG is supported)"))),
     }
