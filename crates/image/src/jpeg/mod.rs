@@ -98,9 +98,17 @@ pub(crate) fn decode(bytes: &[u8], denominator: u32, limits: &Limits, room_for_r
     entropy::fill_standard_tables(&mut markers.dc, &mut markers.ac);
 
     let progressive = frame.coding == Coding::Progressive;
+    let mut scans = 0;
     loop {
         match markers.next_segment()? {
             Segment::Scan(header) => {
+                scans += 1;
+                if scans > MAX_SCANS {
+                    return Err(Error::limit_exceeded(format!(
+                        "the JPEG has more than {MAX_SCANS} scans (encoders write at most a few dozen; \
+                         each one walks the whole image, so this is refused as a decoding bomb)"
+                    )));
+                }
                 let scan = read_scan(header, &frame)?;
                 markers.position = frame.decode_scan(bytes, markers.position, &scan, &markers)?;
             }
@@ -124,6 +132,11 @@ pub(crate) fn decode(bytes: &[u8], denominator: u32, limits: &Limits, room_for_r
     output::convert(&planes, model, w, h, &mut samples);
     Ok(Decoded { samples, width: out_w, height: out_h, channels: channels as u8 })
 }
+
+/// Real encoders write one scan per component (sequential) or about 10 (progressive; mozjpeg's
+/// searched scripts a few dozen). A small hostile file can hold thousands of scan headers, and
+/// every scan walks all the image's blocks.
+const MAX_SCANS: usize = 1000;
 
 fn too_big(width: u32, height: u32) -> Error {
     Error::limit_exceeded(format!("not enough memory to decode a {width}x{height} JPEG"))
@@ -727,6 +740,22 @@ mod tests {
         let limits = Limits::DEFAULT;
         let want = decode(&with_tables, 1, &limits, false).unwrap().samples;
         assert_eq!(decode(&stripped, 1, &limits, false).unwrap().samples, want);
+    }
+
+    #[test]
+    fn a_file_of_endless_scans_is_refused() {
+        let bytes = vector("baseline-444.jpg");
+        let sos = bytes.windows(2).position(|w| w == [0xff, 0xda]).unwrap();
+        let scan = &bytes[sos..bytes.len() - 2];
+        let mut bomb = bytes[..sos].to_vec();
+        for _ in 0..=MAX_SCANS {
+            bomb.extend_from_slice(scan);
+        }
+        bomb.extend_from_slice(&[0xff, 0xd9]);
+        let err = decode(&bomb, 1, &Limits::DEFAULT, false).err().expect("refused");
+        assert_eq!(err.code(), nearnative_core::ErrorCode::LimitExceeded, "{}", err.message());
+        // The same file with its one scan decodes.
+        assert!(decode(&bytes, 1, &Limits::DEFAULT, false).is_ok());
     }
 
     #[test]
