@@ -143,12 +143,17 @@ pub(super) struct BitReader<'a> {
     pub position: usize,
     buffer: u64,
     count: u32,
+    /// How many of the `count` buffered bits came from the data (the rest are zero fill).
+    real: u32,
     at_marker: bool,
+    /// Set once a code needed bits past the data: libjpeg then leaves the remaining MCUs of
+    /// the restart interval at zero (uniform grey) rather than decode the fill.
+    pub insufficient: bool,
 }
 
 impl<'a> BitReader<'a> {
     pub fn new(data: &'a [u8], position: usize) -> Self {
-        BitReader { data, position, buffer: 0, count: 0, at_marker: false }
+        BitReader { data, position, buffer: 0, count: 0, real: 0, at_marker: false, insufficient: false }
     }
 
     fn refill(&mut self) {
@@ -164,11 +169,13 @@ impl<'a> BitReader<'a> {
                     self.buffer |= (word >> (64 - 8 * n)) << (64 - self.count - 8 * n);
                     self.position += n as usize;
                     self.count += 8 * n;
+                    self.real += 8 * n;
                     return;
                 }
             }
         }
         while self.count <= 56 {
+            let was_at_marker = self.at_marker;
             let byte = if self.at_marker {
                 0
             } else {
@@ -195,6 +202,9 @@ impl<'a> BitReader<'a> {
             };
             self.buffer |= u64::from(byte) << (56 - self.count);
             self.count += 8;
+            if !was_at_marker && !self.at_marker {
+                self.real += 8;
+            }
         }
     }
 
@@ -210,6 +220,15 @@ impl<'a> BitReader<'a> {
     fn consume(&mut self, bits: u32) {
         self.buffer <<= bits;
         self.count -= bits;
+        if bits > self.real {
+            self.insufficient = true;
+        }
+        self.real = self.real.saturating_sub(bits);
+    }
+
+    fn consume_one(&mut self) {
+        self.peek(1);
+        self.consume(1);
     }
 
     #[inline(always)]
@@ -260,7 +279,13 @@ impl<'a> BitReader<'a> {
         let mut length = LOOKUP_BITS + 1;
         loop {
             if length > 16 {
-                return Err(bad("the scan data holds a code its Huffman table does not have"));
+                // A code the table does not have: libjpeg warns, consumes 17 bits and fakes a
+                // zero symbol (an EOB, or a DC difference of 0). Doing the same keeps files with
+                // a damaged tail (mozjpeg writes some at quality 100) as viewable as in Pillow
+                // and browsers.
+                self.consume(16);
+                self.consume_one();
+                return Ok(0);
             }
             let code = (prefix >> (16 - length)) as i32;
             if code <= table.max_code[length as usize] {
@@ -282,7 +307,9 @@ impl<'a> BitReader<'a> {
     pub fn restart(&mut self) -> Result<()> {
         self.buffer = 0;
         self.count = 0;
+        self.real = 0;
         self.at_marker = false;
+        self.insufficient = false;
         loop {
             match self.data.get(self.position..self.position + 2) {
                 Some([0xff, 0xd0..=0xd7]) => {
@@ -420,9 +447,7 @@ pub(super) fn decode_ac_refine(
             let (mut run, size) = (i32::from(symbol >> 4), symbol & 15);
             let mut value = 0i16;
             if size != 0 {
-                if size != 1 {
-                    return Err(bad("a progressive refinement scan holds a coefficient larger than one bit"));
-                }
+                // Only 1 is valid; libjpeg warns about any other size and reads it as 1.
                 value = if reader.bit() { plus } else { minus };
             } else if run != 15 {
                 state.eob_run = (1 << run) + reader.bits(run as u32);
@@ -502,7 +527,10 @@ mod tests {
         let mut reader = BitReader::new(&bytes, 0);
         let got: Vec<u8> = (0..4).map(|_| reader.decode(&table).unwrap()).collect();
         assert_eq!(got, [7, 8, 9, 10]);
-        assert!(reader.decode(&table).is_err(), "1111... is no code of this table");
+        // 11111 then zeros is no code of this table: as libjpeg does, 17 bits go and the
+        // symbol is 0; the reader stays at the marker.
+        assert_eq!(reader.decode(&table).unwrap(), 0);
+        assert_eq!(reader.position, bytes.len() - 2);
     }
 
     #[test]

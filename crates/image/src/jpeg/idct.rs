@@ -3,8 +3,11 @@
 //! same samples; the reduced ones (4×4, 2×2, 1×1 outputs from the low-frequency corner) serve
 //! shrink-on-load, where only quality matters.
 //!
-//! Arithmetic wraps as libjpeg's C does: valid files never come near `i32`'s range, and
-//! hostile coefficients must give garbage pixels, not a panic.
+//! The arithmetic is that of libjpeg-turbo's SIMD islow (what Pillow and browsers run on x86
+//! and Arm): coefficients dequantised in 16 bits, the sums `in0 ± in4`, `in7 + in3` and
+//! `in5 + in1` formed in 16 bits, the first pass saturated to 16 bits, the output clamped to
+//! 0..=255. Its plain-C version wraps out-of-range samples instead, which
+//! mozjpeg's deringing overshoot reaches on real files. Nothing can overflow `i32` or panic.
 
 use std::num::Wrapping;
 
@@ -32,10 +35,25 @@ fn descale(x: W, n: usize) -> W {
     (x + Wrapping(1 << (n - 1))) >> n
 }
 
-/// libjpeg's post-IDCT range limit: `x + 128` clamped to 0..=255 for |x| < 512, wrapping
-/// beyond (as its masked table lookup does) so corrupt blocks match too.
-fn range_limit(x: W) -> u8 {
-    RANGE_LIMIT[(x.0 & 1023) as usize]
+/// A sample from an IDCT output: `x + 128` clamped to 0..=255.
+fn clamp_sample(x: i32) -> u8 {
+    (x.clamp(-128, 127) + 128) as u8
+}
+
+/// A dequantised coefficient as libjpeg-turbo's SIMD code forms it: the low 16 bits of the
+/// product (`pmullw`), which only differs from the exact product on hostile files.
+fn dequantize(coef: i16, quant: u16) -> i32 {
+    i32::from((i32::from(coef) * i32::from(quant)) as i16)
+}
+
+/// A sum formed in 16-bit lanes (`paddw`): its low 16 bits, sign-extended.
+fn wrap16(x: i32) -> i32 {
+    i32::from(x as i16)
+}
+
+/// A first-pass result stored in 16 bits, saturating (`packssdw`).
+fn saturate16(x: i32) -> i32 {
+    x.clamp(i32::from(i16::MIN), i32::from(i16::MAX))
 }
 
 /// One 1-D islow pass (jidctint.c) over the eight columns of `input` side by side: for each
@@ -52,8 +70,8 @@ fn islow_pass(input: &[[i32; 8]; 8], output: &mut [[i32; 8]; 8], shift: u32) {
         let z1 = m(i2.wrapping_add(i6), FIX_0_541196100);
         let tmp2 = z1.wrapping_sub(m(i6, FIX_1_847759065));
         let tmp3 = z1.wrapping_add(m(i2, FIX_0_765366865));
-        let tmp0 = i0.wrapping_add(i4).wrapping_shl(CONST_BITS as u32);
-        let tmp1 = i0.wrapping_sub(i4).wrapping_shl(CONST_BITS as u32);
+        let tmp0 = wrap16(i0.wrapping_add(i4)) << CONST_BITS;
+        let tmp1 = wrap16(i0.wrapping_sub(i4)) << CONST_BITS;
         let tmp10 = tmp0.wrapping_add(tmp3);
         let tmp13 = tmp0.wrapping_sub(tmp3);
         let tmp11 = tmp1.wrapping_add(tmp2);
@@ -63,8 +81,8 @@ fn islow_pass(input: &[[i32; 8]; 8], output: &mut [[i32; 8]; 8], shift: u32) {
         let (t0, t1, t2, t3) = (input[7][c], input[5][c], input[3][c], input[1][c]);
         let z1 = t0.wrapping_add(t3);
         let z2 = t1.wrapping_add(t2);
-        let z3 = t0.wrapping_add(t2);
-        let z4 = t1.wrapping_add(t3);
+        let z3 = wrap16(t0.wrapping_add(t2));
+        let z4 = wrap16(t1.wrapping_add(t3));
         let z5 = m(z3.wrapping_add(z4), FIX_1_175875602);
         let t0 = m(t0, FIX_0_298631336);
         let t1 = m(t1, FIX_2_053119869);
@@ -91,22 +109,6 @@ fn islow_pass(input: &[[i32; 8]; 8], output: &mut [[i32; 8]; 8], shift: u32) {
     }
 }
 
-/// libjpeg's post-IDCT range limit as a table over the masked value (see [`range_limit`]).
-static RANGE_LIMIT: [u8; 1024] = {
-    let mut table = [0u8; 1024];
-    let mut i = 0;
-    while i < 1024 {
-        table[i] = match i {
-            0..=127 => (i + 128) as u8,
-            128..=511 => 255,
-            512..=895 => 0,
-            _ => (i - 896) as u8,
-        };
-        i += 1;
-    }
-    table
-};
-
 /// The islow IDCT of `coefs` (natural order) dequantized by `quant`, written as 8 rows of 8
 /// samples at `out[0..]`, `out[stride..]`, ... libjpeg skips the work for columns and rows
 /// whose AC terms are zero; computing them gives the same values, so every lane is computed.
@@ -114,16 +116,23 @@ pub(super) fn islow_8x8(coefs: &[i16; 64], quant: &[u16; 64], out: &mut [u8], st
     let mut rows = [[0i32; 8]; 8];
     for r in 0..8 {
         for c in 0..8 {
-            rows[r][c] = i32::from(coefs[r * 8 + c]) * i32::from(quant[r * 8 + c]);
+            rows[r][c] = dequantize(coefs[r * 8 + c], quant[r * 8 + c]);
         }
     }
     // Pass 1 down the columns, then transposed so pass 2 runs along the rows the same way.
-    let mut pass1 = [[0i32; 8]; 8];
-    islow_pass(&rows, &mut pass1, (CONST_BITS - PASS1_BITS) as u32);
+    // When coefficient rows 1–7 are all zero, libjpeg-turbo's pass 1 is a 16-bit shift of row 0.
     let mut columns = [[0i32; 8]; 8];
-    for c in 0..8 {
-        for r in 0..8 {
-            columns[c][r] = pass1[r][c];
+    if rows[1..].iter().all(|row| row.iter().all(|&v| v == 0)) {
+        for c in 0..8 {
+            columns[c] = [wrap16(rows[0][c] << PASS1_BITS); 8];
+        }
+    } else {
+        let mut pass1 = [[0i32; 8]; 8];
+        islow_pass(&rows, &mut pass1, (CONST_BITS - PASS1_BITS) as u32);
+        for c in 0..8 {
+            for r in 0..8 {
+                columns[c][r] = saturate16(pass1[r][c]);
+            }
         }
     }
     let mut pass2 = [[0i32; 8]; 8];
@@ -131,7 +140,7 @@ pub(super) fn islow_8x8(coefs: &[i16; 64], quant: &[u16; 64], out: &mut [u8], st
     for r in 0..8 {
         let line = &mut out[r * stride..r * stride + 8];
         for (x, sample) in line.iter_mut().enumerate() {
-            *sample = RANGE_LIMIT[(pass2[x][r] & 1023) as usize];
+            *sample = clamp_sample(pass2[x][r]);
         }
     }
 }
@@ -139,7 +148,8 @@ pub(super) fn islow_8x8(coefs: &[i16; 64], quant: &[u16; 64], out: &mut [u8], st
 /// The islow IDCT of a block whose only nonzero coefficient is the DC: one flat value (the
 /// same as [`islow_8x8`] gives, through both passes' shortcuts).
 pub(super) fn islow_dc_only(dc: i16, quant: u16, out: &mut [u8], stride: usize, size: usize) {
-    let value = range_limit(descale(Wrapping(i32::from(dc) * i32::from(quant)) << PASS1_BITS, PASS1_BITS + 3));
+    let pass1 = wrap16(dequantize(dc, quant) << PASS1_BITS);
+    let value = clamp_sample(descale(Wrapping(pass1), PASS1_BITS + 3).0);
     for row in 0..size {
         out[row * stride..row * stride + size].fill(value);
     }
@@ -179,7 +189,7 @@ pub(super) fn reduced_4x4(coefs: &[i16; 64], quant: &[u16; 64], out: &mut [u8], 
     let mut rows = [[0i32; 4]; 4];
     for v in 0..4 {
         for u in 0..4 {
-            rows[v][u] = i32::from(coefs[v * 8 + u]) * i32::from(quant[v * 8 + u]);
+            rows[v][u] = dequantize(coefs[v * 8 + u], quant[v * 8 + u]);
         }
     }
     let mut pass1 = [[0i32; 4]; 4];
@@ -187,14 +197,14 @@ pub(super) fn reduced_4x4(coefs: &[i16; 64], quant: &[u16; 64], out: &mut [u8], 
     let mut columns = [[0i32; 4]; 4];
     for u in 0..4 {
         for y in 0..4 {
-            columns[u][y] = pass1[y][u];
+            columns[u][y] = saturate16(pass1[y][u]);
         }
     }
     let mut pass2 = [[0i32; 4]; 4];
     reduced_pass_4(&columns, &mut pass2, (REDUCED_BITS + PASS1_BITS) as u32);
     for y in 0..4 {
         for x in 0..4 {
-            out[y * stride + x] = RANGE_LIMIT[(pass2[x][y] & 1023) as usize];
+            out[y * stride + x] = clamp_sample(pass2[x][y]);
         }
     }
 }
@@ -202,9 +212,9 @@ pub(super) fn reduced_4x4(coefs: &[i16; 64], quant: &[u16; 64], out: &mut [u8], 
 /// The 2×2 reduced IDCT (1/4 scale): `BASIS_2` is `[a, a]`, `[a, -a]`.
 pub(super) fn reduced_2x2(coefs: &[i16; 64], quant: &[u16; 64], out: &mut [u8], stride: usize) {
     let a = BASIS_2[0][0];
-    let f = |v: usize, u: usize| i32::from(coefs[v * 8 + u]) * i32::from(quant[v * 8 + u]);
+    let f = |v: usize, u: usize| dequantize(coefs[v * 8 + u], quant[v * 8 + u]);
     let round1 = 1i32 << (REDUCED_BITS - PASS1_BITS - 1);
-    let d1 = |x: i32| x.wrapping_add(round1) >> (REDUCED_BITS - PASS1_BITS);
+    let d1 = |x: i32| saturate16(x.wrapping_add(round1) >> (REDUCED_BITS - PASS1_BITS));
     // Pass 1 down the two columns u = 0, 1.
     let column = |u: usize| {
         let (f0, f1) = (f(0, u), f(1, u));
@@ -213,7 +223,7 @@ pub(super) fn reduced_2x2(coefs: &[i16; 64], quant: &[u16; 64], out: &mut [u8], 
     let (c0, c1) = (column(0), column(1));
     let shift = REDUCED_BITS + PASS1_BITS;
     let round2 = 1i32 << (shift - 1);
-    let d2 = |x: i32| RANGE_LIMIT[((x.wrapping_add(round2) >> shift) & 1023) as usize];
+    let d2 = |x: i32| clamp_sample(x.wrapping_add(round2) >> shift);
     for y in 0..2 {
         out[y * stride] = d2(a.wrapping_mul(c0[y].wrapping_add(c1[y])));
         out[y * stride + 1] = d2(a.wrapping_mul(c0[y].wrapping_sub(c1[y])));
@@ -222,7 +232,7 @@ pub(super) fn reduced_2x2(coefs: &[i16; 64], quant: &[u16; 64], out: &mut [u8], 
 
 /// The 1×1 IDCT: the block's mean.
 pub(super) fn dc_only(coefs: &[i16; 64], quant: &[u16; 64]) -> u8 {
-    range_limit(descale(Wrapping(i32::from(coefs[0]) * i32::from(quant[0])), 3))
+    clamp_sample(descale(Wrapping(dequantize(coefs[0], quant[0])), 3).0)
 }
 
 #[cfg(test)]
@@ -292,16 +302,16 @@ mod tests {
     #[test]
     fn the_reduced_butterflies_equal_the_basis_products() {
         fn by_matrix<const N: usize>(coefs: &[i16; 64], quant: &[u16; 64], basis: &[[i32; N]; N]) -> Vec<u8> {
-            let f = |v: usize, u: usize| i32::from(coefs[v * 8 + u]) * i32::from(quant[v * 8 + u]);
+            let f = |v: usize, u: usize| dequantize(coefs[v * 8 + u], quant[v * 8 + u]);
             let pass1: Vec<Vec<i32>> = (0..N)
                 .map(|y| (0..N).map(|u| (0..N).map(|v| basis[y][v] * f(v, u)).sum::<i32>()).collect())
-                .map(|row: Vec<i32>| row.into_iter().map(|x| (x + (1 << 9)) >> 10).collect())
+                .map(|row: Vec<i32>| row.into_iter().map(|x| saturate16((x + (1 << 9)) >> 10)).collect())
                 .collect();
             let mut out = vec![0u8; N * N];
             for y in 0..N {
                 for x in 0..N {
                     let sum: i32 = (0..N).map(|u| basis[x][u] * pass1[y][u]).sum();
-                    out[y * N + x] = range_limit(Wrapping((sum + (1 << 13)) >> 14));
+                    out[y * N + x] = clamp_sample((sum + (1 << 13)) >> 14);
                 }
             }
             out
@@ -334,6 +344,24 @@ mod tests {
         let mut full = [0u8; 64];
         islow_8x8(&coefs, &quant, &mut full, 8);
         assert_eq!(flat, full);
+    }
+
+    /// Far out of range, samples saturate as libjpeg-turbo's SIMD IDCT makes them (its C
+    /// version would wrap a DC of -5000 round to white).
+    #[test]
+    fn out_of_range_samples_saturate() {
+        let quant = [1u16; 64];
+        for (dc, want) in [(-5000i16, 0u8), (5000, 255), (-1100, 0), (1100, 255)] {
+            let mut coefs = [0i16; 64];
+            coefs[0] = dc;
+            coefs[1] = 1; // not the DC-only shortcut
+            let mut out = [0u8; 64];
+            islow_8x8(&coefs, &quant, &mut out, 8);
+            assert!(out.iter().all(|&v| v == want), "DC {dc}: {out:?}");
+            let mut flat = [0u8; 64];
+            islow_dc_only(dc, 1, &mut flat, 8, 8);
+            assert!(flat.iter().all(|&v| v == want), "DC-only {dc}");
+        }
     }
 
     #[test]

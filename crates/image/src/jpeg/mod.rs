@@ -376,6 +376,14 @@ fn decode_block(
     predictor: &mut i32,
 ) -> Result<()> {
     let quant = component.quant.as_deref().expect("latched at the scan's start");
+    if reader.insufficient {
+        // Past the end of this interval's data: libjpeg leaves the block's coefficients at
+        // zero (grey, in a sequential scan; unchanged, in a progressive one).
+        if component.coefficients.is_empty() {
+            transform(&[0; 64], quant, &mut component.plane, component.block_size, at);
+        }
+        return Ok(());
+    }
     if component.coefficients.is_empty() {
         let (Some(dc), Some(ac)) = (dc, ac) else { unreachable!("sequential scans load both tables") };
         let mut block = [0i16; 64];
@@ -615,7 +623,10 @@ fn read_frame(code: u8, payload: &[u8]) -> Result<Frame> {
         return Err(unsupported("a height given after the first scan (DNL marker)"));
     }
     let count = usize::from(*count);
-    if count == 0 || count > 4 {
+    if count == 0 {
+        return Err(bad("its frame header declares no components"));
+    }
+    if count > 4 {
         return Err(unsupported(&format!("{count} colour components")));
     }
     let specs = rest.get(..count * 3).ok_or_else(|| bad("its frame header is cut short"))?;
