@@ -10,6 +10,10 @@
 //!
 //! Reduced decodes (1/2, 1/4, 1/8) take each block's low-frequency corner, and give chroma a
 //! larger block where that removes upsampling, as libjpeg-turbo does for shrink-on-load.
+//!
+//! Known differences from libjpeg-turbo: a progressive file whose scans stop short of full
+//! precision is not block-smoothed; a missing restart marker is an error, not resynchronised;
+//! arithmetic coding and 12-bit samples are `unsupported`.
 
 mod entropy;
 mod idct;
