@@ -407,7 +407,7 @@ fn into_rgba8(mut packed: Packed) -> Result<Image> {
     let more = (pixel_count * 4).saturating_sub(packed.samples.len());
     packed.samples.try_reserve_exact(more).map_err(|_| too_big(packed.width, packed.height))?;
     packed.samples.resize(packed.samples.len() + more, 0);
-    widen_to_rgba8(&mut packed.samples, pixel_count, packed.color)?;
+    widen_to_rgba8(&mut packed.samples, packed.width as usize, packed.height as usize, packed.color)?;
     Ok(Image {
         width: packed.width,
         height: packed.height,
@@ -468,117 +468,90 @@ fn gif_first_frame_is_opaque(bytes: &[u8]) -> Result<bool> {
     Ok(frame.transparent.is_none() && (frame.left, frame.top, frame.width, frame.height) == (0, 0, width, height))
 }
 
-/// One stored pixel of some [`ColorType`] to RGBA8.
-type ToRgba8 = fn(&[u8]) -> [u8; 4];
-
-fn rgba8_converter(color: ColorType) -> Result<ToRgba8> {
-    Ok(match color {
-        ColorType::L8 => |s| [s[0], s[0], s[0], 255],
-        ColorType::La8 => |s| [s[0], s[0], s[0], s[1]],
-        ColorType::Rgb8 => |s| [s[0], s[1], s[2], 255],
-        ColorType::L16 => |s| {
-            let l = narrow16(s, 0);
-            [l, l, l, 255]
-        },
-        ColorType::La16 => |s| {
-            let l = narrow16(s, 0);
-            [l, l, l, narrow16(s, 1)]
-        },
-        ColorType::Rgb16 => |s| [narrow16(s, 0), narrow16(s, 1), narrow16(s, 2), 255],
-        ColorType::Rgba16 => |s| [narrow16(s, 0), narrow16(s, 1), narrow16(s, 2), narrow16(s, 3)],
-        other => return Err(Error::unsupported(format!("images with {other:?} samples are not supported"))),
-    })
-}
-
-/// Converts `pixel_count` pixels of `color`, stored at the start of `buffer`, to RGBA8 in
-/// place (the buffer holds max(stored, RGBA8) bytes), then trims it to RGBA8's length. No
-/// second image-sized buffer: a 24 MP photo costs its RGBA8 size and nothing more.
-fn widen_to_rgba8(buffer: &mut Vec<u8>, pixel_count: usize, color: ColorType) -> Result<()> {
-    if color == ColorType::Rgba8 {
-        buffer.truncate(pixel_count * 4);
-        return Ok(());
-    }
-    let stored_bpp = color.bytes_per_pixel() as usize;
-    let convert = rgba8_converter(color)?;
-    // The common 8-bit cases without a call per pixel (walking backwards, as below).
-    match color {
-        ColorType::Rgb8 => {
-            for i in (0..pixel_count).rev() {
-                let [r, g, b] = [buffer[i * 3], buffer[i * 3 + 1], buffer[i * 3 + 2]];
-                buffer[i * 4..i * 4 + 4].copy_from_slice(&[r, g, b, 255]);
-            }
-            buffer.truncate(pixel_count * 4);
-            return Ok(());
-        }
-        ColorType::L8 => {
-            for i in (0..pixel_count).rev() {
-                let l = buffer[i];
-                buffer[i * 4..i * 4 + 4].copy_from_slice(&[l, l, l, 255]);
-            }
-            buffer.truncate(pixel_count * 4);
-            return Ok(());
-        }
-        _ => {}
-    }
-    if stored_bpp < 4 {
-        // Widening: walk backwards so no pixel is overwritten before it is read.
-        for i in (0..pixel_count).rev() {
-            let mut sample = [0u8; 8];
-            sample[..stored_bpp].copy_from_slice(&buffer[i * stored_bpp..(i + 1) * stored_bpp]);
-            buffer[i * 4..i * 4 + 4].copy_from_slice(&convert(&sample));
-        }
-    } else {
-        for i in 0..pixel_count {
-            let mut sample = [0u8; 8];
-            sample[..stored_bpp].copy_from_slice(&buffer[i * stored_bpp..(i + 1) * stored_bpp]);
-            buffer[i * 4..i * 4 + 4].copy_from_slice(&convert(&sample));
+/// Converts `height` rows of `width` pixels of `color`, stored at the start of `buffer`, to
+/// RGBA8 in place (the buffer holds max(stored, RGBA8) bytes), then trims it to RGBA8's length.
+/// No second image-sized buffer: a 24 MP photo costs its RGBA8 size and one row more.
+fn widen_to_rgba8(buffer: &mut Vec<u8>, width: usize, height: usize, color: ColorType) -> Result<()> {
+    let converter = RowConverter::new(color)?;
+    if converter.layout != StoredLayout::Rgba8 {
+        let (stored_stride, rgba_stride) = (width * converter.stored_bpp, width * 4);
+        let mut stored_row = vec![0u8; stored_stride];
+        let mut widen = |row: usize| {
+            stored_row.copy_from_slice(&buffer[row * stored_stride..][..stored_stride]);
+            converter.row(&stored_row, &mut buffer[row * rgba_stride..][..rgba_stride]);
+        };
+        // Widening walks up from the last row and narrowing down from the first, so no row is
+        // overwritten before it is read.
+        if converter.stored_bpp < 4 {
+            (0..height).rev().for_each(&mut widen);
+        } else {
+            (0..height).for_each(&mut widen);
         }
     }
-    buffer.truncate(pixel_count * 4);
+    buffer.truncate(width * height * 4);
     Ok(())
 }
 
-/// Turns rows of stored pixels into RGBA8 rows, the way `widen_to_rgba8` does whole images.
+/// Turns rows of stored pixels into RGBA8 rows: 16-bit samples are rounded to 8 bits, grey is
+/// copied to R, G and B, and a missing alpha is opaque.
 #[derive(Clone, Copy)]
 struct RowConverter {
-    color: ColorType,
+    layout: StoredLayout,
     stored_bpp: usize,
-    /// `None`: the rows are RGBA8 already.
-    convert: Option<ToRgba8>,
+}
+
+/// The sample layouts a decoder may hand over (`ColorType` also names float ones, which none do).
+#[derive(Clone, Copy, PartialEq)]
+enum StoredLayout {
+    L8,
+    La8,
+    Rgb8,
+    Rgba8,
+    L16,
+    La16,
+    Rgb16,
+    Rgba16,
 }
 
 impl RowConverter {
     fn new(color: ColorType) -> Result<RowConverter> {
-        let convert = if color == ColorType::Rgba8 { None } else { Some(rgba8_converter(color)?) };
-        Ok(RowConverter { color, stored_bpp: color.bytes_per_pixel() as usize, convert })
+        let layout = match color {
+            ColorType::L8 => StoredLayout::L8,
+            ColorType::La8 => StoredLayout::La8,
+            ColorType::Rgb8 => StoredLayout::Rgb8,
+            ColorType::Rgba8 => StoredLayout::Rgba8,
+            ColorType::L16 => StoredLayout::L16,
+            ColorType::La16 => StoredLayout::La16,
+            ColorType::Rgb16 => StoredLayout::Rgb16,
+            ColorType::Rgba16 => StoredLayout::Rgba16,
+            other => return Err(Error::unsupported(format!("images with {other:?} samples are not supported"))),
+        };
+        Ok(RowConverter { layout, stored_bpp: color.bytes_per_pixel() as usize })
     }
 
     fn row(&self, stored: &[u8], out: &mut [u8]) {
-        let Some(convert) = self.convert else {
-            out.copy_from_slice(stored);
-            return;
-        };
-        let out = out.as_chunks_mut::<4>().0;
-        // The common 8-bit cases without a call per pixel.
-        match self.color {
-            ColorType::Rgb8 => {
-                for (src, dst) in stored.as_chunks::<3>().0.iter().zip(out) {
-                    *dst = [src[0], src[1], src[2], 255];
-                }
-                return;
-            }
-            ColorType::L8 => {
-                for (&l, dst) in stored.iter().zip(out) {
-                    *dst = [l, l, l, 255];
-                }
-                return;
-            }
-            _ => {}
-        }
-        for (src, dst) in stored.chunks_exact(self.stored_bpp).zip(out) {
-            let mut sample = [0u8; 8];
-            sample[..self.stored_bpp].copy_from_slice(src);
-            *dst = convert(&sample);
+        use StoredLayout::*;
+        let out = out.as_chunks_mut::<4>().0.iter_mut();
+        // One loop per layout, so each is a straight loop the compiler can vectorise.
+        match self.layout {
+            Rgba8 => out.into_slice().as_flattened_mut().copy_from_slice(stored),
+            Rgb8 => stored.as_chunks::<3>().0.iter().zip(out).for_each(|(s, d)| *d = [s[0], s[1], s[2], 255]),
+            L8 => stored.iter().zip(out).for_each(|(&l, d)| *d = [l, l, l, 255]),
+            La8 => stored.as_chunks::<2>().0.iter().zip(out).for_each(|(s, d)| *d = [s[0], s[0], s[0], s[1]]),
+            L16 => stored.as_chunks::<2>().0.iter().zip(out).for_each(|(s, d)| {
+                let l = narrow16(s, 0);
+                *d = [l, l, l, 255];
+            }),
+            La16 => stored.as_chunks::<4>().0.iter().zip(out).for_each(|(s, d)| {
+                let l = narrow16(s, 0);
+                *d = [l, l, l, narrow16(s, 1)];
+            }),
+            Rgb16 => stored.as_chunks::<6>().0.iter().zip(out).for_each(|(s, d)| {
+                *d = [narrow16(s, 0), narrow16(s, 1), narrow16(s, 2), 255];
+            }),
+            Rgba16 => stored.as_chunks::<8>().0.iter().zip(out).for_each(|(s, d)| {
+                *d = [narrow16(s, 0), narrow16(s, 1), narrow16(s, 2), narrow16(s, 3)];
+            }),
         }
     }
 }

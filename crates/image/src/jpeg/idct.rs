@@ -109,49 +109,56 @@ fn islow_pass(input: &[[i32; 8]; 8], output: &mut [[i32; 8]; 8], shift: u32) {
     }
 }
 
-/// The islow IDCT of `coefs` (natural order) dequantized by `quant`, written as 8 rows of 8
-/// samples at `out[0..]`, `out[stride..]`, ... libjpeg skips the work for columns and rows
-/// whose AC terms are zero; computing them gives the same values, so every lane is computed.
-pub(super) fn islow_8x8(coefs: &[i16; 64], quant: &[u16; 64], out: &mut [u8], stride: usize) {
-    let mut rows = [[0i32; 8]; 8];
-    for r in 0..8 {
-        for c in 0..8 {
-            rows[r][c] = dequantize(coefs[r * 8 + c], quant[r * 8 + c]);
-        }
-    }
-    // Pass 1 down the columns, then transposed so pass 2 runs along the rows the same way.
-    // When coefficient rows 1–7 are all zero, libjpeg-turbo's pass 1 is a 16-bit shift of row 0.
-    let mut columns = [[0i32; 8]; 8];
-    if rows[1..].iter().all(|row| row.iter().all(|&v| v == 0)) {
-        for c in 0..8 {
-            columns[c] = [wrap16(rows[0][c] << PASS1_BITS); 8];
-        }
-    } else {
-        let mut pass1 = [[0i32; 8]; 8];
-        islow_pass(&rows, &mut pass1, (CONST_BITS - PASS1_BITS) as u32);
-        for c in 0..8 {
-            for r in 0..8 {
-                columns[c][r] = saturate16(pass1[r][c]);
-            }
-        }
-    }
-    let mut pass2 = [[0i32; 8]; 8];
-    islow_pass(&columns, &mut pass2, (CONST_BITS + PASS1_BITS + 3) as u32);
-    for r in 0..8 {
-        let line = &mut out[r * stride..r * stride + 8];
-        for (x, sample) in line.iter_mut().enumerate() {
+/// The `N`×`N` low-frequency corner of `coefs` (natural order), dequantised by `quant`, as
+/// rows of coefficients: the input of every IDCT here.
+#[inline(always)]
+fn dequantized<const N: usize>(coefs: &[i16; 64], quant: &[u16; 64]) -> [[i32; N]; N] {
+    std::array::from_fn(|v| std::array::from_fn(|u| dequantize(coefs[v * 8 + u], quant[v * 8 + u])))
+}
+
+/// A first pass's output, saturated to 16 bits and transposed so the second pass runs along
+/// the rows the same way the first ran down the columns.
+#[inline(always)]
+fn saturated_transpose<const N: usize>(pass1: &[[i32; N]; N]) -> [[i32; N]; N] {
+    std::array::from_fn(|c| std::array::from_fn(|r| saturate16(pass1[r][c])))
+}
+
+/// A second pass's output (transposed back) as clamped samples, `N` rows of `N` at
+/// `out[0..]`, `out[stride..]`, ...
+#[inline(always)]
+fn store_samples<const N: usize>(pass2: &[[i32; N]; N], out: &mut [u8], stride: usize) {
+    for r in 0..N {
+        for (x, sample) in out[r * stride..r * stride + N].iter_mut().enumerate() {
             *sample = clamp_sample(pass2[x][r]);
         }
     }
 }
 
+/// The islow IDCT of `coefs` (natural order) dequantized by `quant`, written as 8 rows of 8
+/// samples at `out[0..]`, `out[stride..]`, ... libjpeg skips the work for columns and rows
+/// whose AC terms are zero; computing them gives the same values, so every lane is computed.
+pub(super) fn islow_8x8(coefs: &[i16; 64], quant: &[u16; 64], out: &mut [u8], stride: usize) {
+    let rows = dequantized::<8>(coefs, quant);
+    // When coefficient rows 1–7 are all zero, libjpeg-turbo's pass 1 is a 16-bit shift of row 0.
+    let columns = if rows[1..].iter().all(|row| row.iter().all(|&v| v == 0)) {
+        std::array::from_fn(|c| [wrap16(rows[0][c] << PASS1_BITS); 8])
+    } else {
+        let mut pass1 = [[0i32; 8]; 8];
+        islow_pass(&rows, &mut pass1, (CONST_BITS - PASS1_BITS) as u32);
+        saturated_transpose(&pass1)
+    };
+    let mut pass2 = [[0i32; 8]; 8];
+    islow_pass(&columns, &mut pass2, (CONST_BITS + PASS1_BITS + 3) as u32);
+    store_samples(&pass2, out, stride);
+}
+
 /// The islow IDCT of a block whose only nonzero coefficient is the DC: one flat value (the
 /// same as [`islow_8x8`] gives, through both passes' shortcuts).
-pub(super) fn islow_dc_only(dc: i16, quant: u16, out: &mut [u8], stride: usize, size: usize) {
+pub(super) fn islow_dc_only(dc: i16, quant: u16, out: &mut [u8], stride: usize) {
     let pass1 = wrap16(dequantize(dc, quant) << PASS1_BITS);
     let value = clamp_sample(descale(Wrapping(pass1), PASS1_BITS + 3).0);
-    for row in 0..size {
-        out[row * stride..row * stride + size].fill(value);
+    for row in 0..8 {
+        out[row * stride..row * stride + 8].fill(value);
     }
 }
 
@@ -183,51 +190,47 @@ fn reduced_pass_4(input: &[[i32; 4]; 4], output: &mut [[i32; 4]; 4], shift: u32)
     }
 }
 
-/// The 4×4 reduced IDCT (1/2 scale) of `coefs`' low-frequency corner, two separable passes
-/// like [`islow_8x8`], keeping 2 fraction bits between them as islow does.
-pub(super) fn reduced_4x4(coefs: &[i16; 64], quant: &[u16; 64], out: &mut [u8], stride: usize) {
-    let mut rows = [[0i32; 4]; 4];
-    for v in 0..4 {
-        for u in 0..4 {
-            rows[v][u] = dequantize(coefs[v * 8 + u], quant[v * 8 + u]);
-        }
-    }
-    let mut pass1 = [[0i32; 4]; 4];
-    reduced_pass_4(&rows, &mut pass1, (REDUCED_BITS - PASS1_BITS) as u32);
-    let mut columns = [[0i32; 4]; 4];
-    for u in 0..4 {
-        for y in 0..4 {
-            columns[u][y] = saturate16(pass1[y][u]);
-        }
-    }
-    let mut pass2 = [[0i32; 4]; 4];
-    reduced_pass_4(&columns, &mut pass2, (REDUCED_BITS + PASS1_BITS) as u32);
-    for y in 0..4 {
-        for x in 0..4 {
-            out[y * stride + x] = clamp_sample(pass2[x][y]);
-        }
+/// One 1-D pass of the 2-point reduced IDCT over two lanes: the product with `BASIS_2`, whose
+/// rows are `[a, a]` and `[a, -a]`.
+#[inline(always)]
+fn reduced_pass_2(input: &[[i32; 2]; 2], output: &mut [[i32; 2]; 2], shift: u32) {
+    let a = BASIS_2[0][0];
+    let round = 1i32 << (shift - 1);
+    for lane in 0..2 {
+        let (f0, f1) = (input[0][lane], input[1][lane]);
+        output[0][lane] = a.wrapping_mul(f0.wrapping_add(f1)).wrapping_add(round) >> shift;
+        output[1][lane] = a.wrapping_mul(f0.wrapping_sub(f1)).wrapping_add(round) >> shift;
     }
 }
 
-/// The 2×2 reduced IDCT (1/4 scale): `BASIS_2` is `[a, a]`, `[a, -a]`.
+/// The reduced IDCT to `N`×`N` samples (`N` = 4: 1/2 scale, 2: 1/4 scale) of `coefs`'
+/// low-frequency corner, two separable passes like [`islow_8x8`], keeping 2 fraction bits
+/// between them as islow does.
+#[inline(always)]
+fn reduced<const N: usize>(
+    coefs: &[i16; 64],
+    quant: &[u16; 64],
+    out: &mut [u8],
+    stride: usize,
+    pass: impl Fn(&[[i32; N]; N], &mut [[i32; N]; N], u32),
+) {
+    let rows = dequantized::<N>(coefs, quant);
+    let mut pass1 = [[0i32; N]; N];
+    pass(&rows, &mut pass1, (REDUCED_BITS - PASS1_BITS) as u32);
+    let columns = saturated_transpose(&pass1);
+    let mut pass2 = [[0i32; N]; N];
+    pass(&columns, &mut pass2, (REDUCED_BITS + PASS1_BITS) as u32);
+    store_samples(&pass2, out, stride);
+}
+
+/// The 4×4 reduced IDCT (1/2 scale).
+pub(super) fn reduced_4x4(coefs: &[i16; 64], quant: &[u16; 64], out: &mut [u8], stride: usize) {
+    reduced::<4>(coefs, quant, out, stride, reduced_pass_4);
+}
+
+/// The 2×2 reduced IDCT (1/4 scale).
 pub(super) fn reduced_2x2(coefs: &[i16; 64], quant: &[u16; 64], out: &mut [u8], stride: usize) {
-    let a = BASIS_2[0][0];
-    let f = |v: usize, u: usize| dequantize(coefs[v * 8 + u], quant[v * 8 + u]);
-    let round1 = 1i32 << (REDUCED_BITS - PASS1_BITS - 1);
-    let d1 = |x: i32| saturate16(x.wrapping_add(round1) >> (REDUCED_BITS - PASS1_BITS));
-    // Pass 1 down the two columns u = 0, 1.
-    let column = |u: usize| {
-        let (f0, f1) = (f(0, u), f(1, u));
-        [d1(a.wrapping_mul(f0.wrapping_add(f1))), d1(a.wrapping_mul(f0.wrapping_sub(f1)))]
-    };
-    let (c0, c1) = (column(0), column(1));
-    let shift = REDUCED_BITS + PASS1_BITS;
-    let round2 = 1i32 << (shift - 1);
-    let d2 = |x: i32| clamp_sample(x.wrapping_add(round2) >> shift);
-    for y in 0..2 {
-        out[y * stride] = d2(a.wrapping_mul(c0[y].wrapping_add(c1[y])));
-        out[y * stride + 1] = d2(a.wrapping_mul(c0[y].wrapping_sub(c1[y])));
-    }
+    reduced::<2>(coefs, quant, out, stride, reduced_pass_2);
 }
 
 /// The 1×1 IDCT: the block's mean.
@@ -340,7 +343,7 @@ mod tests {
         assert!(four.iter().chain(&two).all(|&v| v == 178), "{four:?} {two:?}");
         assert_eq!(dc_only(&coefs, &quant), 178);
         let mut flat = [0u8; 64];
-        islow_dc_only(coefs[0], quant[0], &mut flat, 8, 8);
+        islow_dc_only(coefs[0], quant[0], &mut flat, 8);
         let mut full = [0u8; 64];
         islow_8x8(&coefs, &quant, &mut full, 8);
         assert_eq!(flat, full);
@@ -359,7 +362,7 @@ mod tests {
             islow_8x8(&coefs, &quant, &mut out, 8);
             assert!(out.iter().all(|&v| v == want), "DC {dc}: {out:?}");
             let mut flat = [0u8; 64];
-            islow_dc_only(dc, 1, &mut flat, 8, 8);
+            islow_dc_only(dc, 1, &mut flat, 8);
             assert!(flat.iter().all(|&v| v == want), "DC-only {dc}");
         }
     }

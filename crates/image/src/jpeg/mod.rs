@@ -357,7 +357,7 @@ impl Frame {
                 for bx in 0..c.blocks_w {
                     let at = (by * c.blocks_w + bx) * 64;
                     let block: &[i16; 64] = c.coefficients[at..at + 64].try_into().expect("64 coefficients");
-                    transform(block, quant, &mut c.plane, c.block_size, (bx, by));
+                    transform(block, quant, &mut c.plane, c.block_size, (bx, by), false);
                 }
             }
             c.coefficients = Vec::new();
@@ -384,7 +384,7 @@ fn decode_block(
         // Past the end of this interval's data: libjpeg leaves the block's coefficients at
         // zero (grey, in a sequential scan; unchanged, in a progressive one).
         if component.coefficients.is_empty() {
-            transform(&[0; 64], quant, &mut component.plane, component.block_size, at);
+            transform(&[0; 64], quant, &mut component.plane, component.block_size, at, true);
         }
         return Ok(());
     }
@@ -392,13 +392,7 @@ fn decode_block(
         let (Some(dc), Some(ac)) = (dc, ac) else { unreachable!("sequential scans load both tables") };
         let mut block = [0i16; 64];
         let any_ac = entropy::decode_block_sequential(reader, dc, ac, predictor, &mut block)?;
-        if !any_ac && component.block_size == 8 {
-            let plane = &mut component.plane;
-            let offset = at.1 * 8 * plane.stride + at.0 * 8;
-            idct::islow_dc_only(block[0], quant[0], &mut plane.samples[offset..], plane.stride, 8);
-        } else {
-            transform(&block, quant, &mut component.plane, component.block_size, at);
-        }
+        transform(&block, quant, &mut component.plane, component.block_size, at, !any_ac);
         return Ok(());
     }
     let index = (at.1 * component.blocks_w + at.0) * 64;
@@ -417,11 +411,14 @@ fn decode_block(
 }
 
 /// The IDCT of one block into `plane` at block position `at`, at `size` samples per side.
-fn transform(block: &[i16; 64], quant: &[u16; 64], plane: &mut Plane, size: usize, at: (usize, usize)) {
+/// `only_dc` (the entropy decoder saw no AC term) takes the flat-block shortcut, which gives
+/// the same samples.
+fn transform(block: &[i16; 64], quant: &[u16; 64], plane: &mut Plane, size: usize, at: (usize, usize), only_dc: bool) {
     let stride = plane.stride;
     let offset = at.1 * size * stride + at.0 * size;
     let out = &mut plane.samples[offset..];
     match size {
+        8 if only_dc => idct::islow_dc_only(block[0], quant[0], out, stride),
         8 => idct::islow_8x8(block, quant, out, stride),
         4 => idct::reduced_4x4(block, quant, out, stride),
         2 => idct::reduced_2x2(block, quant, out, stride),
