@@ -101,7 +101,8 @@ pub struct Info {
     /// Channels as stored: 1 grey, 2 grey+alpha, 3 colour, 4 colour+alpha (palette images
     /// count as 3, or 4 with a transparency chunk).
     pub channels: u8,
-    /// Bits per sample as stored (1, 2, 4, 8 or 16; palette PNGs report their index depth).
+    /// Bits per sample as stored (1, 2, 4, 8 or 16; palette PNGs and BMPs report their index
+    /// depth).
     pub bit_depth: u8,
     pub has_alpha: bool,
     /// EXIF orientation, 1 (upright) to 8.
@@ -321,18 +322,26 @@ fn probe_jpeg(bytes: &[u8]) -> Result<Info> {
 fn probe_generic(bytes: &[u8], format: Format) -> Result<Info> {
     let mut decoder = match image_decoder(bytes, format, &Limits { max_pixels: u64::MAX }) {
         Ok(decoder) => decoder,
-        Err(err) => return Err(oversized_bmp(bytes, format).unwrap_or(err)),
+        Err(err) => return Err(header_size_error(bytes, format).unwrap_or(err)),
     };
     let (width, height) = decoder.dimensions();
+    if width == 0 || height == 0 {
+        return Err(header_size_error(bytes, format).unwrap_or_else(|| {
+            corrupt(format, format!("the header declares {width}x{height} pixels; an image needs at least one"))
+        }));
+    }
     let original = decoder.original_color_type();
     let color = decoder.color_type();
     let orientation = decoder.orientation().map_or(1, |o| o.to_exif());
-    let palette = matches!(format, Format::Gif) || (format == Format::Bmp && original.bits_per_pixel() <= 8);
-    let color = if format == Format::Gif && gif_first_frame_is_opaque(bytes)? { ColorType::Rgb8 } else { color };
-    let bit_depth = match original {
-        image::ExtendedColorType::L1 | image::ExtendedColorType::La1 => 1,
-        image::ExtendedColorType::L2 | image::ExtendedColorType::La2 => 2,
-        image::ExtendedColorType::L4 | image::ExtendedColorType::La4 => 4,
+    let gif_frame = if format == Format::Gif { Some(gif_first_frame(bytes)?) } else { None };
+    let color = if gif_frame.is_some_and(|frame| frame.opaque) { ColorType::Rgb8 } else { color };
+    // image's BMP decoder expands palettes, so its colour types cannot tell; the header can.
+    let bmp_index_bits = if format == Format::Bmp { bmp_bits_per_pixel(bytes).filter(|&bits| bits <= 8) } else { None };
+    let bit_depth = match (bmp_index_bits, original) {
+        (Some(bits), _) => bits,
+        (_, image::ExtendedColorType::L1 | image::ExtendedColorType::La1) => 1,
+        (_, image::ExtendedColorType::L2 | image::ExtendedColorType::La2) => 2,
+        (_, image::ExtendedColorType::L4 | image::ExtendedColorType::La4) => 4,
         _ => (color.bytes_per_pixel() / color.channel_count()) * 8,
     };
     Ok(Info {
@@ -343,28 +352,68 @@ fn probe_generic(bytes: &[u8], format: Format) -> Result<Info> {
         bit_depth,
         has_alpha: color.has_alpha(),
         orientation,
-        palette,
-        progressive: false,
+        palette: format == Format::Gif || bmp_index_bits.is_some(),
+        progressive: gif_frame.is_some_and(|frame| frame.interlaced),
     })
 }
 
-/// image's BMP decoder refuses a side over 65535 as a format error; it is a size limit, and
-/// is reported as one. `None` when the header does not say so.
-fn oversized_bmp(bytes: &[u8], format: Format) -> Option<Error> {
-    if format != Format::Bmp {
-        return None;
-    }
-    let u32_at = |at: usize| bytes.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
-    let (width, height) = if u32_at(14)? == 12 {
-        let u16_at = |at: usize| bytes.get(at..at + 2).map(|b| u64::from(u16::from_le_bytes([b[0], b[1]])));
-        (u16_at(18)?, u16_at(20)?)
-    } else {
+/// A size the header declares that the decoders refuse (or misread) without saying why:
+/// nothing to decode (`invalid_input`), or beyond what a decoder takes (`limit_exceeded`,
+/// `unsupported`). `None` when the header does not show such a size.
+fn header_size_error(bytes: &[u8], format: Format) -> Option<Error> {
+    let le32 = |at: usize| bytes.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let be32 = |at: usize| bytes.get(at..at + 4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+    let (width, height) = match format {
+        Format::Bmp if le32(14)? == 12 => {
+            let u16_at = |at: usize| bytes.get(at..at + 2).map(|b| u64::from(u16::from_le_bytes([b[0], b[1]])));
+            (u16_at(18)?, u16_at(20)?)
+        }
         // Signed: a negative height means top-down rows.
-        (u64::from((u32_at(18)? as i32).unsigned_abs()), u64::from((u32_at(22)? as i32).unsigned_abs()))
+        Format::Bmp => (u64::from((le32(18)? as i32).unsigned_abs()), u64::from((le32(22)? as i32).unsigned_abs())),
+        Format::Qoi => (u64::from(be32(4)?), u64::from(be32(8)?)),
+        // A simple lossless file: 14 bits each of width - 1 and height - 1 after the 0x2f byte.
+        Format::Webp if bytes.get(12..16)? == b"VP8L" && *bytes.get(20)? == 0x2f => {
+            let bits = le32(21)?;
+            (u64::from(bits & 0x3fff) + 1, u64::from((bits >> 14) & 0x3fff) + 1)
+        }
+        // An extended file: 24 bits each of canvas width - 1 and height - 1.
+        Format::Webp if bytes.get(12..16)? == b"VP8X" => {
+            let le24 = |at: usize| bytes.get(at..at + 3).map(|b| u64::from(u32::from_le_bytes([b[0], b[1], b[2], 0])));
+            (le24(24)? + 1, le24(27)? + 1)
+        }
+        _ => return None,
     };
-    (width > 65535 || height > 65535).then(|| {
-        Error::limit_exceeded(format!("BMP of {width}x{height}: the BMP decoder takes at most 65535 pixels per side"))
-    })
+    let what = format!("{} of {width}x{height}", format.name().to_uppercase());
+    if width == 0 || height == 0 {
+        return Some(corrupt(
+            format,
+            format!("the header declares {width}x{height} pixels; an image needs at least one"),
+        ));
+    }
+    match format {
+        Format::Bmp if width > 65535 || height > 65535 => {
+            Some(Error::limit_exceeded(format!("{what}: the BMP decoder takes at most 65535 pixels per side")))
+        }
+        Format::Qoi if width * height > 400_000_000 => {
+            Some(Error::limit_exceeded(format!("{what}: QOI allows at most 400 million pixels")))
+        }
+        Format::Webp if width * height > u64::from(u32::MAX) => {
+            Some(Error::limit_exceeded(format!("{what}: the WebP decoder takes at most 2^32 pixels")))
+        }
+        Format::Webp if bytes.get(12..16)? == b"VP8L" && (width > 16383 || height > 16383) => {
+            Some(Error::unsupported(format!(
+                "{what}: the WebP decoder reads lossless images up to 16383 pixels per side (the format allows 16384)"
+            )))
+        }
+        _ => None,
+    }
+}
+
+/// The BMP header's bits per pixel (1, 4 or 8 for palette images), in both header layouts.
+fn bmp_bits_per_pixel(bytes: &[u8]) -> Option<u8> {
+    let header_size = u32::from_le_bytes(bytes.get(14..18)?.try_into().ok()?);
+    let at = if header_size == 12 { 24 } else { 28 };
+    u8::try_from(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?)).ok()
 }
 
 fn image_decoder<'a>(bytes: &'a [u8], format: Format, limits: &Limits) -> Result<impl ImageDecoder + 'a> {
@@ -425,12 +474,14 @@ pub(crate) struct Packed {
     color: ColorType,
 }
 
-/// Decodes through `image`'s decoder for `format` (ours for JPEG). With
+/// Decodes through `image`'s decoder for `format` (ours for JPEG, the png crate's for PNG). With
 /// `room_for_rgba8` the buffer is sized (zero-filled) so `widen_to_rgba8` can work in place
 /// without growing it; without it, it holds the samples only.
 fn decode_packed(bytes: &[u8], format: Format, limits: &Limits, room_for_rgba8: bool) -> Result<Packed> {
-    if format == Format::Jpeg {
-        return decode_jpeg_packed(bytes, 1, limits, room_for_rgba8);
+    match format {
+        Format::Jpeg => return decode_jpeg_packed(bytes, 1, limits, room_for_rgba8),
+        Format::Png => return decode_png_packed(bytes, limits, room_for_rgba8),
+        _ => {}
     }
     let decoder = image_decoder(bytes, format, limits)?;
     let (width, height) = decoder.dimensions();
@@ -443,7 +494,7 @@ fn decode_packed(bytes: &[u8], format: Format, limits: &Limits, room_for_rgba8: 
     buffer.try_reserve_exact(len).map_err(|_| too_big(width, height))?;
     buffer.resize(len, 0);
     decoder.read_image(&mut buffer[..stored_len]).map_err(|e| decode_error(format, e))?;
-    if format == Format::Gif && color == ColorType::Rgba8 && gif_first_frame_is_opaque(bytes)? {
+    if format == Format::Gif && color == ColorType::Rgba8 && gif_first_frame(bytes)?.opaque {
         // image's GIF decoder always writes RGBA; an opaque frame is RGB, as its header says.
         for i in 0..pixel_count {
             buffer.copy_within(i * 4..i * 4 + 3, i * 3);
@@ -456,16 +507,28 @@ fn decode_packed(bytes: &[u8], format: Format, limits: &Limits, room_for_rgba8: 
     Ok(Packed { samples: buffer, width, height, color })
 }
 
-/// True when the first frame covers the whole canvas and has no transparent colour index: GIF
-/// has no alpha channel, only that index (and the canvas outside the frame).
-fn gif_first_frame_is_opaque(bytes: &[u8]) -> Result<bool> {
+/// What the first frame's descriptor says beyond image's decoder.
+#[derive(Clone, Copy)]
+struct GifFrameFacts {
+    /// It covers the whole canvas and has no transparent colour index: GIF has no alpha
+    /// channel, only that index (and the canvas outside the frame).
+    opaque: bool,
+    /// Its rows are stored in four interlaced passes (`Info::progressive`).
+    interlaced: bool,
+}
+
+fn gif_first_frame(bytes: &[u8]) -> Result<GifFrameFacts> {
     let mut options = gif::DecodeOptions::new();
     options.set_color_output(gif::ColorOutput::Indexed);
     let mut decoder = options.read_info(bytes).map_err(|e| corrupt(Format::Gif, e))?;
     let (width, height) = (decoder.width(), decoder.height());
     let frame = decoder.next_frame_info().map_err(|e| corrupt(Format::Gif, e))?;
     let frame = frame.ok_or_else(|| corrupt(Format::Gif, "the GIF has no image"))?;
-    Ok(frame.transparent.is_none() && (frame.left, frame.top, frame.width, frame.height) == (0, 0, width, height))
+    Ok(GifFrameFacts {
+        opaque: frame.transparent.is_none()
+            && (frame.left, frame.top, frame.width, frame.height) == (0, 0, width, height),
+        interlaced: frame.interlaced,
+    })
 }
 
 /// Converts `height` rows of `width` pixels of `color`, stored at the start of `buffer`, to
@@ -594,8 +657,8 @@ impl RowSource for PackedRows {
 }
 
 /// Rows of a non-interlaced PNG, decoded one at a time: memory follows a row, not the image.
-/// The same transformations as `image`'s PNG decoder (EXPAND, 16-bit kept and narrowed by
-/// `narrow16`), so the rows equal those of `decode`.
+/// The same reader as the whole-image decode (`png_reader`), so the rows equal those of
+/// `decode`.
 struct PngRows<'a> {
     reader: png::Reader<Cursor<&'a [u8]>>,
     width: u32,
@@ -609,32 +672,60 @@ struct PngRows<'a> {
 impl<'a> PngRows<'a> {
     /// `None` for interlaced files, whose rows arrive in seven passes.
     fn open(bytes: &'a [u8], limits: &Limits) -> Result<Option<PngRows<'a>>> {
-        let budget =
-            usize::try_from(limits.max_pixels.saturating_mul(8).saturating_add(64 << 20)).unwrap_or(usize::MAX);
-        let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), png::Limits { bytes: budget });
-        decoder.set_transformations(png::Transformations::EXPAND);
-        let reader = decoder.read_info().map_err(|e| corrupt(Format::Png, e))?;
+        let (reader, color) = png_reader(bytes, limits)?;
         if reader.info().interlaced {
             return Ok(None);
         }
         let (width, height) = (reader.info().width, reader.info().height);
-        limits.check(width, height)?;
-        let color = match reader.output_color_type() {
-            (png::ColorType::Grayscale, png::BitDepth::Eight) => ColorType::L8,
-            (png::ColorType::Grayscale, png::BitDepth::Sixteen) => ColorType::L16,
-            (png::ColorType::GrayscaleAlpha, png::BitDepth::Eight) => ColorType::La8,
-            (png::ColorType::GrayscaleAlpha, png::BitDepth::Sixteen) => ColorType::La16,
-            (png::ColorType::Rgb, png::BitDepth::Eight) => ColorType::Rgb8,
-            (png::ColorType::Rgb, png::BitDepth::Sixteen) => ColorType::Rgb16,
-            (png::ColorType::Rgba, png::BitDepth::Eight) => ColorType::Rgba8,
-            (png::ColorType::Rgba, png::BitDepth::Sixteen) => ColorType::Rgba16,
-            (colour, depth) => {
-                return Err(Error::unsupported(format!("PNG {colour:?} at {depth:?} bits is not supported")))
-            }
-        };
         let converter = RowConverter::new(color)?;
         Ok(Some(PngRows { reader, width, color, converter, scratch: Vec::new(), rows_left: height }))
     }
+}
+
+/// A PNG reader past the header, expanding palettes, low bit depths and tRNS to 8- or 16-bit
+/// samples, with both checksums verified: the png crate skips zlib's Adler-32 by default, which
+/// would decode a damaged stream to wrong pixels where libpng and Pillow refuse it.
+fn png_reader<'a>(bytes: &'a [u8], limits: &Limits) -> Result<(png::Reader<Cursor<&'a [u8]>>, ColorType)> {
+    let budget = usize::try_from(limits.max_pixels.saturating_mul(8).saturating_add(64 << 20)).unwrap_or(usize::MAX);
+    let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), png::Limits { bytes: budget });
+    decoder.ignore_checksums(false);
+    decoder.set_transformations(png::Transformations::EXPAND);
+    let reader = decoder.read_info().map_err(|e| corrupt(Format::Png, e))?;
+    limits.check(reader.info().width, reader.info().height)?;
+    let color = match reader.output_color_type() {
+        (png::ColorType::Grayscale, png::BitDepth::Eight) => ColorType::L8,
+        (png::ColorType::Grayscale, png::BitDepth::Sixteen) => ColorType::L16,
+        (png::ColorType::GrayscaleAlpha, png::BitDepth::Eight) => ColorType::La8,
+        (png::ColorType::GrayscaleAlpha, png::BitDepth::Sixteen) => ColorType::La16,
+        (png::ColorType::Rgb, png::BitDepth::Eight) => ColorType::Rgb8,
+        (png::ColorType::Rgb, png::BitDepth::Sixteen) => ColorType::Rgb16,
+        (png::ColorType::Rgba, png::BitDepth::Eight) => ColorType::Rgba8,
+        (png::ColorType::Rgba, png::BitDepth::Sixteen) => ColorType::Rgba16,
+        (colour, depth) => {
+            return Err(Error::unsupported(format!("PNG {colour:?} at {depth:?} bits is not supported")))
+        }
+    };
+    Ok((reader, color))
+}
+
+/// A whole PNG (interlaced ones arrive in seven passes, so they cannot stream) in its stored
+/// colour type, 16-bit samples in native endianness as `decode_packed` promises.
+fn decode_png_packed(bytes: &[u8], limits: &Limits, room_for_rgba8: bool) -> Result<Packed> {
+    let (mut reader, color) = png_reader(bytes, limits)?;
+    let (width, height) = (reader.info().width, reader.info().height);
+    let stored_len = reader.output_buffer_size().ok_or_else(|| too_big(width, height))?;
+    let pixel_count = width as usize * height as usize;
+    let len = if room_for_rgba8 { stored_len.max(pixel_count * 4) } else { stored_len };
+    let mut buffer = Vec::new();
+    buffer.try_reserve_exact(len).map_err(|_| too_big(width, height))?;
+    buffer.resize(len, 0);
+    reader.next_frame(&mut buffer[..stored_len]).map_err(|e| corrupt(Format::Png, e))?;
+    if color.bytes_per_pixel() > color.channel_count() {
+        for pair in buffer[..stored_len].as_chunks_mut::<2>().0 {
+            *pair = u16::from_be_bytes(*pair).to_ne_bytes();
+        }
+    }
+    Ok(Packed { samples: buffer, width, height, color })
 }
 
 impl RowSource for PngRows<'_> {
@@ -826,7 +917,14 @@ pub fn encode(image: &Image, options: &EncodeOptions) -> Result<Vec<u8>> {
                 }
                 Format::Gif => {
                     let mut encoder = image::codecs::gif::GifEncoder::new(cursor);
-                    let rgba = image::RgbaImage::from_raw(w, h, image.pixels.clone()).ok_or_else(|| {
+                    // GIF has one transparent index, not alpha. Half opaque or more is opaque, as
+                    // libvips (sharp) and most editors decide; the gif crate alone would make
+                    // every pixel with any alpha opaque, turning soft shadows into solid ones.
+                    let mut pixels = image.pixels.clone();
+                    for pixel in pixels.as_chunks_mut::<4>().0 {
+                        *pixel = if pixel[3] >= 128 { [pixel[0], pixel[1], pixel[2], 255] } else { [0; 4] };
+                    }
+                    let rgba = image::RgbaImage::from_raw(w, h, pixels).ok_or_else(|| {
                         Error::new(nearnative_core::ErrorCode::Internal, "pixel buffer size mismatch")
                     })?;
                     encoder.encode_frame(image::Frame::new(rgba))

@@ -48,6 +48,24 @@ fn lossless_formats_round_trip_exactly() {
     }
 }
 
+/// GIF keeps one transparent index: alpha below 128 becomes transparent, the rest opaque in its
+/// own colour, as libvips (sharp) writes it.
+#[test]
+fn gif_thresholds_alpha_at_half() {
+    let alphas = [0u8, 1, 64, 127, 128, 200, 255];
+    let pixels = alphas.iter().flat_map(|&a| [200, 40, 10, a]).collect();
+    let image = Image { width: alphas.len() as u32, height: 1, pixels, has_alpha: true };
+    let bytes = encode(&image, &EncodeOptions::new(Format::Gif)).unwrap();
+    let out = run(&raw_job("flip=h&flip=h"), &bytes, &[]).unwrap();
+    for (pixel, &alpha) in out.bytes.chunks(4).zip(&alphas) {
+        if alpha < 128 {
+            assert_eq!(pixel[3], 0, "alpha {alpha}");
+        } else {
+            assert_eq!(pixel, [200, 40, 10, 255], "alpha {alpha}");
+        }
+    }
+}
+
 #[test]
 fn jpeg_round_trip_is_close_and_shrinks_on_load() {
     let image = gradient(640, 480, false);

@@ -11,7 +11,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use nearnative_image::codec::{decode, DecodeOptions};
+use nearnative_image::codec::{decode, probe, DecodeOptions};
 use nearnative_image::geometry::{self, Filter, Fit, Resize};
 use nearnative_image::pipeline::{parse_steps, run, Job, Step, Target};
 use nearnative_image::{Image, Limits};
@@ -299,4 +299,34 @@ fn pipeline_jobs_give_the_reference_bytes() {
         std::fs::write(dir().join("cases.json"), out).expect("writing cases.json");
     }
     report(failures, total);
+}
+
+/// The interlace bit of a GIF's first image descriptor, found by walking the blocks by hand.
+fn gif_first_frame_interlaced(gif: &[u8]) -> bool {
+    let flags = gif[10];
+    let mut at = 13 + if flags & 0x80 != 0 { 3 << ((flags & 7) + 1) } else { 0 };
+    while gif[at] == 0x21 {
+        at += 2;
+        while gif[at] != 0 {
+            at += usize::from(gif[at]) + 1;
+        }
+        at += 1;
+    }
+    assert_eq!(gif[at], 0x2c, "an image descriptor");
+    gif[at + 9] & 0x40 != 0
+}
+
+/// What `info` reads from headers beyond the decoders' colour types: GIF interlacing
+/// (`progressive`) and BMP palettes with their index depth.
+#[test]
+fn info_reports_gif_interlacing_and_bmp_palettes() {
+    for rel in ["other/palette.gif", "other/animated-transparent.gif"] {
+        let bytes = read(rel);
+        assert_eq!(probe(&bytes).unwrap().progressive, gif_first_frame_interlaced(&bytes), "{rel}");
+    }
+    assert!(gif_first_frame_interlaced(&read("other/palette.gif")), "the vectors hold an interlaced GIF");
+    let pal8 = probe(&read("other/pal8.bmp")).unwrap();
+    assert!(pal8.palette && pal8.bit_depth == 8, "{pal8:?}");
+    let rgb24 = probe(&read("other/rgb24.bmp")).unwrap();
+    assert!(!rgb24.palette && rgb24.bit_depth == 8, "{rgb24:?}");
 }

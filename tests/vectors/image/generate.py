@@ -201,6 +201,21 @@ def png_corrupt_cases():
     p2 = sig + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 3, 0, 0, 0))
     p2 += chunk(b"PLTE", bytes(range(256)) * 4) + chunk(b"IDAT", zlib.compress(b"\x00" * 5 * 4)) + iend
     err("png-plte-too-long", p2, "invalid_input", "PLTE of 1024 bytes (over 256 entries)")
+    # zlib's Adler-32 wrong, every chunk CRC right: libpng and Pillow refuse it; the png crate
+    # skips the check unless asked.
+    raw = bytes(b for i in range(8) for b in [0] + [i * 8 + j for j in range(8)])
+    stream = zlib.compress(raw)
+    stream = stream[:-4] + bytes(x ^ 0x5A for x in stream[-4:])
+    err("png-bad-adler32", sig + ihdr(8, 8) + chunk(b"IDAT", stream) + iend, "invalid_input",
+        "zlib checksum wrong, chunk CRCs right")
+    ihdr_interlaced = chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 0, 0, 0, 1))
+    passes = [(0, 8, 0, 8), (4, 8, 0, 8), (0, 4, 4, 8), (2, 4, 0, 4), (0, 2, 2, 4), (1, 2, 0, 2), (0, 1, 1, 2)]
+    raw = b"".join(b"\x00" + bytes(range(len(range(x0, 8, dx)))) for x0, dx, y0, dy in passes
+                   for _ in range(y0, 8, dy) if len(range(x0, 8, dx)))
+    stream = zlib.compress(raw)
+    stream = stream[:-4] + bytes(x ^ 0x5A for x in stream[-4:])
+    err("png-bad-adler32-interlaced", sig + ihdr_interlaced + chunk(b"IDAT", stream) + iend, "invalid_input",
+        "Adam7, zlib checksum wrong, chunk CRCs right")
     CASES.append({"id": "not-an-image", "kind": "decode_error", "file": write("corrupt/not-an-image.txt",
                  b"hello, this is text\n"), "code": "unsupported", "note": "no known signature"})
     CASES.append({"id": "empty", "kind": "decode_error", "file": write("corrupt/empty.bin", b""),
@@ -419,6 +434,25 @@ def other_cases():
     flat[4:, 30:] = [11, 21, 29, 255]
     flat[7:, 50:] = [200, 21, 29, 128]
     exact("qoi-runs", write("other/runs.qoi", qoi_encode(flat, 4)), flat, "long runs, diff and luma ops")
+    # Sizes the headers declare that the decoders refuse without saying why (or misread).
+    def size_err(id_, rel, data, code, note):
+        CASES.append({"id": id_, "kind": "decode_error", "file": write(rel, data), "code": code, "note": note})
+
+    bmp = bytearray(pil_save(Image.fromarray(arr[:2, :2], "RGB"), "BMP"))
+    bmp[18:26] = struct.pack("<ii", 0, 0)
+    size_err("bmp-zero-size", "corrupt/bmp-zero-size.bmp", bytes(bmp), "invalid_input", "BITMAPINFOHEADER 0x0")
+    size_err("qoi-huge", "corrupt/qoi-huge.qoi", b"qoif" + struct.pack(">IIBB", 100000, 100000, 4, 0) + bytes(8),
+             "limit_exceeded", "100000x100000, over QOI's 400 million pixels")
+    def vp8l(width, height):
+        bits = (width - 1) | (height - 1) << 14
+        payload = b"\x2f" + struct.pack("<I", bits) + bytes(11)
+        return b"RIFF" + struct.pack("<I", 12 + len(payload)) + b"WEBPVP8L" + struct.pack("<I", len(payload)) + payload
+    size_err("webp-lossless-16384-wide", "corrupt/webp-16384-wide.webp", vp8l(16384, 4), "unsupported",
+             "VP8L 16384x4: the format's maximum width, one more than image-webp reads")
+    vp8x = b"\x00" * 4 + (2 ** 24 - 1).to_bytes(3, "little") * 2
+    size_err("webp-canvas-huge", "corrupt/webp-canvas-huge.webp",
+             b"RIFF" + struct.pack("<I", 22) + b"WEBPVP8X" + struct.pack("<I", 10) + vp8x, "limit_exceeded",
+             "VP8X canvas 16777216x16777216")
 
 
 # ---------------------------------------------------------------- pipeline jobs
