@@ -398,7 +398,7 @@ fn header_size_error(bytes: &[u8], format: Format) -> Option<Error> {
             Some(Error::limit_exceeded(format!("{what}: QOI allows at most 400 million pixels")))
         }
         Format::Webp if width * height > u64::from(u32::MAX) => {
-            Some(Error::limit_exceeded(format!("{what}: the WebP decoder takes at most 2^32 pixels")))
+            Some(Error::limit_exceeded(format!("{what}: the WebP decoder takes fewer than 2^32 pixels")))
         }
         Format::Webp if bytes.get(12..16)? == b"VP8L" && (width > 16383 || height > 16383) => {
             Some(Error::unsupported(format!(
@@ -682,6 +682,17 @@ impl<'a> PngRows<'a> {
     }
 }
 
+/// The png crate's errors with our codes: its limits (row buffers that would not fit the address
+/// space, on wasm32 far sooner than natively) are a limit, the rest damage.
+fn png_error(err: png::DecodingError) -> Error {
+    match err {
+        png::DecodingError::LimitsExceeded => {
+            Error::limit_exceeded("the PNG is too large to decode here (its buffers would not fit in memory)")
+        }
+        other => corrupt(Format::Png, other),
+    }
+}
+
 /// A PNG reader past the header, expanding palettes, low bit depths and tRNS to 8- or 16-bit
 /// samples, with both checksums verified: the png crate skips zlib's Adler-32 by default, which
 /// would decode a damaged stream to wrong pixels where libpng and Pillow refuse it.
@@ -690,7 +701,7 @@ fn png_reader<'a>(bytes: &'a [u8], limits: &Limits) -> Result<(png::Reader<Curso
     let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), png::Limits { bytes: budget });
     decoder.ignore_checksums(false);
     decoder.set_transformations(png::Transformations::EXPAND);
-    let reader = decoder.read_info().map_err(|e| corrupt(Format::Png, e))?;
+    let reader = decoder.read_info().map_err(png_error)?;
     limits.check(reader.info().width, reader.info().height)?;
     let color = match reader.output_color_type() {
         (png::ColorType::Grayscale, png::BitDepth::Eight) => ColorType::L8,
@@ -719,7 +730,7 @@ fn decode_png_packed(bytes: &[u8], limits: &Limits, room_for_rgba8: bool) -> Res
     let mut buffer = Vec::new();
     buffer.try_reserve_exact(len).map_err(|_| too_big(width, height))?;
     buffer.resize(len, 0);
-    reader.next_frame(&mut buffer[..stored_len]).map_err(|e| corrupt(Format::Png, e))?;
+    reader.next_frame(&mut buffer[..stored_len]).map_err(png_error)?;
     if color.bytes_per_pixel() > color.channel_count() {
         for pair in buffer[..stored_len].as_chunks_mut::<2>().0 {
             *pair = u16::from_be_bytes(*pair).to_ne_bytes();
@@ -747,7 +758,7 @@ impl RowSource for PngRows<'_> {
             let row = self
                 .reader
                 .next_row()
-                .map_err(|e| corrupt(Format::Png, e))?
+                .map_err(png_error)?
                 .ok_or_else(|| Error::invalid_input("truncated PNG file: the image data ends early"))?;
             if sixteen_bit {
                 self.scratch.clear();
@@ -763,7 +774,7 @@ impl RowSource for PngRows<'_> {
             if self.rows_left == 0 {
                 // Past the last row the reader consumes the rest of the image data and checks
                 // its CRC, as a whole-image decode does.
-                if self.reader.next_row().map_err(|e| corrupt(Format::Png, e))?.is_some() {
+                if self.reader.next_row().map_err(png_error)?.is_some() {
                     return Err(Error::invalid_input("the PNG holds more rows than its header declares"));
                 }
             }
@@ -868,7 +879,8 @@ pub(crate) fn decode_rows<'a>(
 }
 
 /// Encodes `image`. JPEG drops alpha (flattening nothing: write `flatten` first for a
-/// background); PNG, WebP, QOI, BMP and GIF keep it. Images without alpha are written as RGB.
+/// background); PNG, WebP, QOI and BMP keep it, GIF as one transparent index (alpha under 128).
+/// Images without alpha are written as RGB.
 /// WebP below quality 100 is lossy (VP8, its alpha plane lossless); at 100 it is lossless.
 pub fn encode(image: &Image, options: &EncodeOptions) -> Result<Vec<u8>> {
     let (w, h) = (image.width, image.height);
