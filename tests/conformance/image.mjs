@@ -2,7 +2,9 @@
 // Image conformance: every pipeline job of tests/vectors/image/cases.json (`kind: "job"`: an
 // input file and a query in the shared step vocabulary) on every image host; each host's output
 // bytes must have the sha256 that the reference host (the native kernel, checked by
-// crates/image/tests/vectors.rs) produced. A host whose artefact is missing fails its row.
+// crates/image/tests/vectors.rs) produced. Every bad file (`kind: "decode_error"`) runs too, as
+// the job `format=png`: each host must refuse it with the case's error code and write nothing.
+// A host whose artefact is missing fails its row.
 //
 //   node tests/conformance/image.mjs [--only HOST,HOST]
 //
@@ -40,9 +42,11 @@ function need(path) {
 
 async function loadJobs() {
   const doc = JSON.parse(await readFile(join(VECTORS, 'cases.json'), 'utf8'));
-  const jobs = doc.cases.filter((c) => c.kind === 'job');
-  for (const job of jobs) job.input = await readFile(join(VECTORS, job.file));
-  return jobs;
+  const jobs = doc.cases.filter((c) => c.kind === 'job').map((c) => ({ ...c, want: `sha256:${c.output_sha256}` }));
+  const refusals = doc.cases.filter((c) => c.kind === 'decode_error')
+    .map((c) => ({ ...c, query: 'format=png', want: `error:${c.code}` }));
+  for (const job of [...jobs, ...refusals]) job.input = await readFile(join(VECTORS, job.file));
+  return [...jobs, ...refusals];
 }
 
 // ---------- hosts: each maps a job to `sha256:HEX` or `error:CODE` ----------
@@ -223,7 +227,7 @@ export async function runImageConformance({ only = null } = {}) {
   const jobs = await loadJobs();
   const problems = [];
   const rows = [];
-  for (const job of jobs) if (!job.output_sha256) problems.push(`${job.id}: no blessed output_sha256`);
+  for (const job of jobs) if (job.kind === 'job' && !job.output_sha256) problems.push(`${job.id}: no blessed output_sha256`);
   try {
     await runHosts(jobs, only, rows, problems);
   } finally {
@@ -249,10 +253,9 @@ async function runHosts(jobs, only, rows, problems) {
     let diffs = 0;
     for (const job of jobs) {
       const mine = got.get(job.id);
-      const want = `sha256:${job.output_sha256}`;
-      if (mine !== want) {
+      if (mine !== job.want) {
         diffs++;
-        if (diffs <= 3) problems.push(`${host} ${SET}/${job.id}: got ${mine}, reference ${want}`);
+        if (diffs <= 3) problems.push(`${host} ${SET}/${job.id}: got ${mine}, reference ${job.want}`);
       }
     }
     rows.push([host, diffs ? `DIFF ${diffs}` : `ok ${jobs.length}`, Date.now() - started]);
@@ -263,12 +266,12 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const onlyIndex = process.argv.indexOf('--only');
   const only = onlyIndex > 0 ? process.argv[onlyIndex + 1].split(',') : null;
   const { rows, problems } = await runImageConformance({ only });
-  console.log(`\nimage conformance: pipeline jobs of tests/vectors/image/cases.json; reference = native kernel\n`);
+  console.log(`\nimage conformance: pipeline jobs and bad files of tests/vectors/image/cases.json; reference = native kernel\n`);
   console.log(['host'.padEnd(24), SET.padStart(12), 'seconds'.padStart(10)].join(''));
   for (const [host, cell, ms] of rows) console.log([host.padEnd(24), cell.padStart(12), (ms / 1000).toFixed(1).padStart(10)].join(''));
   if (problems.length || rows.some(([, cell]) => !cell.startsWith('ok'))) {
     console.error(`\nFAILED:\n  ${problems.slice(0, 40).join('\n  ')}`);
     process.exit(1);
   }
-  console.log('every image host gave the reference bytes for every job');
+  console.log('every image host gave the reference bytes for every job and refused every bad file alike');
 }
