@@ -39,6 +39,10 @@ export interface ResizeOptions {
   kernel?: Kernel;
   background?: Colour;
   position?: 'centre' | 'center';
+  /** Never scale up: an axis the box would enlarge keeps its size (`cover` cuts, `contain` pads). */
+  withoutEnlargement?: boolean;
+  /** Never scale down; wins over `withoutEnlargement`. */
+  withoutReduction?: boolean;
   fastShrinkOnLoad?: boolean;
 }
 

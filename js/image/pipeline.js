@@ -146,7 +146,7 @@ export class Pipeline {
       options = height;
       height = options.height;
     }
-    const o = only(options, ['width', 'height', 'fit', 'kernel', 'background', 'position', 'fastShrinkOnLoad'], 'resize()');
+    const o = only(options, ['width', 'height', 'fit', 'kernel', 'background', 'position', 'fastShrinkOnLoad', 'withoutEnlargement', 'withoutReduction'], 'resize()');
     const side = (v, what) => (v === undefined || v === null ? null : num(v, `resize() ${what}`, { min: 1, integer: true }));
     const step = { op: 'resize', width: side(width, 'width'), height: side(height, 'height'), fit: 'cover', filter: 'lanczos3', background: [0, 0, 0, 255] };
     if (step.width === null && step.height === null) throw invalid('resize() needs a width, a height or both');
@@ -162,6 +162,8 @@ export class Pipeline {
       throw unsupported(`resize(): position '${o.position}' is not supported; cover and contain are always centred`);
     }
     if (o.background !== undefined) step.background = parseColour(o.background, 'resize() background');
+    if (o.withoutEnlargement) step.without_enlargement = true;
+    if (o.withoutReduction) step.without_reduction = true;
     if (o.fastShrinkOnLoad === false) this.#shrinkOnLoad = false;
     return this.#push(step);
   }

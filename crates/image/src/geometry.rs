@@ -89,6 +89,13 @@ pub struct Resize {
     /// Padding colour for `contain` (RGBA). Default opaque black, as sharp.
     #[serde(default = "opaque_black")]
     pub background: [u8; 4],
+    /// Never scale up (sharp's `withoutEnlargement`): an axis the box would enlarge keeps the
+    /// source's size; `cover` then crops what exceeds the box, `contain` pads to it.
+    #[serde(default)]
+    pub without_enlargement: bool,
+    /// Never scale down (sharp's `withoutReduction`); it wins over `without_enlargement`.
+    #[serde(default)]
+    pub without_reduction: bool,
 }
 
 pub(crate) fn opaque_black() -> [u8; 4] {
@@ -97,7 +104,25 @@ pub(crate) fn opaque_black() -> [u8; 4] {
 
 impl Resize {
     pub fn new(width: Option<u32>, height: Option<u32>) -> Resize {
-        Resize { width, height, fit: Fit::Cover, filter: Filter::Lanczos3, background: opaque_black() }
+        Resize {
+            width,
+            height,
+            fit: Fit::Cover,
+            filter: Filter::Lanczos3,
+            background: opaque_black(),
+            without_enlargement: false,
+            without_reduction: false,
+        }
+    }
+
+    /// True when a scale of `ratio` (output over source) is refused, so the source size stays:
+    /// libvips' `size` option, which sharp applies to each axis's scale.
+    fn keeps_size(&self, ratio: f64) -> bool {
+        if self.without_reduction {
+            ratio < 1.0
+        } else {
+            self.without_enlargement && ratio > 1.0
+        }
     }
 
     /// The size of the result for a `src_w`×`src_h` input, and the scaled size of the image
@@ -105,33 +130,52 @@ impl Resize {
     pub fn plan(&self, src_w: u32, src_h: u32) -> Result<ResizePlan> {
         let (sw, sh) = (f64::from(src_w), f64::from(src_h));
         let scaled = |v: f64| (v.round() as u64).clamp(1, u64::from(u32::MAX)) as u32;
+        let plain = |w, h| ResizePlan { output: (w, h), image: (w, h), crop_to_aspect: false, crop_only: false };
         let (box_w, box_h) = match (self.width, self.height) {
             (None, None) => return Err(Error::invalid_input("resize needs a width, a height or both")),
             (Some(0), _) | (_, Some(0)) => {
                 return Err(Error::invalid_input("resize width and height must be at least 1"))
             }
             (Some(w), Some(h)) => (w, h),
+            (Some(w), None) if self.keeps_size(f64::from(w) / sw) => return Ok(plain(src_w, src_h)),
+            (None, Some(h)) if self.keeps_size(f64::from(h) / sh) => return Ok(plain(src_w, src_h)),
             (Some(w), None) => (w, scaled(f64::from(w) * sh / sw)),
             (None, Some(h)) => (scaled(f64::from(h) * sw / sh), h),
         };
         if self.width.is_none() || self.height.is_none() {
-            return Ok(ResizePlan { output: (box_w, box_h), image: (box_w, box_h), crop_to_aspect: false });
+            return Ok(plain(box_w, box_h));
         }
         let (bw, bh) = (f64::from(box_w), f64::from(box_h));
-        let (fit_w, fit_h) = {
-            let ratio = (bw / sw).min(bh / sh);
-            (scaled(sw * ratio), scaled(sh * ratio))
-        };
-        let (cover_w, cover_h) = {
-            let ratio = (bw / sw).max(bh / sh);
-            (scaled(sw * ratio), scaled(sh * ratio))
-        };
+        let (fit_ratio, cover_ratio) = ((bw / sw).min(bh / sh), (bw / sw).max(bh / sh));
+        let (fit_w, fit_h) = (scaled(sw * fit_ratio), scaled(sh * fit_ratio));
+        let (cover_w, cover_h) = (scaled(sw * cover_ratio), scaled(sh * cover_ratio));
         Ok(match self.fit {
-            Fit::Fill => ResizePlan { output: (box_w, box_h), image: (box_w, box_h), crop_to_aspect: false },
-            Fit::Cover => ResizePlan { output: (box_w, box_h), image: (box_w, box_h), crop_to_aspect: true },
-            Fit::Contain => ResizePlan { output: (box_w, box_h), image: (fit_w, fit_h), crop_to_aspect: false },
-            Fit::Inside => ResizePlan { output: (fit_w, fit_h), image: (fit_w, fit_h), crop_to_aspect: false },
-            Fit::Outside => ResizePlan { output: (cover_w, cover_h), image: (cover_w, cover_h), crop_to_aspect: false },
+            Fit::Fill => {
+                let w = if self.keeps_size(bw / sw) { src_w } else { box_w };
+                let h = if self.keeps_size(bh / sh) { src_h } else { box_h };
+                plain(w, h)
+            }
+            // The source kept whole: centre-cut what exceeds the box, scaling nothing.
+            Fit::Cover if self.keeps_size(cover_ratio) => {
+                let output = (box_w.min(src_w), box_h.min(src_h));
+                ResizePlan { output, image: output, crop_to_aspect: false, crop_only: true }
+            }
+            Fit::Cover => {
+                ResizePlan { output: (box_w, box_h), image: (box_w, box_h), crop_to_aspect: true, crop_only: false }
+            }
+            Fit::Contain if self.keeps_size(fit_ratio) => ResizePlan {
+                output: (box_w.max(src_w), box_h.max(src_h)),
+                image: (src_w, src_h),
+                crop_to_aspect: false,
+                crop_only: false,
+            },
+            Fit::Contain => {
+                ResizePlan { output: (box_w, box_h), image: (fit_w, fit_h), crop_to_aspect: false, crop_only: false }
+            }
+            Fit::Inside if self.keeps_size(fit_ratio) => plain(src_w, src_h),
+            Fit::Inside => plain(fit_w, fit_h),
+            Fit::Outside if self.keeps_size(cover_ratio) => plain(src_w, src_h),
+            Fit::Outside => plain(cover_w, cover_h),
         })
     }
 }
@@ -141,6 +185,8 @@ pub struct ResizePlan {
     pub output: (u32, u32),
     pub image: (u32, u32),
     pub crop_to_aspect: bool,
+    /// `output` is a centred cut of the source, not scaled (`cover` that keeps the source size).
+    pub crop_only: bool,
 }
 
 impl ResizePlan {
@@ -150,6 +196,7 @@ impl ResizePlan {
             output: (self.output.1, self.output.0),
             image: (self.image.1, self.image.0),
             crop_to_aspect: self.crop_to_aspect,
+            crop_only: self.crop_only,
         }
     }
 }
@@ -159,6 +206,11 @@ impl ResizePlan {
 pub fn resize(image: &mut Image, spec: &Resize, limits: &Limits) -> Result<()> {
     let plan = spec.plan(image.width, image.height)?;
     limits.check(plan.output.0, plan.output.1)?;
+    if plan.crop_only {
+        let (ow, oh) = plan.output;
+        // Centred as sharp centres a crop: odd leftovers put the extra pixel before.
+        return crop(image, (image.width - ow).div_ceil(2), (image.height - oh).div_ceil(2), ow, oh);
+    }
     let (iw, ih) = plan.image;
     if (iw, ih) != (image.width, image.height) || plan.crop_to_aspect {
         let mut options = ResizeOptions::new().resize_alg(spec.filter.algorithm()).use_alpha(image.has_alpha);

@@ -192,6 +192,12 @@ pub fn run(job: &Job, input: &[u8], overlays: &[&[u8]]) -> Result<Output> {
         } else {
             resize.plan(info.width, info.height)?
         };
+        if plan.crop_only {
+            // A cut of the source at full size (cover without enlargement): nothing to resample.
+            let options = DecodeOptions { limits: job.limits, auto_orient: job.auto_orient, shrink_to: None };
+            let (image, info) = codec::decode(input, &options)?;
+            return finish(job, &job.steps, image, Some(info), overlays);
+        }
         let shrink_to = (job.shrink_on_load && job.auto_orient)
             .then(|| resize.minimum_source(info.width, info.height))
             .transpose()?;
@@ -316,7 +322,9 @@ impl Resize {
     /// JPEG may be shrunk to on load.
     pub fn minimum_source(&self, src_w: u32, src_h: u32) -> Result<(u32, u32)> {
         let plan = self.plan(src_w, src_h)?;
-        Ok(if plan.crop_to_aspect {
+        Ok(if plan.crop_only {
+            (src_w, src_h)
+        } else if plan.crop_to_aspect {
             let (bw, bh) = (f64::from(plan.output.0), f64::from(plan.output.1));
             let ratio = (bw / f64::from(src_w)).max(bh / f64::from(src_h));
             ((f64::from(src_w) * ratio).ceil() as u32, (f64::from(src_h) * ratio).ceil() as u32)
@@ -341,6 +349,8 @@ pub const VOCABULARY: &[(&str, bool)] = &[
     ("resize", true),
     ("fit", true),
     ("filter", true),
+    ("without-enlargement", false),
+    ("without-reduction", false),
     ("background", true),
     ("crop", true),
     ("rotate", true),
@@ -376,7 +386,8 @@ pub fn takes_value(name: &str) -> Option<bool> {
 }
 
 /// Builds a job from `name=value` pairs in order (CLI flags without dashes, HTTP query
-/// parameters). `fit`, `filter` and `background` modify the step before them.
+/// parameters). `fit`, `filter`, `background`, `without-enlargement` and `without-reduction`
+/// modify the step before them.
 pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<(Job, OutputSettings)> {
     let mut job = Job::default();
     let mut settings = OutputSettings::default();
@@ -398,7 +409,7 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
         };
         let step = match name {
             "resize" => Step::Resize(parse_size(value).map_err(|m| bad(&m))?),
-            "fit" | "filter" | "background" => {
+            "fit" | "filter" | "background" | "without-enlargement" | "without-reduction" => {
                 modify_last(&mut job.steps, name, value)?;
                 continue;
             }
@@ -543,6 +554,8 @@ fn modify_last(steps: &mut [Step], name: &str, value: &str) -> Result<()> {
     match (name, steps.last_mut()) {
         ("fit", Some(Step::Resize(resize))) => resize.fit = Fit::from_name(value)?,
         ("filter", Some(Step::Resize(resize))) => resize.filter = geometry::Filter::from_name(value)?,
+        ("without-enlargement", Some(Step::Resize(resize))) => resize.without_enlargement = true,
+        ("without-reduction", Some(Step::Resize(resize))) => resize.without_reduction = true,
         ("background", Some(Step::Resize(Resize { background, .. })))
         | ("background", Some(Step::Rotate { background, .. }))
         | ("background", Some(Step::Pad(Padding { background, .. }))) => {

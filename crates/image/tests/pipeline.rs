@@ -109,6 +109,54 @@ fn fit_modes_follow_sharp() {
     }
 }
 
+/// sharp's `withoutEnlargement`/`withoutReduction` (its `ResolveShrink`: each axis's scale
+/// clamped, then `cover` cuts and `contain` pads) on a 100x80 source, natively and streamed
+/// (PNG input) alike; a kept `cover` is a centred cut, odd leftovers putting the extra pixel
+/// before, as sharp's `CalculateCrop`.
+#[test]
+fn without_enlargement_and_reduction_follow_sharp() {
+    let source = gradient(100, 80, false);
+    let bytes = encode(&source, &EncodeOptions::new(Format::Png)).unwrap();
+    let cut = |left: u32, top: u32, width: u32, height: u32| {
+        let mut image = source.clone();
+        nearnative_image::geometry::crop(&mut image, left, top, width, height).unwrap();
+        image.pixels
+    };
+    let enlarge = "without-enlargement";
+    let reduce = "without-reduction";
+    for (query, size, pixels) in [
+        (format!("resize=200x150&{enlarge}"), (100, 80), Some(source.pixels.clone())),
+        (format!("resize=120x50&{enlarge}"), (100, 50), Some(cut(0, 15, 100, 50))),
+        (format!("resize=121x51&{enlarge}"), (100, 51), Some(cut(0, 15, 100, 51))),
+        (format!("resize=50x40&{enlarge}"), (50, 40), None),
+        (format!("resize=200x150&fit=contain&{enlarge}"), (200, 150), None),
+        (format!("resize=200x40&fit=contain&{enlarge}"), (200, 40), None),
+        (format!("resize=200x150&fit=inside&{enlarge}"), (100, 80), Some(source.pixels.clone())),
+        (format!("resize=200x40&fit=inside&{enlarge}"), (50, 40), None),
+        (format!("resize=200x40&fit=outside&{enlarge}"), (100, 80), Some(source.pixels.clone())),
+        (format!("resize=200x40&fit=fill&{enlarge}"), (100, 40), None),
+        (format!("resize=200x&{enlarge}"), (100, 80), Some(source.pixels.clone())),
+        (format!("resize=x40&{enlarge}"), (50, 40), None),
+        (format!("resize=50x40&{reduce}"), (50, 40), Some(cut(25, 20, 50, 40))),
+        (format!("resize=50x50&fit=contain&{reduce}"), (100, 80), Some(source.pixels.clone())),
+        (format!("resize=200x150&{reduce}"), (200, 150), None),
+        (format!("resize=50x40&{reduce}&{enlarge}"), (50, 40), Some(cut(25, 20, 50, 40))),
+    ] {
+        let from_png = run(&raw_job(&query), &bytes, &[]).unwrap();
+        assert_eq!((from_png.width, from_png.height), size, "{query}");
+        let from_pixels = run_image(&raw_job(&query), source.clone(), &[]).unwrap();
+        assert_eq!(from_pixels.bytes, from_png.bytes, "{query}: streamed and whole-image paths agree");
+        if let Some(pixels) = pixels {
+            assert_eq!(from_png.bytes, pixels, "{query}: the source, not resampled");
+        }
+    }
+    // Contain pads the kept source in the middle of the box.
+    let out = run(&raw_job(&format!("resize=200x150&fit=contain&background=ff0000&{enlarge}")), &bytes, &[]).unwrap();
+    let at = |x: usize, y: usize| &out.bytes[(y * 200 + x) * 4..][..4];
+    assert_eq!(at(49, 34), [255, 0, 0, 255]);
+    assert_eq!(at(50, 35), &source.pixels[..4]);
+}
+
 /// Values a kernel would refuse fail while parsing (a CLI exits 2 before reading any image),
 /// with the step's name in the message; size-dependent steps wait for the image.
 #[test]

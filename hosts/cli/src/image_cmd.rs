@@ -70,6 +70,8 @@ const STEP_HELP: &[(&str, &str, &str)] = &[
     ("resize", "WxH|Wx|xH", "resize; given one side, the other keeps the aspect ratio"),
     ("fit", "MODE", "how the preceding --resize WxH fits: cover (default), contain, fill, inside, outside"),
     ("filter", "NAME", "its filter: lanczos3 (default), mitchell, bicubic, bilinear, nearest"),
+    ("without-enlargement", "", "never scale the preceding --resize up (sharp's withoutEnlargement)"),
+    ("without-reduction", "", "never scale it down"),
     ("background", "RRGGBB[AA]", "fill colour of the preceding --resize (contain), --rotate or --pad"),
     ("crop", "X,Y,W,H", "keep the WxH rectangle whose top-left corner is at X,Y"),
     ("rotate", "DEG", "rotate clockwise by DEG degrees (any angle; right angles are exact)"),
@@ -110,7 +112,7 @@ fn convert_help() -> String {
         .collect();
     let width = rows.iter().map(|(flag, _)| flag.len()).max().unwrap_or(0);
     let mut text = String::from(
-        "Steps (applied in the order given; --fit, --filter and --background modify the step before them):\n",
+        "Steps (applied in the order given; --fit, --filter, --background and --without-* modify the step before them):\n",
     );
     for (flag, what) in rows {
         text.push_str(&format!("  {flag:width$}  {what}\n"));

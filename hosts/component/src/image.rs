@@ -62,6 +62,8 @@ fn step(step: wit::Step) -> Step {
                 wit::Filter::Lanczos3 => Filter::Lanczos3,
             },
             background: rgba(r.background),
+            without_enlargement: r.without_enlargement,
+            without_reduction: r.without_reduction,
         }),
         W::Crop(r) => Step::Crop { left: r.left, top: r.top, width: r.width, height: r.height },
         W::Rotate(r) => Step::Rotate { degrees: r.degrees, background: rgba(r.background) },

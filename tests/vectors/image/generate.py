@@ -496,6 +496,10 @@ def job_cases(previous):
         # symbols of equal frequency once came out in a different order on wasm32 and x86_64.
         ("webp-lossless-long-codes", wide_png, "format=webp&lossless", (2048, 1200)),
         ("resize-nearest", photo_png, "resize=31x17&fit=fill&filter=nearest&format=png", (31, 17)),
+        # sharp's withoutEnlargement: cover keeps the source's scale and cuts; contain pads it.
+        ("resize-cover-without-enlargement", photo_png, "resize=150x60&without-enlargement&format=png", (120, 60)),
+        ("resize-contain-without-enlargement", photo_jpg,
+         "resize=150x100&fit=contain&without-enlargement&background=00ff00&format=png", (150, 100)),
         ("resize-bicubic-jpeg", photo_png, "resize=x40&filter=bicubic&format=jpeg&quality=85", (60, 40)),
         ("jpeg-shrink-on-load", photo_jpg, "resize=30x20&format=png", (30, 20)),
         ("jpeg-exif-upright", rotated_jpg, "format=png", (48, 64)),
