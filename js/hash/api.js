@@ -21,7 +21,10 @@ export function toBytes(data, what = 'input') {
   );
 }
 
-export function toHex(bytes) {
+export function toHex(data) {
+  if (typeof data === 'string') throw new NearnativeError('invalid_input', 'toHex() takes bytes (a Uint8Array, ArrayBuffer or typed array), not a string');
+  // Any byte-like value, as every other function here takes it: crypto.subtle.digest() gives an ArrayBuffer.
+  const bytes = toBytes(data, 'toHex() input');
   let out = '';
   for (let i = 0; i < bytes.length; i++) out += bytes[i].toString(16).padStart(2, '0');
   return out;
@@ -138,9 +141,12 @@ export function createApi({ flavor, hashGlue, loadAgeGlue, ageUrl }) {
   async function hashStream(source, { algorithms = ['blake3'], onProgress, signal } = {}) {
     const list = Array.isArray(algorithms) ? algorithms : [algorithms];
     const idList = new Uint8Array(list.map(algorithmId));
+    const stream = typeof source?.stream === 'function' ? source.stream() : source;
+    if (typeof stream?.getReader !== 'function') {
+      throw new NearnativeError('invalid_input', `hashBlob() takes a Blob, File or ReadableStream of bytes, got ${source === null ? 'null' : source?.constructor?.name ?? typeof source}; hash bytes with digest() or createHasher()`);
+    }
     const multi = guard(hashGlue, () => new hashGlue.MultiHasher(idList));
     const total = typeof source.size === 'number' ? source.size : undefined;
-    const stream = typeof source.stream === 'function' ? source.stream() : source;
     const reader = stream.getReader();
     let done = 0;
     try {

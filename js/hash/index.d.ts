@@ -114,7 +114,7 @@ export interface HashApi {
   argon2id(password: BytesLike, salt: BytesLike, options?: Argon2Options): Uint8Array;
   aead: Aead;
   age: Age;
-  toHex(bytes: Uint8Array): string;
+  toHex(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): string;
   fromHex(hex: string): Uint8Array;
   sha1(data: BytesLike): Uint8Array;
   sha224(data: BytesLike): Uint8Array;
@@ -169,7 +169,7 @@ export declare const pbkdf2Sha256: HashApi['pbkdf2Sha256'];
 export declare const argon2id: HashApi['argon2id'];
 export declare const aead: Aead;
 export declare const age: Age;
-export declare function toHex(bytes: Uint8Array): string;
+export declare function toHex(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): string;
 export declare function fromHex(hex: string): Uint8Array;
 export declare const sha1: HashApi['sha1'];
 export declare const sha224: HashApi['sha224'];

@@ -12,8 +12,8 @@ export class NearnativeError extends Error {
 
 /** Encoded image bytes. */
 export type BytesInput = Uint8Array | ArrayBuffer | ArrayBufferView | Blob;
-/** Anything `image()` reads: encoded bytes, or pixels (ImageData, ImageBitmap, canvases). */
-export type Input = BytesInput | ImageData | ImageBitmap | OffscreenCanvas | HTMLCanvasElement | HTMLImageElement;
+/** Anything `image()` reads: encoded bytes, a file path (Node), or pixels (ImageData, ImageBitmap, canvases). */
+export type Input = BytesInput | string | ImageData | ImageBitmap | OffscreenCanvas | HTMLCanvasElement | HTMLImageElement;
 
 export type Colour = string | { r?: number; g?: number; b?: number; alpha?: number } | [number, number, number] | [number, number, number, number];
 export type Fit = 'cover' | 'contain' | 'fill' | 'inside' | 'outside';
@@ -92,7 +92,8 @@ export interface Stats {
 }
 
 export interface CompositeInput {
-  input: BytesInput;
+  /** Encoded bytes, or a file path in Node. */
+  input: BytesInput | string;
   left: number;
   top: number;
   blend?: 'over' | 'multiply' | 'screen';
@@ -133,6 +134,8 @@ export interface Pipeline {
   toBuffer(options: { resolveWithObject: true }): Promise<{ data: OutputBytes; info: OutputInfo }>;
   toBuffer(options: { resolveWithObject?: false }): Promise<OutputBytes>;
   toImageData(): Promise<ImageData>;
+  /** Node: writes the result to `path` (whole or not at all); the extension picks the format unless one was chosen. */
+  toFile(path: string): Promise<OutputInfo>;
   metadata(): Promise<Metadata>;
   stats(): Promise<Stats>;
   /** The job object that crosses into Wasm. */

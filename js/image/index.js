@@ -53,8 +53,21 @@ const isDrawable = (v) => ['ImageBitmap', 'OffscreenCanvas', 'HTMLCanvasElement'
   .some((name) => typeof globalThis[name] === 'function' && v instanceof globalThis[name]);
 
 
+/** Node: the bytes at a file path (sharp's `sharp('in.jpg')`), or `io` naming the path. */
+async function readPath(path, what) {
+  if (!isNode) throw unsupported(`${what} '${path}': file paths need Node; in a browser pass the bytes or a Blob`);
+  const { readFile } = await import('node:fs/promises');
+  try {
+    const bytes = await readFile(path);
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  } catch (err) {
+    throw new NearnativeError('io', `${path}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message}`);
+  }
+}
+
 /** `{ input, transfer }`: bytes or RGBA8 pixels, and the buffers we own and may transfer. */
 async function resolveInput(value, options) {
+  if (typeof value === 'string') value = await readPath(value, 'image input');
   if (options.raw) {
     const rgba = bytesOf(value, 'raw input');
     return { input: { rgba, width: options.raw.width, height: options.raw.height }, transfer: [] };
@@ -81,7 +94,10 @@ async function resolveInput(value, options) {
 }
 
 async function resolveOverlays(overlays) {
-  return Promise.all(overlays.map(async (o) => (isBlob(o) ? new Uint8Array(await o.arrayBuffer()) : bytesOf(o, 'composite input'))));
+  return Promise.all(overlays.map(async (o) => {
+    if (typeof o === 'string') return readPath(o, 'composite input');
+    return isBlob(o) ? new Uint8Array(await o.arrayBuffer()) : bytesOf(o, 'composite input');
+  }));
 }
 
 /** Runs one engine request inline or in the pool; returns `{ result, build }`. */

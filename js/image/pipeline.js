@@ -64,7 +64,7 @@ export function bytesOf(v, what) {
   if (v instanceof Uint8Array) return v;
   if (v instanceof ArrayBuffer) return new Uint8Array(v);
   if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-  if (typeof v === 'string') throw unsupported(`${what}: file paths and strings are not supported; pass the bytes`);
+  if (typeof v === 'string') throw unsupported(`${what}: strings are not supported here; pass the bytes`);
   throw invalid(`${what} must be a Uint8Array, Buffer, ArrayBuffer, Blob, ImageData or ImageBitmap, got ${v === null ? 'null' : typeof v}`);
 }
 
@@ -294,8 +294,8 @@ export class Pipeline {
       const blend = o.blend ?? 'over';
       if (!['over', 'multiply', 'screen'].includes(blend)) throw unsupported(`composite()[${i}]: blend '${blend}' is not supported; use over, multiply or screen`);
       const input = o.input;
-      if (!(input instanceof Uint8Array || input instanceof ArrayBuffer || ArrayBuffer.isView(input) || isBlob(input))) {
-        throw unsupported(`composite()[${i}]: input must be an encoded image (bytes or Blob); raw, text and create inputs are not supported`);
+      if (!(typeof input === 'string' || input instanceof Uint8Array || input instanceof ArrayBuffer || ArrayBuffer.isView(input) || isBlob(input))) {
+        throw unsupported(`composite()[${i}]: input must be an encoded image (bytes, Blob or, in Node, a file path); raw, text and create inputs are not supported`);
       }
       this.#overlays.push(input);
       this.#push({ op: 'composite', index: this.#overlays.length - 1, left: num(o.left, 'left', { integer: true }), top: num(o.top, 'top', { integer: true }), blend });
@@ -374,8 +374,33 @@ export class Pipeline {
     return this.#run('stats', this.#state());
   }
 
-  toFile() {
-    return Promise.reject(unsupported('toFile() is not supported; write the bytes of toBuffer() yourself'));
+  /**
+   * Node: writes the result to `path` and resolves to its info, as sharp does. Without a format
+   * chosen (`webp()`, `toFormat()`, ...), the extension picks it. The file appears whole or
+   * not at all: the bytes go to a temporary file beside it, renamed into place.
+   */
+  async toFile(path) {
+    if (typeof path !== 'string' || path === '') throw invalid('toFile() needs a file path');
+    if (typeof process === 'undefined' || !process.versions?.node) {
+      throw unsupported('toFile() needs Node; in a browser use toBuffer() and save the bytes yourself');
+    }
+    let chain = this;
+    if (this.#target.kind === 'encoded' && this.#target.format === null) {
+      const ext = /\.([^./\\]+)$/.exec(path)?.[1]?.toLowerCase();
+      if (!ext) throw invalid(`toFile('${path}'): no extension to pick the format from; call png(), jpeg(), webp(), ... first`);
+      chain = this.clone().toFormat(ext);
+    }
+    const { data, info } = await chain.toBuffer({ resolveWithObject: true });
+    const { writeFile, rename, rm } = await import('node:fs/promises');
+    const temporary = `${path}.${process.pid}.${Date.now().toString(36)}.part`;
+    try {
+      await writeFile(temporary, data, { flag: 'wx' });
+      await rename(temporary, path);
+    } catch (err) {
+      await rm(temporary, { force: true });
+      throw new NearnativeError('io', `${path}: ${err.message}`);
+    }
+    return info;
   }
 }
 

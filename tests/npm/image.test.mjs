@@ -7,6 +7,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -252,6 +253,58 @@ describe('@nearnative/image in Node', () => {
     const blocks = makeImage(8, 8, (x, y) => [((x >> 1) * 60) % 256, ((y >> 1) * 60) % 256, 0, 255]);
     const nearest = await rawOf(image(encodePng(blocks)).resize(4, 4, { kernel: 'nearest' }));
     assertClose(nearest, makeImage(4, 4, (x, y) => [x * 60, y * 60, 0, 255]), 0, 'nearest');
+  });
+
+  test('resize: withoutEnlargement and withoutReduction give sharp\'s sizes, and sharp\'s pixels where nothing is resampled', async () => {
+    // PNG_SMOOTH is 64x48.
+    const cases = [
+      [100, 80, { withoutEnlargement: true }], [80, 20, { withoutEnlargement: true }], [81, 21, { withoutEnlargement: true }],
+      [100, 80, { fit: 'contain', withoutEnlargement: true }], [100, 20, { fit: 'contain', withoutEnlargement: true }],
+      [100, 80, { fit: 'inside', withoutEnlargement: true }], [100, 20, { fit: 'outside', withoutEnlargement: true }],
+      [100, 20, { fit: 'fill', withoutEnlargement: true }], [{ width: 100, withoutEnlargement: true }],
+      [32, 20, { withoutReduction: true }], [33, 21, { withoutReduction: true }], [32, 32, { fit: 'contain', withoutReduction: true }],
+      [100, 80, { withoutReduction: true }],
+    ];
+    for (const args of cases) {
+      const what = JSON.stringify(args);
+      const ours = await rawOf(image(PNG_SMOOTH).resize(...args));
+      const ref = await sharpRaw(await sharp(PNG_SMOOTH).resize(...args).png().toBuffer());
+      assert.deepEqual([ours.width, ours.height], [ref.width, ref.height], what);
+      const fit = args.find((a) => a && typeof a === 'object')?.fit ?? 'cover';
+      const kept = (fit === 'cover' || fit === 'inside' || fit === 'outside') && ours.width <= 64 && ours.height <= 48;
+      if (kept) assertClose(ours, ref, 0, `${what}: a cut of the source, as sharp`);
+    }
+  });
+
+  test('Node file paths: image(path), composite input paths, toFile() written whole or not at all', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'npm-image-files-'));
+    try {
+      const input = path.join(dir, 'in.png');
+      fs.writeFileSync(input, PNG_SMOOTH);
+      const fromPath = await image(input).resize(20).webp().toBuffer();
+      assert.deepEqual(fromPath, await image(PNG_SMOOTH).resize(20).webp().toBuffer());
+      // The extension picks the format; a format chosen in the chain wins.
+      const info = await image(input).resize(20).toFile(path.join(dir, 'out.webp'));
+      assert.equal(info.format, 'webp');
+      assert.deepEqual(fs.readFileSync(path.join(dir, 'out.webp')), Buffer.from(fromPath));
+      await image(input).png().toFile(path.join(dir, 'really-png.jpg'));
+      assert.deepEqual([...fs.readFileSync(path.join(dir, 'really-png.jpg')).subarray(1, 4)], [0x50, 0x4e, 0x47]);
+      const overlay = path.join(dir, 'overlay.png');
+      fs.writeFileSync(overlay, encodePng(makeImage(3, 3, () => [1, 2, 3, 255])));
+      const composed = await rawOf(image(input).composite([{ input: overlay, left: 1, top: 1 }]));
+      assert.deepEqual(px(composed, 2, 2), [1, 2, 3, 255]);
+      // Errors: coded, and no output file (not even a partial one) left behind.
+      await rejectsWithCode(() => image(path.join(dir, 'missing.png')).toBuffer(), 'io', 'missing input');
+      await rejectsWithCode(() => image(dir).toBuffer(), 'io', 'a directory');
+      await rejectsWithCode(() => image(input).toFile(path.join(dir, 'no-extension')), 'invalid_input', 'no extension');
+      await rejectsWithCode(() => image(input).toFile(path.join(dir, 'out.tiff')), 'unsupported', 'tiff');
+      await rejectsWithCode(() => image(PNG_SMOOTH.subarray(0, 60)).toFile(path.join(dir, 'broken.png')), 'invalid_input', 'corrupt input');
+      await rejectsWithCode(() => image(input).toFile(path.join(dir, 'nowhere', 'x.png')), 'io', 'missing directory');
+      const left = fs.readdirSync(dir).sort();
+      assert.deepEqual(left, ['in.png', 'out.webp', 'overlay.png', 'really-png.jpg'], 'no partial or temporary files');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('colour: negate, gamma, brightness (linear/modulate), contrast (linear), flatten', async () => {
@@ -518,13 +571,16 @@ describe('@nearnative/image in Node', () => {
     const rows = [...readme.matchAll(/^\| `(\.[^`]+)` \| (yes|partial|no|browser) \|/gm)].map((m) => ({ call: m[1], status: m[2] }));
     assert.ok(rows.length >= 50, `found ${rows.length} rows`);
     const OVERLAY = encodePng(makeImage(3, 3, () => [1, 2, 3, 255]));
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'npm-image-table-'));
     let ran = 0, refused = 0;
     for (const { call, status } of rows) {
       if (status === 'browser') continue;
       const terminal = /\.(toBuffer|metadata|stats|toFile|toImageData)\(/.test(call);
       const run = async () => {
+        // toFile('out.png') writes into a scratch folder, not the working directory.
+        const target = call.replace("toFile('out.png')", `toFile(${JSON.stringify(path.join(scratch, 'out.png'))})`);
         // eslint-disable-next-line no-new-func
-        const p = new Function('p', 'OVERLAY', `return p${call}`)(image(PNG_SMOOTH), OVERLAY);
+        const p = new Function('p', 'OVERLAY', `return p${target}`)(image(PNG_SMOOTH), OVERLAY);
         return terminal ? p : p.toBuffer();
       };
       if (status === 'no') {
@@ -536,6 +592,7 @@ describe('@nearnative/image in Node', () => {
         ran++;
       }
     }
+    fs.rmSync(scratch, { recursive: true, force: true });
     assert.ok(ran >= 30 && refused >= 15, `${ran} supported, ${refused} unsupported`);
   });
 });

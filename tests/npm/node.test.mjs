@@ -348,6 +348,17 @@ describe('errors carry stable codes', () => {
     await rejectsWithCode(() => h.hkdf('sha256', 'ikm', 'salt', 'info', 255 * 32 + 1), 'invalid_input', 'hkdf over 255*HashLen');
     await rejectsWithCode(() => h.argon2id('pw', 'short'), 'invalid_input', 'argon2 salt < 8 bytes');
     await rejectsWithCode(() => h.argon2id('pw', 'somesalt', { iterations: 0 }), 'invalid_input', 'argon2 0 iterations');
+    // hashBlob wants a Blob or a stream; toHex wants bytes (an ArrayBuffer, as crypto.subtle gives, is bytes).
+    for (const bad of [new Uint8Array(3), 'abc', null, 42, {}]) {
+      const label = bad === null ? 'null' : bad.constructor?.name ?? typeof bad;
+      await rejectsWithCode(() => h.hashBlob(bad), 'invalid_input', `hashBlob(${label})`);
+    }
+    for (const bad of ['abc', null, 42, {}]) {
+      await rejectsWithCode(async () => h.toHex(bad), 'invalid_input', `toHex(${JSON.stringify(bad)})`);
+    }
+    const subtle = await crypto.webcrypto.subtle.digest('SHA-256', new TextEncoder().encode('abc'));
+    assert.equal(h.toHex(subtle), crypto.createHash('sha256').update('abc').digest('hex'), 'toHex(ArrayBuffer)');
+    assert.equal(h.toHex(new Uint16Array([0x1234, 1])), Buffer.from(new Uint16Array([0x1234, 1]).buffer).toString('hex'));
     // The module keeps working after all that.
     assert.equal(hex(h.sha256('abc')), crypto.createHash('sha256').update('abc').digest('hex'));
   });

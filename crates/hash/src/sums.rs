@@ -40,47 +40,51 @@ pub fn format_line(hex: &str, name: &[u8]) -> Vec<u8> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SumsEntry {
     pub expected: Vec<u8>,
-    pub name: String,
+    /// The file name's bytes (names need not be UTF-8, and sums files carry them raw).
+    pub name: Vec<u8>,
     /// 1-based line number, for messages.
     pub line: usize,
 }
 
-/// Parses one line. `Ok(None)` for blank lines; `Err` for a line that is not `HEX  NAME`
-/// (coreutils counts and reports those as "improperly formatted").
-pub fn parse_line(line: &str, line_number: usize, expected_len: usize) -> Result<Option<SumsEntry>> {
-    let line = line.strip_suffix('\r').unwrap_or(line);
-    if line.trim().is_empty() {
+/// Parses one line (without its `\n`). `Ok(None)` for blank and comment lines; `Err` for a
+/// line that is not `HEX  NAME` (coreutils counts and reports those as "improperly
+/// formatted"). Bytes, not text: a name that is not UTF-8 is as valid here as on disk.
+pub fn parse_line(line: &[u8], line_number: usize, expected_len: usize) -> Result<Option<SumsEntry>> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    // Blank lines, and comments as coreutils reads them (`#` first on the line).
+    if line.iter().all(u8::is_ascii_whitespace) || line.first() == Some(&b'#') {
         return Ok(None);
     }
-    let (escaped, body) = match line.strip_prefix('\\') {
+    let (escaped, body) = match line.strip_prefix(b"\\") {
         Some(rest) => (true, rest),
         None => (false, line),
     };
     let improper = || Error::invalid_input(format!("line {line_number}: improperly formatted checksum line"));
-    let (hex, rest) = body.split_once(' ').ok_or_else(improper)?;
+    let space = body.iter().position(|&b| b == b' ').ok_or_else(improper)?;
+    let (hex, rest) = (&body[..space], &body[space + 1..]);
     // Text mode is `HEX  NAME`, binary mode `HEX *NAME`.
-    let name = rest.strip_prefix(' ').or_else(|| rest.strip_prefix('*')).ok_or_else(improper)?;
+    let name = rest.strip_prefix(b" ").or_else(|| rest.strip_prefix(b"*")).ok_or_else(improper)?;
     if hex.len() != expected_len * 2 || name.is_empty() {
         return Err(improper());
     }
     let expected = hex::decode(hex).map_err(|_| improper())?;
-    let name = if escaped { unescape(name).ok_or_else(improper)? } else { name.to_owned() };
+    let name = if escaped { unescape(name).ok_or_else(improper)? } else { name.to_vec() };
     Ok(Some(SumsEntry { expected, name, line: line_number }))
 }
 
-fn unescape(name: &str) -> Option<String> {
-    let mut out = String::with_capacity(name.len());
-    let mut chars = name.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next()? {
-                '\\' => out.push('\\'),
-                'n' => out.push('\n'),
-                'r' => out.push('\r'),
+fn unescape(name: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(name.len());
+    let mut bytes = name.iter();
+    while let Some(&b) = bytes.next() {
+        if b == b'\\' {
+            match bytes.next()? {
+                b'\\' => out.push(b'\\'),
+                b'n' => out.push(b'\n'),
+                b'r' => out.push(b'\r'),
                 _ => return None,
             }
         } else {
-            out.push(c);
+            out.push(b);
         }
     }
     Some(out)
@@ -97,18 +101,22 @@ mod tests {
         let line = String::from_utf8(format_line(&hex, b"new\nline\\x")).unwrap();
         assert_eq!(line, format!("\\{hex}  new\\nline\\\\x"));
         assert_eq!(format_line(&hex, b"\xff"), [hex.as_bytes(), b"  \xff"].concat());
-        let entry = parse_line(&line, 1, 4).unwrap().unwrap();
-        assert_eq!(entry.name, "new\nline\\x");
+        let entry = parse_line(line.as_bytes(), 1, 4).unwrap().unwrap();
+        assert_eq!(entry.name, b"new\nline\\x");
         assert_eq!(entry.expected, vec![0xab; 4]);
     }
 
     #[test]
     fn binary_marker_blank_and_bad_lines() {
         let hex = "00".repeat(4);
-        assert_eq!(parse_line(&format!("{hex} *f"), 3, 4).unwrap().unwrap().name, "f");
-        assert_eq!(parse_line("   ", 1, 4).unwrap(), None);
-        assert!(parse_line("zz  f", 1, 4).is_err());
-        assert!(parse_line(&format!("{hex}f"), 1, 4).is_err());
-        assert!(parse_line(&format!("{}  f", "00".repeat(5)), 1, 4).is_err());
+        assert_eq!(parse_line(format!("{hex} *f").as_bytes(), 3, 4).unwrap().unwrap().name, b"f");
+        assert_eq!(parse_line(b"   ", 1, 4).unwrap(), None);
+        assert_eq!(parse_line(b"# caf\xe9, a comment", 1, 4).unwrap(), None);
+        assert!(parse_line(b"zz  f", 1, 4).is_err());
+        assert!(parse_line(format!("{hex}f").as_bytes(), 1, 4).is_err());
+        assert!(parse_line(format!("{}  f", "00".repeat(5)).as_bytes(), 1, 4).is_err());
+        // Names that are not UTF-8 parse as the bytes they are.
+        let raw = [hex.as_bytes(), b"  bad\xffname\r"].concat();
+        assert_eq!(parse_line(&raw, 1, 4).unwrap().unwrap().name, b"bad\xffname");
     }
 }

@@ -20,7 +20,8 @@ const PASSPHRASE_ENV: &str = "NEARNATIVE_PASSPHRASE";
 /// Generate an X25519 identity, like age-keygen.
 #[derive(Args)]
 pub struct KeygenArgs {
-    /// Write the identity to OUTPUT (created with owner-only permissions) instead of stdout.
+    /// Write the identity to OUTPUT (created with owner-only permissions; under WASI, which has
+    /// none, a warning says so) instead of stdout.
     #[arg(short, long)]
     output: Option<PathBuf>,
     /// Convert identity files (or stdin) to their recipients instead, like age-keygen -y.
@@ -48,7 +49,8 @@ pub struct EncryptArgs {
     /// Encrypt with a passphrase (scrypt).
     #[arg(short, long, conflicts_with_all = ["recipients", "recipients_files", "identities"])]
     passphrase: bool,
-    /// scrypt work factor (log2 N) for -p [default: 18].
+    /// scrypt work factor (log2 N) for -p [default: 18; at most 22 natively, 21 in Wasm, where
+    /// scrypt at 22 would need 4 GiB].
     #[arg(long)]
     work_factor: Option<u8>,
     /// Write PEM-style ASCII armor.

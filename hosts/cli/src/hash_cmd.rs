@@ -67,6 +67,18 @@ fn name_bytes(path: &Path) -> &[u8] {
     path.as_os_str().as_encoded_bytes()
 }
 
+/// The path a sums file names, from its raw bytes (the inverse of `name_bytes`).
+fn path_of(name: &[u8]) -> PathBuf {
+    #[cfg(unix)]
+    use std::os::unix::ffi::OsStrExt;
+    #[cfg(target_os = "wasi")]
+    use std::os::wasi::ffi::OsStrExt;
+    #[cfg(any(unix, target_os = "wasi"))]
+    return PathBuf::from(std::ffi::OsStr::from_bytes(name));
+    #[cfg(not(any(unix, target_os = "wasi")))]
+    return PathBuf::from(String::from_utf8_lossy(name).into_owned());
+}
+
 pub fn run(args: HashArgs) -> Result<u8> {
     let names: Vec<PathBuf> = if args.files.is_empty() { vec![PathBuf::from("-")] } else { args.files };
     if args.check {
@@ -98,10 +110,12 @@ fn check(algorithm: Algorithm, sums_files: &[PathBuf], quiet: bool) -> Result<u8
     let mut buffer = vec![0u8; READ_CHUNK];
     let mut status = exit::OK;
     for sums_name in sums_files {
+        // Bytes, not text: names in a sums file need not be UTF-8 (this command writes them raw).
         let text = if sums_name == Path::new("-") {
-            io::read_to_string(io::stdin().lock())
+            let mut bytes = Vec::new();
+            io::stdin().lock().read_to_end(&mut bytes).map(|_| bytes)
         } else {
-            std::fs::read_to_string(sums_name)
+            std::fs::read(sums_name)
         };
         let text = match text {
             Ok(t) => t,
@@ -153,10 +167,10 @@ impl Tally {
     }
 }
 
-fn check_one(algorithm: Algorithm, text: &str, quiet: bool, buffer: &mut [u8]) -> Result<Tally> {
+fn check_one(algorithm: Algorithm, text: &[u8], quiet: bool, buffer: &mut [u8]) -> Result<Tally> {
     let mut stdout = io::stdout().lock();
     let mut tally = Tally::default();
-    for (index, line) in text.lines().enumerate() {
+    for (index, line) in text.split(|&b| b == b'\n').enumerate() {
         let entry = match sums::parse_line(line, index + 1, algorithm.output_len()) {
             Ok(Some(entry)) => entry,
             Ok(None) => continue,
@@ -168,12 +182,8 @@ fn check_one(algorithm: Algorithm, text: &str, quiet: bool, buffer: &mut [u8]) -
         tally.verified += 1;
         // coreutils escapes names in check results only when they hold a line break; a
         // backslash alone is printed as is (unlike in digest lines).
-        let needs_escape = entry.name.contains(['\n', '\r']);
-        let (escaped, shown) = if needs_escape {
-            sums::escape_name(entry.name.as_bytes())
-        } else {
-            (false, entry.name.as_bytes().to_vec())
-        };
+        let needs_escape = entry.name.iter().any(|b| matches!(b, b'\n' | b'\r'));
+        let (escaped, shown) = if needs_escape { sums::escape_name(&entry.name) } else { (false, entry.name.clone()) };
         let result = |stdout: &mut io::StdoutLock, verdict: &str| -> io::Result<()> {
             if escaped {
                 stdout.write_all(b"\\")?;
@@ -181,7 +191,7 @@ fn check_one(algorithm: Algorithm, text: &str, quiet: bool, buffer: &mut [u8]) -
             stdout.write_all(&shown)?;
             writeln!(stdout, ": {verdict}")
         };
-        match hash_path(algorithm, Path::new(&entry.name), buffer) {
+        match hash_path(algorithm, &path_of(&entry.name), buffer) {
             Ok(digest) if digest == entry.expected => {
                 if !quiet {
                     result(&mut stdout, "OK")?;
@@ -194,7 +204,7 @@ fn check_one(algorithm: Algorithm, text: &str, quiet: bool, buffer: &mut [u8]) -
             Err(e) => {
                 tally.unreadable += 1;
                 stdout.flush()?;
-                eprintln!("nearnative: {}: {}", entry.name, io_message(&e));
+                eprintln!("nearnative: {}: {}", String::from_utf8_lossy(&entry.name), io_message(&e));
                 result(&mut stdout, "FAILED open or read")?;
             }
         }

@@ -63,8 +63,15 @@ impl AtomicFile {
         Ok(())
     }
 
+    /// WASI has no file permissions to set: the file gets whatever the runtime's umask gives,
+    /// so say so rather than let a secret key sit readable unnoticed.
     #[cfg(not(unix))]
     pub fn make_private(&self) -> Result<()> {
+        let target = self.target.display();
+        eprintln!(
+            "nearnative: warning: this build cannot restrict {target} to its owner (WASI has no file \
+             permissions); run `chmod 600 {target}`"
+        );
         Ok(())
     }
 }
