@@ -7,6 +7,10 @@ const webp: Uint8Array = await image(bytes).rotate().resize(800, 600, { fit: 'co
   .sharpen().webp({ quality: 80 }).toBuffer();
 const { data, info } = await image(bytes).resize({ width: 200 }).png().toBuffer({ resolveWithObject: true });
 const width: number = info.width;
+// Node: file paths in and out; sharp's withoutEnlargement.
+const written = await image('photo.jpg').resize(800, 600, { withoutEnlargement: true, withoutReduction: false })
+  .composite([{ input: 'logo.png', left: 10, top: 10 }]).toFile('thumb.webp');
+const writtenWidth: number = written.width;
 const meta: Metadata = await image(bytes).metadata();
 const build: 'simd128' | 'scalar' = meta.build;
 const stats: Stats = await image(new Blob([bytes])).extract({ left: 0, top: 0, width: 1, height: 1 }).stats();
