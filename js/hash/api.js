@@ -22,8 +22,11 @@ export function toBytes(data, what = 'input') {
 }
 
 export function toHex(data) {
-  if (typeof data === 'string') throw new NearnativeError('invalid_input', 'toHex() takes bytes (a Uint8Array, ArrayBuffer or typed array), not a string');
-  // Any byte-like value, as every other function here takes it: crypto.subtle.digest() gives an ArrayBuffer.
+  // Any byte-like value (crypto.subtle.digest() gives an ArrayBuffer); not text, which has no hex form.
+  if (!(data instanceof ArrayBuffer || ArrayBuffer.isView(data))) {
+    const got = data === null ? 'null' : typeof data === 'object' ? data.constructor?.name ?? 'object' : typeof data;
+    throw new NearnativeError('invalid_input', `toHex() takes bytes (a Uint8Array, ArrayBuffer or typed array), got ${got}`);
+  }
   const bytes = toBytes(data, 'toHex() input');
   let out = '';
   for (let i = 0; i < bytes.length; i++) out += bytes[i].toString(16).padStart(2, '0');

@@ -39,7 +39,7 @@ export interface ResizeOptions {
   kernel?: Kernel;
   background?: Colour;
   position?: 'centre' | 'center';
-  /** Never scale up: an axis the box would enlarge keeps its size (`cover` cuts, `contain` pads). */
+  /** Never scale up: where the fit would enlarge the image it keeps its size (`fill` per axis; `cover` cuts, `contain` pads). */
   withoutEnlargement?: boolean;
   /** Never scale down; wins over `withoutEnlargement`. */
   withoutReduction?: boolean;

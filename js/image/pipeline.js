@@ -4,6 +4,7 @@
 // ignored. Steps run in the order they are called (sharp reorders some of them).
 
 import { NearnativeError, invalid, unsupported } from './errors.js';
+import { isNode } from './load.js';
 
 const KERNELS = { nearest: 'nearest', linear: 'bilinear', cubic: 'bicubic', mitchell: 'mitchell', lanczos3: 'lanczos3' };
 const FITS = ['cover', 'contain', 'fill', 'inside', 'outside'];
@@ -381,23 +382,27 @@ export class Pipeline {
    */
   async toFile(path) {
     if (typeof path !== 'string' || path === '') throw invalid('toFile() needs a file path');
-    if (typeof process === 'undefined' || !process.versions?.node) {
-      throw unsupported('toFile() needs Node; in a browser use toBuffer() and save the bytes yourself');
-    }
+    if (!isNode) throw unsupported('toFile() needs Node; in a browser use toBuffer() and save the bytes yourself');
     let chain = this;
     if (this.#target.kind === 'encoded' && this.#target.format === null) {
       const ext = /\.([^./\\]+)$/.exec(path)?.[1]?.toLowerCase();
       if (!ext) throw invalid(`toFile('${path}'): no extension to pick the format from; call png(), jpeg(), webp(), ... first`);
+      if (!FORMATS[ext] && !SHARP_ONLY_FORMATS.includes(ext)) {
+        throw invalid(`toFile('${path}'): '.${ext}' names no image format; use .png, .jpg, .webp, .gif, .qoi or .bmp, or choose one with toFormat()`);
+      }
       chain = this.clone().toFormat(ext);
     }
     const { data, info } = await chain.toBuffer({ resolveWithObject: true });
     const { writeFile, rename, rm } = await import('node:fs/promises');
-    const temporary = `${path}.${process.pid}.${Date.now().toString(36)}.part`;
+    // A name no other call can hold, and removed only by the call that made it.
+    const temporary = `${path}.${globalThis.crypto.randomUUID()}.part`;
+    let written = false;
     try {
       await writeFile(temporary, data, { flag: 'wx' });
+      written = true;
       await rename(temporary, path);
     } catch (err) {
-      await rm(temporary, { force: true });
+      if (written) await rm(temporary, { force: true });
       throw new NearnativeError('io', `${path}: ${err.message}`);
     }
     return info;

@@ -264,6 +264,9 @@ describe('@nearnative/image in Node', () => {
       [100, 20, { fit: 'fill', withoutEnlargement: true }], [{ width: 100, withoutEnlargement: true }],
       [32, 20, { withoutReduction: true }], [33, 21, { withoutReduction: true }], [32, 32, { fit: 'contain', withoutReduction: true }],
       [100, 80, { withoutReduction: true }],
+      // One side given: the other comes from the kept image; the given side still cuts or pads.
+      [{ width: 32, withoutReduction: true }], [{ height: 20, withoutReduction: true }],
+      [{ width: 100, fit: 'contain', withoutEnlargement: true }], [{ width: 100, fit: 'inside', withoutEnlargement: true }],
     ];
     for (const args of cases) {
       const what = JSON.stringify(args);
@@ -300,8 +303,15 @@ describe('@nearnative/image in Node', () => {
       await rejectsWithCode(() => image(input).toFile(path.join(dir, 'out.tiff')), 'unsupported', 'tiff');
       await rejectsWithCode(() => image(PNG_SMOOTH.subarray(0, 60)).toFile(path.join(dir, 'broken.png')), 'invalid_input', 'corrupt input');
       await rejectsWithCode(() => image(input).toFile(path.join(dir, 'nowhere', 'x.png')), 'io', 'missing directory');
+      await rejectsWithCode(() => image(input).toFile(path.join(dir, 'out.txt')), 'invalid_input', 'no image extension');
+      // Written, then the rename fails (a folder holds the name): the temporary file goes too.
+      fs.mkdirSync(path.join(dir, 'taken.png'));
+      fs.writeFileSync(path.join(dir, 'taken.png', 'keep'), 'x');
+      await rejectsWithCode(() => image(input).toFile(path.join(dir, 'taken.png')), 'io', 'rename onto a folder');
+      // Two calls to the same path at once: both succeed, one file.
+      await Promise.all([image(input).png().toFile(path.join(dir, 'twice.png')), image(input).png().toFile(path.join(dir, 'twice.png'))]);
       const left = fs.readdirSync(dir).sort();
-      assert.deepEqual(left, ['in.png', 'out.webp', 'overlay.png', 'really-png.jpg'], 'no partial or temporary files');
+      assert.deepEqual(left, ['in.png', 'out.webp', 'overlay.png', 'really-png.jpg', 'taken.png', 'twice.png'], 'no partial or temporary files');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

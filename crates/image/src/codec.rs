@@ -842,7 +842,7 @@ fn decode_jpeg_packed(bytes: &[u8], denominator: u32, limits: &Limits, room_for_
 }
 
 /// The stored rows of `bytes` (already probed as `info`), for a caller that consumes them in
-/// order (`stream::resize_rows`): a non-interlaced PNG is decoded row by row; a JPEG is decoded
+/// order (`stream::resample_rows`): a non-interlaced PNG is decoded row by row; a JPEG is decoded
 /// at the reduced scale `options.shrink_to` allows; every other image is decoded whole but
 /// kept in its stored colour type. The rows are in stored `orientation` (`shrink_to` is
 /// upright, as in [`decode`]); turning the result upright is the caller's.

@@ -89,8 +89,9 @@ pub struct Resize {
     /// Padding colour for `contain` (RGBA). Default opaque black, as sharp.
     #[serde(default = "opaque_black")]
     pub background: [u8; 4],
-    /// Never scale up (sharp's `withoutEnlargement`): an axis the box would enlarge keeps the
-    /// source's size; `cover` then crops what exceeds the box, `contain` pads to it.
+    /// Never scale up (sharp's `withoutEnlargement`): where the fit would enlarge the image, it
+    /// keeps its size (`fill` decides per axis); `cover` then cuts what exceeds the box and
+    /// `contain` pads to it.
     #[serde(default)]
     pub without_enlargement: bool,
     /// Never scale down (sharp's `withoutReduction`); it wins over `without_enlargement`.
@@ -112,6 +113,25 @@ impl Resize {
             background: opaque_black(),
             without_enlargement: false,
             without_reduction: false,
+        }
+    }
+
+    /// The plan when the scale is refused and the source keeps its size: as sharp does, the
+    /// box (a missing side taken from the source) still cuts it (`cover`, centred) or pads it
+    /// (`contain`); the other fits give the source as it is.
+    fn kept(&self, (box_w, box_h): (u32, u32), src_w: u32, src_h: u32) -> ResizePlan {
+        match self.fit {
+            Fit::Cover => {
+                let output = (box_w.min(src_w), box_h.min(src_h));
+                ResizePlan { output, image: output, crop_to_aspect: false, crop_only: true }
+            }
+            Fit::Contain => ResizePlan {
+                output: (box_w.max(src_w), box_h.max(src_h)),
+                image: (src_w, src_h),
+                crop_to_aspect: false,
+                crop_only: false,
+            },
+            _ => ResizePlan { output: (src_w, src_h), image: (src_w, src_h), crop_to_aspect: false, crop_only: false },
         }
     }
 
@@ -137,8 +157,8 @@ impl Resize {
                 return Err(Error::invalid_input("resize width and height must be at least 1"))
             }
             (Some(w), Some(h)) => (w, h),
-            (Some(w), None) if self.keeps_size(f64::from(w) / sw) => return Ok(plain(src_w, src_h)),
-            (None, Some(h)) if self.keeps_size(f64::from(h) / sh) => return Ok(plain(src_w, src_h)),
+            (Some(w), None) if self.keeps_size(f64::from(w) / sw) => return Ok(self.kept((w, src_h), src_w, src_h)),
+            (None, Some(h)) if self.keeps_size(f64::from(h) / sh) => return Ok(self.kept((src_w, h), src_w, src_h)),
             (Some(w), None) => (w, scaled(f64::from(w) * sh / sw)),
             (None, Some(h)) => (scaled(f64::from(h) * sw / sh), h),
         };
@@ -155,26 +175,17 @@ impl Resize {
                 let h = if self.keeps_size(bh / sh) { src_h } else { box_h };
                 plain(w, h)
             }
-            // The source kept whole: centre-cut what exceeds the box, scaling nothing.
-            Fit::Cover if self.keeps_size(cover_ratio) => {
-                let output = (box_w.min(src_w), box_h.min(src_h));
-                ResizePlan { output, image: output, crop_to_aspect: false, crop_only: true }
-            }
+            Fit::Cover if self.keeps_size(cover_ratio) => self.kept((box_w, box_h), src_w, src_h),
             Fit::Cover => {
                 ResizePlan { output: (box_w, box_h), image: (box_w, box_h), crop_to_aspect: true, crop_only: false }
             }
-            Fit::Contain if self.keeps_size(fit_ratio) => ResizePlan {
-                output: (box_w.max(src_w), box_h.max(src_h)),
-                image: (src_w, src_h),
-                crop_to_aspect: false,
-                crop_only: false,
-            },
+            Fit::Contain if self.keeps_size(fit_ratio) => self.kept((box_w, box_h), src_w, src_h),
             Fit::Contain => {
                 ResizePlan { output: (box_w, box_h), image: (fit_w, fit_h), crop_to_aspect: false, crop_only: false }
             }
-            Fit::Inside if self.keeps_size(fit_ratio) => plain(src_w, src_h),
+            Fit::Inside if self.keeps_size(fit_ratio) => self.kept((box_w, box_h), src_w, src_h),
             Fit::Inside => plain(fit_w, fit_h),
-            Fit::Outside if self.keeps_size(cover_ratio) => plain(src_w, src_h),
+            Fit::Outside if self.keeps_size(cover_ratio) => self.kept((box_w, box_h), src_w, src_h),
             Fit::Outside => plain(cover_w, cover_h),
         })
     }

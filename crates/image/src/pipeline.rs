@@ -176,7 +176,7 @@ pub struct Output {
 /// `Composite` steps refer to by index.
 ///
 /// A first `Resize` step streams: the decoder's rows are resized band by
-/// band (`stream::resize_rows`), so the full-size image is never held as RGBA8.
+/// band (`stream::resample_rows`), so the full-size image is never held as RGBA8.
 pub fn run(job: &Job, input: &[u8], overlays: &[&[u8]]) -> Result<Output> {
     let info = codec::probe(input)?;
     job.limits.check(info.width, info.height)?;

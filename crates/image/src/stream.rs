@@ -15,7 +15,7 @@
 use fast_image_resize::{self as fir, CropBox, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use nearnative_core::{Error, Result};
 
-use crate::geometry::{self, internal, Filter, Resize, ResizePlan};
+use crate::geometry::{internal, Filter, Resize, ResizePlan};
 use crate::{alloc_pixels, Image, Limits};
 
 /// Rows of an image, top to bottom, as RGBA8 (straight alpha).
@@ -36,15 +36,6 @@ const BAND_BYTES: usize = 4 << 20;
 /// to the whole-image path, where they are exact by construction).
 pub fn streams(spec: &Resize) -> bool {
     spec.filter != Filter::Nearest
-}
-
-/// Resizes the rows of `source` as `spec` asks (fit, filter, background), like
-/// [`geometry::resize`] on the whole decoded image (see the module notes for how close).
-pub fn resize_rows(source: &mut dyn RowSource, spec: &Resize, limits: &Limits) -> Result<Image> {
-    let plan = spec.plan(source.width(), source.height())?;
-    let mut image = resample_rows_in_bands(source, spec, &plan, limits, BAND_BYTES)?;
-    geometry::pad_to_plan(&mut image, &plan, spec.background, limits)?;
-    Ok(image)
 }
 
 /// Resamples the rows of `source` to `plan.image` (cropping to its aspect for `cover`), without
@@ -194,7 +185,7 @@ fn support(filter: FilterType) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geometry::Fit;
+    use crate::geometry::{self, Fit};
 
     /// An image already in memory, handed out row by row.
     struct VecRows<'a> {

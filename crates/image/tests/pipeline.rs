@@ -136,6 +136,11 @@ fn without_enlargement_and_reduction_follow_sharp() {
         (format!("resize=200x40&fit=outside&{enlarge}"), (100, 80), Some(source.pixels.clone())),
         (format!("resize=200x40&fit=fill&{enlarge}"), (100, 40), None),
         (format!("resize=200x&{enlarge}"), (100, 80), Some(source.pixels.clone())),
+        // One side given: the other comes from the kept source, and the given one still cuts or pads.
+        (format!("resize=50x&{reduce}"), (50, 80), Some(cut(25, 0, 50, 80))),
+        (format!("resize=x40&{reduce}"), (100, 40), Some(cut(0, 20, 100, 40))),
+        (format!("resize=200x&fit=contain&{enlarge}"), (200, 80), None),
+        (format!("resize=200x&fit=inside&{enlarge}"), (100, 80), Some(source.pixels.clone())),
         (format!("resize=x40&{enlarge}"), (50, 40), None),
         (format!("resize=50x40&{reduce}"), (50, 40), Some(cut(25, 20, 50, 40))),
         (format!("resize=50x50&fit=contain&{reduce}"), (100, 80), Some(source.pixels.clone())),

@@ -146,9 +146,16 @@ pub fn keygen(args: KeygenArgs) -> Result<u8> {
                 .into());
             }
             let mut file = AtomicFile::create(path)?;
-            file.make_private()?;
+            let private = file.make_private()?;
             file.write_all(text.as_bytes())?;
             file.commit()?;
+            if !private {
+                let path = path.display();
+                eprintln!(
+                    "nearnative: warning: this build cannot restrict {path} to its owner (WASI has no file \
+                     permissions); run `chmod 600 {path}`"
+                );
+            }
             eprintln!("Public key: {}", pair.recipient);
         }
         None => {

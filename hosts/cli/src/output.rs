@@ -54,25 +54,19 @@ impl AtomicFile {
         Ok(())
     }
 
-    /// Restricts the file to its owner, for secret keys.
+    /// Restricts the file to its owner, for secret keys. False where the platform has no file
+    /// permissions (WASI): the caller tells the user once the file exists.
     #[cfg(unix)]
-    pub fn make_private(&self) -> Result<()> {
+    pub fn make_private(&self) -> Result<bool> {
         use std::os::unix::fs::PermissionsExt;
         let file = self.file.as_ref().expect("not committed");
         file.set_permissions(fs::Permissions::from_mode(0o600))?;
-        Ok(())
+        Ok(true)
     }
 
-    /// WASI has no file permissions to set: the file gets whatever the runtime's umask gives,
-    /// so say so rather than let a secret key sit readable unnoticed.
     #[cfg(not(unix))]
-    pub fn make_private(&self) -> Result<()> {
-        let target = self.target.display();
-        eprintln!(
-            "nearnative: warning: this build cannot restrict {target} to its owner (WASI has no file \
-             permissions); run `chmod 600 {target}`"
-        );
-        Ok(())
+    pub fn make_private(&self) -> Result<bool> {
+        Ok(false)
     }
 }
 
