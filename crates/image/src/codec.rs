@@ -242,8 +242,8 @@ fn probe_png_header(bytes: &[u8]) -> Result<Info> {
     let color_type = png::ColorType::from_u8(ihdr[9]).ok_or_else(bad)?;
     let (mut has_trns, mut exif) = (false, None);
     let mut at = 8;
-    while let Some(head) = bytes.get(at..at + 8) {
-        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+    while let (Some(head), Some(len)) = (bytes.get(at..at + 8), be_u32(bytes, at)) {
+        let len = len as usize;
         let data = bytes.get(at + 8..).and_then(|rest| rest.get(..len));
         match (&head[4..8], data) {
             (b"IDAT" | b"IEND", _) | (_, None) => break,
@@ -258,12 +258,31 @@ fn probe_png_header(bytes: &[u8]) -> Result<Info> {
 
 /// Width and height from the IHDR chunk, which must come first.
 fn declared_png_size(bytes: &[u8]) -> Option<(u32, u32)> {
-    let ihdr = bytes.get(8..24)?;
-    if &ihdr[4..8] != b"IHDR" {
+    if bytes.get(12..16)? != b"IHDR" {
         return None;
     }
-    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
-    Some((be(&ihdr[8..12]), be(&ihdr[12..16])))
+    Some((be_u32(bytes, 16)?, be_u32(bytes, 20)?))
+}
+
+/// Header fields at byte offset `at`; `None` past the end of the file.
+fn field<const N: usize>(bytes: &[u8], at: usize) -> Option<[u8; N]> {
+    bytes.get(at..at.checked_add(N)?)?.try_into().ok()
+}
+
+fn le_u16(bytes: &[u8], at: usize) -> Option<u16> {
+    field(bytes, at).map(u16::from_le_bytes)
+}
+
+fn le_u32(bytes: &[u8], at: usize) -> Option<u32> {
+    field(bytes, at).map(u32::from_le_bytes)
+}
+
+fn be_u32(bytes: &[u8], at: usize) -> Option<u32> {
+    field(bytes, at).map(u32::from_be_bytes)
+}
+
+fn le_u24(bytes: &[u8], at: usize) -> Option<u32> {
+    field::<3>(bytes, at).map(|[a, b, c]| u32::from_le_bytes([a, b, c, 0]))
 }
 
 /// `invalid_input` for a JPEG cut short (see [`jpeg_is_complete`]): every JPEG decode path
@@ -336,7 +355,14 @@ fn probe_generic(bytes: &[u8], format: Format) -> Result<Info> {
     let gif_frame = if format == Format::Gif { Some(gif_first_frame(bytes)?) } else { None };
     let color = if gif_frame.is_some_and(|frame| frame.opaque) { ColorType::Rgb8 } else { color };
     // image's BMP decoder expands palettes, so its colour types cannot tell; the header can.
-    let bmp_index_bits = if format == Format::Bmp { bmp_bits_per_pixel(bytes).filter(|&bits| bits <= 8) } else { None };
+    let bmp_index_bits = if format == Format::Bmp {
+        bmp_header(bytes)
+            .and_then(|header| header.bits_per_pixel)
+            .and_then(|bits| u8::try_from(bits).ok())
+            .filter(|&bits| bits <= 8)
+    } else {
+        None
+    };
     let bit_depth = match (bmp_index_bits, original) {
         (Some(bits), _) => bits,
         (_, image::ExtendedColorType::L1 | image::ExtendedColorType::La1) => 1,
@@ -361,25 +387,20 @@ fn probe_generic(bytes: &[u8], format: Format) -> Result<Info> {
 /// nothing to decode (`invalid_input`), or beyond what a decoder takes (`limit_exceeded`,
 /// `unsupported`). `None` when the header does not show such a size.
 fn header_size_error(bytes: &[u8], format: Format) -> Option<Error> {
-    let le32 = |at: usize| bytes.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
-    let be32 = |at: usize| bytes.get(at..at + 4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
     let (width, height) = match format {
-        Format::Bmp if le32(14)? == 12 => {
-            let u16_at = |at: usize| bytes.get(at..at + 2).map(|b| u64::from(u16::from_le_bytes([b[0], b[1]])));
-            (u16_at(18)?, u16_at(20)?)
+        Format::Bmp => {
+            let header = bmp_header(bytes)?;
+            (u64::from(header.width), u64::from(header.height))
         }
-        // Signed: a negative height means top-down rows.
-        Format::Bmp => (u64::from((le32(18)? as i32).unsigned_abs()), u64::from((le32(22)? as i32).unsigned_abs())),
-        Format::Qoi => (u64::from(be32(4)?), u64::from(be32(8)?)),
+        Format::Qoi => (u64::from(be_u32(bytes, 4)?), u64::from(be_u32(bytes, 8)?)),
         // A simple lossless file: 14 bits each of width - 1 and height - 1 after the 0x2f byte.
         Format::Webp if bytes.get(12..16)? == b"VP8L" && *bytes.get(20)? == 0x2f => {
-            let bits = le32(21)?;
+            let bits = le_u32(bytes, 21)?;
             (u64::from(bits & 0x3fff) + 1, u64::from((bits >> 14) & 0x3fff) + 1)
         }
         // An extended file: 24 bits each of canvas width - 1 and height - 1.
         Format::Webp if bytes.get(12..16)? == b"VP8X" => {
-            let le24 = |at: usize| bytes.get(at..at + 3).map(|b| u64::from(u32::from_le_bytes([b[0], b[1], b[2], 0])));
-            (le24(24)? + 1, le24(27)? + 1)
+            (u64::from(le_u24(bytes, 24)?) + 1, u64::from(le_u24(bytes, 27)?) + 1)
         }
         _ => return None,
     };
@@ -409,11 +430,28 @@ fn header_size_error(bytes: &[u8], format: Format) -> Option<Error> {
     }
 }
 
-/// The BMP header's bits per pixel (1, 4 or 8 for palette images), in both header layouts.
-fn bmp_bits_per_pixel(bytes: &[u8]) -> Option<u8> {
-    let header_size = u32::from_le_bytes(bytes.get(14..18)?.try_into().ok()?);
-    let at = if header_size == 12 { 24 } else { 28 };
-    u8::try_from(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?)).ok()
+/// The facts of a BMP's info header that image's decoder does not pass on (or misreads).
+struct BmpHeader {
+    width: u32,
+    /// Absolute: a negative height means top-down rows.
+    height: u32,
+    /// 1, 4 or 8 for palette images; `None` when the file ends before it.
+    bits_per_pixel: Option<u16>,
+}
+
+/// The info header after the 14-byte file header, in both layouts: the 12-byte OS/2 core
+/// header (16-bit sizes) and every later Windows one (32-bit signed sizes).
+fn bmp_header(bytes: &[u8]) -> Option<BmpHeader> {
+    if le_u32(bytes, 14)? == 12 {
+        let (width, height) = (le_u16(bytes, 18)?, le_u16(bytes, 20)?);
+        Some(BmpHeader { width: width.into(), height: height.into(), bits_per_pixel: le_u16(bytes, 24) })
+    } else {
+        Some(BmpHeader {
+            width: (le_u32(bytes, 18)? as i32).unsigned_abs(),
+            height: (le_u32(bytes, 22)? as i32).unsigned_abs(),
+            bits_per_pixel: le_u16(bytes, 28),
+        })
+    }
 }
 
 fn image_decoder<'a>(bytes: &'a [u8], format: Format, limits: &Limits) -> Result<impl ImageDecoder + 'a> {
@@ -437,7 +475,7 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Result<(Image, Info)> {
     }
     let mut image = match (info.format, options.shrink_to) {
         (Format::Jpeg, Some(target)) => decode_jpeg_reduced(bytes, &info, orientation, target, &options.limits)?,
-        _ => decode_full(bytes, info.format, &options.limits)?,
+        _ => decode_full(bytes, &info, &options.limits)?,
     };
     if options.auto_orient {
         geometry::orient(&mut image, orientation)?;
@@ -445,8 +483,8 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Result<(Image, Info)> {
     Ok((image, info))
 }
 
-fn decode_full(bytes: &[u8], format: Format, limits: &Limits) -> Result<Image> {
-    into_rgba8(decode_packed(bytes, format, limits, true)?)
+fn decode_full(bytes: &[u8], info: &Info, limits: &Limits) -> Result<Image> {
+    into_rgba8(decode_packed(bytes, info, limits, true)?)
 }
 
 /// Widens stored samples to RGBA8 in place, growing the buffer first when the decoder did not
@@ -474,10 +512,11 @@ pub(crate) struct Packed {
     color: ColorType,
 }
 
-/// Decodes through `image`'s decoder for `format` (ours for JPEG, the png crate's for PNG). With
-/// `room_for_rgba8` the buffer is sized (zero-filled) so `widen_to_rgba8` can work in place
-/// without growing it; without it, it holds the samples only.
-fn decode_packed(bytes: &[u8], format: Format, limits: &Limits, room_for_rgba8: bool) -> Result<Packed> {
+/// Decodes an image `probe` read as `info` through `image`'s decoder for its format (ours for
+/// JPEG, the png crate's for PNG). With `room_for_rgba8` the buffer is sized (zero-filled) so
+/// `widen_to_rgba8` can work in place without growing it; without it, it holds the samples only.
+fn decode_packed(bytes: &[u8], info: &Info, limits: &Limits, room_for_rgba8: bool) -> Result<Packed> {
+    let format = info.format;
     match format {
         Format::Jpeg => return decode_jpeg_packed(bytes, 1, limits, room_for_rgba8),
         Format::Png => return decode_png_packed(bytes, limits, room_for_rgba8),
@@ -488,13 +527,11 @@ fn decode_packed(bytes: &[u8], format: Format, limits: &Limits, room_for_rgba8: 
     limits.check(width, height)?;
     let color = decoder.color_type();
     let stored_len = usize::try_from(decoder.total_bytes()).map_err(|_| too_big(width, height))?;
+    let mut buffer = packed_buffer(stored_len, width, height, room_for_rgba8)?;
     let pixel_count = width as usize * height as usize;
-    let len = if room_for_rgba8 { stored_len.max(pixel_count * 4) } else { stored_len };
-    let mut buffer = Vec::new();
-    buffer.try_reserve_exact(len).map_err(|_| too_big(width, height))?;
-    buffer.resize(len, 0);
     decoder.read_image(&mut buffer[..stored_len]).map_err(|e| decode_error(format, e))?;
-    if format == Format::Gif && color == ColorType::Rgba8 && gif_first_frame(bytes)?.opaque {
+    // The probe found the first frame opaque (see `probe_generic`).
+    if format == Format::Gif && color == ColorType::Rgba8 && !info.has_alpha {
         // image's GIF decoder always writes RGBA; an opaque frame is RGB, as its header says.
         for i in 0..pixel_count {
             buffer.copy_within(i * 4..i * 4 + 3, i * 3);
@@ -505,6 +542,24 @@ fn decode_packed(bytes: &[u8], format: Format, limits: &Limits, room_for_rgba8: 
         return Ok(Packed { samples: buffer, width, height, color: ColorType::Rgb8 });
     }
     Ok(Packed { samples: buffer, width, height, color })
+}
+
+/// A zero-filled buffer for `stored_len` bytes of decoded samples; with `room_for_rgba8`, at
+/// least the image's RGBA8 size, so `widen_to_rgba8` can work in place without growing it.
+fn packed_buffer(stored_len: usize, width: u32, height: u32, room_for_rgba8: bool) -> Result<Vec<u8>> {
+    let rgba8_len = width as usize * height as usize * 4;
+    let len = if room_for_rgba8 { stored_len.max(rgba8_len) } else { stored_len };
+    let mut buffer = Vec::new();
+    buffer.try_reserve_exact(len).map_err(|_| too_big(width, height))?;
+    buffer.resize(len, 0);
+    Ok(buffer)
+}
+
+/// PNG's big-endian 16-bit samples to native endianness, as `Packed` holds them.
+fn swap16_to_native(samples: &mut [u8]) {
+    for pair in samples.as_chunks_mut::<2>().0 {
+        *pair = u16::from_be_bytes(*pair).to_ne_bytes();
+    }
 }
 
 /// What the first frame's descriptor says beyond image's decoder.
@@ -725,16 +780,10 @@ fn decode_png_packed(bytes: &[u8], limits: &Limits, room_for_rgba8: bool) -> Res
     let (mut reader, color) = png_reader(bytes, limits)?;
     let (width, height) = (reader.info().width, reader.info().height);
     let stored_len = reader.output_buffer_size().ok_or_else(|| too_big(width, height))?;
-    let pixel_count = width as usize * height as usize;
-    let len = if room_for_rgba8 { stored_len.max(pixel_count * 4) } else { stored_len };
-    let mut buffer = Vec::new();
-    buffer.try_reserve_exact(len).map_err(|_| too_big(width, height))?;
-    buffer.resize(len, 0);
+    let mut buffer = packed_buffer(stored_len, width, height, room_for_rgba8)?;
     reader.next_frame(&mut buffer[..stored_len]).map_err(png_error)?;
     if color.bytes_per_pixel() > color.channel_count() {
-        for pair in buffer[..stored_len].as_chunks_mut::<2>().0 {
-            *pair = u16::from_be_bytes(*pair).to_ne_bytes();
-        }
+        swap16_to_native(&mut buffer[..stored_len]);
     }
     Ok(Packed { samples: buffer, width, height, color })
 }
@@ -763,9 +812,7 @@ impl RowSource for PngRows<'_> {
             if sixteen_bit {
                 self.scratch.clear();
                 self.scratch.extend_from_slice(row.data());
-                for pair in self.scratch.as_chunks_mut::<2>().0 {
-                    *pair = u16::from_be_bytes(*pair).to_ne_bytes();
-                }
+                swap16_to_native(&mut self.scratch);
                 self.converter.row(&self.scratch, dst);
             } else {
                 self.converter.row(row.data(), dst);
@@ -800,7 +847,7 @@ fn decode_jpeg_reduced(
 ) -> Result<Image> {
     match decode_jpeg_reduced_packed(bytes, info, orientation, target, limits)? {
         Some(packed) => into_rgba8(packed),
-        None => decode_full(bytes, Format::Jpeg, limits),
+        None => decode_full(bytes, info, limits),
     }
 }
 
@@ -859,7 +906,7 @@ pub(crate) fn decode_rows<'a>(
             if let Some(rows) = PngRows::open(bytes, limits)? {
                 return Ok(Box::new(rows));
             }
-            decode_packed(bytes, Format::Png, limits, false)?
+            decode_packed(bytes, info, limits, false)?
         }
         Format::Jpeg => {
             require_complete_jpeg(bytes)?;
@@ -869,10 +916,10 @@ pub(crate) fn decode_rows<'a>(
             };
             match reduced {
                 Some(packed) => packed,
-                None => decode_packed(bytes, Format::Jpeg, limits, false)?,
+                None => decode_packed(bytes, info, limits, false)?,
             }
         }
-        format => decode_packed(bytes, format, limits, false)?,
+        _ => decode_packed(bytes, info, limits, false)?,
     };
     let converter = RowConverter::new(packed.color)?;
     Ok(Box::new(PackedRows { packed, converter, next_row: 0 }))
