@@ -8,6 +8,7 @@
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::iter;
+use std::sync::{Arc, Mutex};
 
 use age::armor::{ArmoredReadError, ArmoredReader, ArmoredWriter, Format};
 use age::secrecy::SecretString;
@@ -126,7 +127,7 @@ pub fn encrypt<R: Read, W: Write>(to: Recipients<'_>, armor: bool, mut input: R,
 /// Push-style encryption for hosts that receive the plaintext in pieces (an HTTP body):
 /// `write` each piece, then `finish`. Ciphertext reaches `output` as each 64 KiB chunk fills.
 pub struct EncryptWriter<W: Write> {
-    inner: age::stream::StreamWriter<ArmoredWriter<W>>,
+    inner: age::stream::StreamWriter<ArmoredWriter<FirstError<W>>>,
 }
 
 impl<W: Write> EncryptWriter<W> {
@@ -152,8 +153,14 @@ impl<W: Write> EncryptWriter<W> {
         }
         .map_err(encrypt_error)?;
         let format = if armor { Format::AsciiArmor } else { Format::Binary };
+        let output = FirstError::new(output);
+        let first_error = Arc::clone(&output.first);
         let armored = ArmoredWriter::wrap_output(output, format)?;
-        Ok(EncryptWriter { inner: encryptor.wrap_output(armored)? })
+        let inner = encryptor.wrap_output(armored).map_err(|e| {
+            let cause = first_error.lock().ok().and_then(|mut first| first.take()).unwrap_or_else(|| e.to_string());
+            Error::io(format!("writing the age header: {cause}"))
+        })?;
+        Ok(EncryptWriter { inner })
     }
 
     pub fn write(&mut self, plaintext: &[u8]) -> Result<()> {
@@ -162,7 +169,39 @@ impl<W: Write> EncryptWriter<W> {
 
     /// Writes the final chunk (and the armor footer) and hands back the output.
     pub fn finish(self) -> Result<W> {
-        Ok(self.inner.finish()?.finish()?)
+        Ok(self.inner.finish()?.finish()?.inner)
+    }
+}
+
+/// The output, keeping the text of its first write error: age reports a failed header write
+/// with only the Debug form of it ("failed to write header: IoError(Os { code: 28, .. })").
+struct FirstError<W> {
+    inner: W,
+    first: Arc<Mutex<Option<String>>>,
+}
+
+impl<W> FirstError<W> {
+    fn new(inner: W) -> Self {
+        FirstError { inner, first: Arc::new(Mutex::new(None)) }
+    }
+
+    fn keep<T>(&self, result: io::Result<T>) -> io::Result<T> {
+        if let (Err(e), Ok(mut first)) = (&result, self.first.lock()) {
+            first.get_or_insert_with(|| e.to_string());
+        }
+        result
+    }
+}
+
+impl<W: Write> Write for FirstError<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let result = self.inner.write(buf);
+        self.keep(result)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let result = self.inner.flush();
+        self.keep(result)
     }
 }
 
@@ -394,5 +433,31 @@ mod tests {
         let err = parse_identities("# comment\nAGE-SECRET-KEY-1BAD\n").err().unwrap();
         assert!(err.message().contains("line 2"), "{}", err.message());
         assert!(!err.message().contains("1BAD"), "secrets must not be echoed");
+    }
+
+    /// A writer that refuses everything, as a full disk does.
+    struct Full;
+
+    impl Write for Full {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::Error::new(io::ErrorKind::StorageFull, "No space left on device"))
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failed_header_write_shows_the_writer_error_not_debug_text() {
+        let pair = generate();
+        let recipient = parse_recipient(&pair.recipient).unwrap();
+        for armor in [false, true] {
+            let err =
+                encrypt(Recipients::Keys(std::slice::from_ref(&recipient)), armor, &b"x"[..], Full).err().unwrap();
+            assert_eq!(err.code(), ErrorCode::Io);
+            assert!(err.message().contains("No space left on device"), "{}", err.message());
+            assert!(!err.message().contains("IoError"), "{}", err.message());
+        }
     }
 }
