@@ -384,8 +384,8 @@ fn probe_generic(bytes: &[u8], format: Format) -> Result<Info> {
 }
 
 /// A size the header declares that the decoders refuse (or misread) without saying why:
-/// nothing to decode (`invalid_input`), or beyond what a decoder takes (`limit_exceeded`,
-/// `unsupported`). `None` when the header does not show such a size.
+/// nothing to decode (`invalid_input`), or beyond what a decoder takes (`limit_exceeded`).
+/// `None` when the header does not show such a size.
 fn header_size_error(bytes: &[u8], format: Format) -> Option<Error> {
     let (width, height) = match format {
         Format::Bmp => {
@@ -393,11 +393,6 @@ fn header_size_error(bytes: &[u8], format: Format) -> Option<Error> {
             (u64::from(header.width), u64::from(header.height))
         }
         Format::Qoi => (u64::from(be_u32(bytes, 4)?), u64::from(be_u32(bytes, 8)?)),
-        // A simple lossless file: 14 bits each of width - 1 and height - 1 after the 0x2f byte.
-        Format::Webp if bytes.get(12..16)? == b"VP8L" && *bytes.get(20)? == 0x2f => {
-            let bits = le_u32(bytes, 21)?;
-            (u64::from(bits & 0x3fff) + 1, u64::from((bits >> 14) & 0x3fff) + 1)
-        }
         // An extended file: 24 bits each of canvas width - 1 and height - 1.
         Format::Webp if bytes.get(12..16)? == b"VP8X" => {
             (u64::from(le_u24(bytes, 24)?) + 1, u64::from(le_u24(bytes, 27)?) + 1)
@@ -420,11 +415,6 @@ fn header_size_error(bytes: &[u8], format: Format) -> Option<Error> {
         }
         Format::Webp if width * height > u64::from(u32::MAX) => {
             Some(Error::limit_exceeded(format!("{what}: the WebP decoder takes fewer than 2^32 pixels")))
-        }
-        Format::Webp if bytes.get(12..16)? == b"VP8L" && (width > 16383 || height > 16383) => {
-            Some(Error::unsupported(format!(
-                "{what}: the WebP decoder reads lossless images up to 16383 pixels per side (the format allows 16384)"
-            )))
         }
         _ => None,
     }

@@ -48,6 +48,19 @@ fn lossless_formats_round_trip_exactly() {
     }
 }
 
+/// The widest lossless WebP the format allows (16384 = 14 bits of `width - 1`) reads back.
+#[test]
+fn lossless_webp_round_trips_at_the_formats_widest() {
+    for (width, height) in [(16384, 2), (2, 16384)] {
+        let image = gradient(width, height, true);
+        let options = EncodeOptions { quality: EncodeOptions::LOSSLESS, ..EncodeOptions::new(Format::Webp) };
+        let bytes = encode(&image, &options).unwrap();
+        let out = run(&raw_job("flip=h&flip=h"), &bytes, &[]).unwrap();
+        assert_eq!((out.width, out.height), (width, height));
+        assert!(out.bytes == image.pixels, "{width}x{height} differs after the round trip");
+    }
+}
+
 /// GIF keeps one transparent index: alpha below 128 becomes transparent, the rest opaque in its
 /// own colour, as libvips (sharp) writes it.
 #[test]

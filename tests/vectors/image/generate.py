@@ -249,6 +249,28 @@ def pil_rgba(im):
     return np.asarray(im.convert("RGBA"), dtype=np.uint8)
 
 
+def vp8l_two_greens(width, height, rba, greens):
+    """A lossless WebP bitstream by hand: no transforms, no colour cache, one prefix code group
+    of simple codes (red, blue, alpha, distance one symbol each, so zero bits; green two symbols,
+    one bit per pixel), pixel i taking greens[(i * 7 + i // 5) % 2]."""
+    bits = []
+
+    def put(value, count):
+        bits.extend((value >> i) & 1 for i in range(count))
+
+    put(width - 1, 14), put(height - 1, 14), put(int(rba[2] != 255), 1), put(0, 3)
+    put(0, 1), put(0, 1), put(0, 1)  # no transform, no colour cache, no meta prefix codes
+    put(1, 1), put(1, 1), put(1, 1), put(greens[0], 8), put(greens[1], 8)  # green: two 8-bit symbols
+    for symbol in (rba[0], rba[1], rba[2], 0):  # red, blue, alpha, distance: one 8-bit symbol
+        put(1, 1), put(0, 1), put(1, 1), put(symbol, 8)
+    for i in range(width * height):
+        put((i * 7 + i // 5) % 2, 1)
+    bits.extend([0] * (-len(bits) % 8))
+    data = b"\x2f" + bytes(sum(b << i for i, b in enumerate(bits[k:k + 8])) for k in range(0, len(bits), 8))
+    padded = data + b"\0" * (len(data) % 2)
+    return b"RIFF" + struct.pack("<I", 12 + len(padded)) + b"WEBPVP8L" + struct.pack("<I", len(data)) + padded
+
+
 # ---------------------------------------------------------------- JPEG
 
 JPEG_CASE_IDS = ["jpeg-" + n for n in (
@@ -443,12 +465,12 @@ def other_cases():
     size_err("bmp-zero-size", "corrupt/bmp-zero-size.bmp", bytes(bmp), "invalid_input", "BITMAPINFOHEADER 0x0")
     size_err("qoi-huge", "corrupt/qoi-huge.qoi", b"qoif" + struct.pack(">IIBB", 100000, 100000, 4, 0) + bytes(8),
              "limit_exceeded", "100000x100000, over QOI's 400 million pixels")
-    def vp8l(width, height):
-        bits = (width - 1) | (height - 1) << 14
-        payload = b"\x2f" + struct.pack("<I", bits) + bytes(11)
-        return b"RIFF" + struct.pack("<I", 12 + len(payload)) + b"WEBPVP8L" + struct.pack("<I", len(payload)) + payload
-    size_err("webp-lossless-16384-wide", "corrupt/webp-16384-wide.webp", vp8l(16384, 4), "unsupported",
-             "VP8L 16384x4: the format's maximum width, one more than image-webp reads")
+    # The format's widest lossless image, one pixel wider than libwebp's encoder writes. A
+    # hand-built bitstream (no transforms, two green values at one bit per pixel); reference:
+    # libwebp's decode through Pillow.
+    wide = vp8l_two_greens(16384, 3, (10, 30, 255), (40, 200))
+    exact("webp-lossless-16384-wide", write("other/lossless-16384-wide.webp", wide),
+          pil_rgba(Image.open(io.BytesIO(wide))), "VP8L 16384x3, hand-built; reference = libwebp via Pillow")
     vp8x = b"\x00" * 4 + (2 ** 24 - 1).to_bytes(3, "little") * 2
     size_err("webp-canvas-huge", "corrupt/webp-canvas-huge.webp",
              b"RIFF" + struct.pack("<I", 22) + b"WEBPVP8X" + struct.pack("<I", 10) + vp8x, "limit_exceeded",
