@@ -82,6 +82,38 @@ type ChromaCoeffs = [i32; 16 * 4];
 // used to make unconditionally. See `choose_macroblock_info` for the search
 // itself and `mode_decision_lambda` for how `lambda` is derived.
 
+/// nearnative: `ceil(2^32 / d)` for every divisor `d` below 1024 (entry 0 unused).
+static RECIPROCALS: [u64; 1024] = {
+    let mut table = [0u64; 1024];
+    let mut d = 1;
+    while d < 1024 {
+        table[d] = ((1u64 << 32) + d as u64 - 1) / d as u64;
+        d += 1;
+    }
+    table
+};
+
+/// nearnative: `value / divisor` exactly as `/` on i32 computes it (truncating toward zero),
+/// by a multiply and a shift: the quantiser divides every coefficient of every trial block of
+/// the mode search, and `idiv` was its largest single cost. With `m = ceil(2^32 / d)` and
+/// `e = m·d - 2^32 < d`, `floor(n·m / 2^32) = floor(n / d)` whenever `n·e < 2^32`, which holds
+/// for `n < 2^22` and `d < 2^10`; anything else (never seen for 8-bit pixels) divides.
+#[inline(always)]
+fn quant_div(value: i32, divisor: i16) -> i32 {
+    let magnitude = value.unsigned_abs();
+    match usize::try_from(divisor) {
+        Ok(d @ 1..=1023) if magnitude < 1 << 22 => {
+            let quotient = ((u64::from(magnitude) * RECIPROCALS[d]) >> 32) as i32;
+            if value < 0 {
+                -quotient
+            } else {
+                quotient
+            }
+        }
+        _ => value / i32::from(divisor),
+    }
+}
+
 /// Cheap proxy for the number of bits a block of quantized coefficients will
 /// cost to entropy-code, used as the rate term in RD mode decision.
 ///
@@ -196,8 +228,21 @@ fn branch_bit_cost(prob: Prob, branch_is_true: bool) -> f64 {
 /// when it actually writes the mode. See `tree_bit_cost` for the mechanism
 /// and `trial_luma_bpred` for how this is combined with coefficient rate.
 fn bpred_mode_bit_cost(top: IntraMode, left: IntraMode, mode: IntraMode) -> f64 {
-    let probs = &KEYFRAME_BPRED_MODE_PROBS[top as usize][left as usize];
-    tree_bit_cost(&KEYFRAME_BPRED_MODE_TREE, probs, mode as i8)
+    // nearnative: the cost depends on three of ten modes only, and the sub-block search asks
+    // for it ten times per 4x4 block; walking the tree (with a log2 per node) each time took
+    // about a tenth of the lossy encode. The same values, computed once.
+    static COSTS: std::sync::OnceLock<[[[f64; 10]; 10]; 10]> = std::sync::OnceLock::new();
+    let costs = COSTS.get_or_init(|| {
+        std::array::from_fn(|top| {
+            std::array::from_fn(|left| {
+                std::array::from_fn(|mode| {
+                    let probs = &KEYFRAME_BPRED_MODE_PROBS[top][left];
+                    tree_bit_cost(&KEYFRAME_BPRED_MODE_TREE, probs, mode as i8)
+                })
+            })
+        })
+    });
+    costs[top as usize][left as usize][mode as usize]
 }
 
 // Empirically tuned multiplier for `mode_decision_lambda`, see there for the
@@ -323,7 +368,7 @@ fn tokenize_block(
     for i in first_coeff..16 {
         let zigzag_index = usize::from(ZIGZAG[i]);
         let quant = if zigzag_index > 0 { ac_quant } else { dc_quant };
-        zigzag_block[i] = block[zigzag_index] / i32::from(quant);
+        zigzag_block[i] = quant_div(block[zigzag_index], quant);
     }
 
     // get index of last coefficient that isn't 0
@@ -1747,7 +1792,7 @@ impl<W: Write> Vp8Encoder<W> {
                     let mut quantized = residual;
                     for (index, v) in quantized.iter_mut().enumerate() {
                         let quant = if index > 0 { segment.yac } else { segment.ydc };
-                        *v /= i32::from(quant);
+                        *v = quant_div(*v, quant);
                     }
 
                     // Dequantize and inverse-transform, matching the
@@ -2434,7 +2479,7 @@ impl<W: Write> Vp8Encoder<W> {
             } else {
                 segment.y2dc
             };
-            *value /= i32::from(quant);
+            *value = quant_div(*value, quant);
         }
 
         // quantize the y blocks
@@ -2443,7 +2488,7 @@ impl<W: Write> Vp8Encoder<W> {
                 if index == 0 {
                     *y_value = 0;
                 } else {
-                    *y_value /= i32::from(segment.yac);
+                    *y_value = quant_div(*y_value, segment.yac);
                 }
             }
         }
@@ -2621,7 +2666,7 @@ impl<W: Write> Vp8Encoder<W> {
                 // quantize and de-quantize the subblock
                 for (index, y_value) in current_subblock.iter_mut().enumerate() {
                     let quant = if index > 0 { segment.yac } else { segment.ydc };
-                    *y_value = (*y_value / i32::from(quant)) * i32::from(quant);
+                    *y_value = quant_div(*y_value, quant) * i32::from(quant);
                 }
                 transform::idct4x4(&mut current_subblock);
                 add_residue(&mut y_with_border, &current_subblock, y0, x0, stride);
@@ -2732,7 +2777,7 @@ impl<W: Write> Vp8Encoder<W> {
                 } else {
                     segment.uvdc
                 };
-                *coeff = value / i32::from(quant);
+                *coeff = quant_div(value, quant);
             }
         }
 
