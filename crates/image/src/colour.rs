@@ -15,11 +15,13 @@ const LUMA: [f32; 3] = [0.2126, 0.7152, 0.0722];
 
 /// Rec. 709 luma `0.2126 R + 0.7152 G + 0.0722 B` of the sRGB values, rounded, into R, G and B.
 pub fn grayscale(image: &mut Image) {
-    for px in image.pixels.chunks_exact_mut(4) {
-        let y = round_u8(luma(px));
-        px[0] = y;
-        px[1] = y;
-        px[2] = y;
+    // Whole pixels in and out as u32 (alpha masked through): the loop vectorises, where three
+    // byte stores per pixel left it scalar (a quarter slower).
+    for px in image.pixels.as_chunks_mut::<4>().0 {
+        let v = u32::from_le_bytes(*px);
+        let [r, g, b] = [v, v >> 8, v >> 16].map(|c| (c & 0xff) as f32);
+        let y = u32::from(round_u8(LUMA[0] * r + LUMA[1] * g + LUMA[2] * b));
+        *px = (y * 0x01_01_01 | (v & 0xff00_0000)).to_le_bytes();
     }
 }
 
@@ -269,10 +271,14 @@ fn apply_lut(image: &mut Image, table: &[u8; 256]) {
 
 /// `rgb' = m · rgb` per pixel, rounded and clamped.
 fn apply_matrix(image: &mut Image, m: &[[f32; 3]; 3]) {
-    for px in image.pixels.chunks_exact_mut(4) {
+    // One four-byte store per pixel (alpha rewritten as it was) vectorises better than three.
+    for px in image.pixels.as_chunks_mut::<4>().0 {
         let (r, g, b) = (f32::from(px[0]), f32::from(px[1]), f32::from(px[2]));
-        px[0] = round_u8(m[0][0] * r + m[0][1] * g + m[0][2] * b);
-        px[1] = round_u8(m[1][0] * r + m[1][1] * g + m[1][2] * b);
-        px[2] = round_u8(m[2][0] * r + m[2][1] * g + m[2][2] * b);
+        *px = [
+            round_u8(m[0][0] * r + m[0][1] * g + m[0][2] * b),
+            round_u8(m[1][0] * r + m[1][1] * g + m[1][2] * b),
+            round_u8(m[2][0] * r + m[2][1] * g + m[2][2] * b),
+            px[3],
+        ];
     }
 }
