@@ -21,7 +21,7 @@ pub fn grayscale(image: &mut Image) {
         let v = u32::from_le_bytes(*px);
         let [r, g, b] = [v, v >> 8, v >> 16].map(|c| (c & 0xff) as f32);
         let y = u32::from(round_u8(LUMA[0] * r + LUMA[1] * g + LUMA[2] * b));
-        *px = (y * 0x01_01_01 | (v & 0xff00_0000)).to_le_bytes();
+        *px = ((y * 0x01_01_01) | (v & 0xff00_0000)).to_le_bytes();
     }
 }
 
