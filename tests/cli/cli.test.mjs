@@ -353,6 +353,28 @@ describe('hash: unreadable files and --check behave like coreutils', () => {
     assert.doesNotMatch(text(r.stderr), /improperly formatted|UTF-8/);
   });
 
+  test('--check reads BSD tag lines (sha256sum --tag, b2sum --tag), each with the algorithm it names, on every host', async () => {
+    const dir = scratch({ 'a (b) = c.txt': 'one\n', plain: 'two', changed: 'before' });
+    const tagged = await Promise.all([
+      exec('sh', ['-c', 'exec sha256sum --tag *'], { cwd: dir }),
+      exec('b2sum', ['--tag', 'plain', 'changed'], { cwd: dir }),
+      exec('sha1sum', ['--tag', 'plain'], { cwd: dir }),
+    ]);
+    tagged.forEach((r) => assertOk(r, 'sum --tag'));
+    fs.writeFileSync(path.join(dir, 'SUMS'), Buffer.concat(tagged.map((r) => r.stdout)));
+    fs.writeFileSync(path.join(dir, 'changed'), 'after');
+    const ref = await exec('sha256sum', ['-c', 'SUMS'], { cwd: dir });
+    // The lines sha256sum reads (its own) get its verdicts; ours are checked with their tags.
+    assert.match(text(ref.stdout), /^a \(b\) = c\.txt: OK\nchanged: FAILED\nplain: OK\n$/);
+    for (const host of ['native', 'wasmtime', 'node:wasi']) {
+      const r = await HOSTS[host](['hash', '-c', 'SUMS'], { cwd: dir });
+      assert.equal(r.code, 1, `${host}: ${text(r.stderr)}`);
+      assert.equal(text(r.stdout), `${text(ref.stdout)}plain: OK\nchanged: FAILED\nplain: OK\n`, host);
+      assert.match(text(r.stderr), /WARNING: 2 computed checksums did NOT match/, host);
+      assert.doesNotMatch(text(r.stderr), /improperly formatted/, host);
+    }
+  });
+
   test('--check: all lines verify -> exit 0, same output as sha256sum -c; and sha256sum -c accepts our sums', async () => {
     const names = [...HASH_FILES, 'back\\slash.txt'];
     const sums = await exec('sha256sum', names, { cwd: WORK });

@@ -18,7 +18,8 @@ pub struct HashArgs {
     /// Digest algorithm.
     #[arg(short, long, default_value = "blake3", value_parser = parse_algorithm)]
     algorithm: Algorithm,
-    /// Read digests from the FILEs (sums files as this command prints them) and verify them.
+    /// Read digests from the FILEs (sums files as this command prints them, or BSD tag lines
+    /// `SHA256 (NAME) = HEX`, checked with the algorithm they name) and verify them.
     #[arg(short = 'c', long)]
     check: bool,
     /// With --check: print nothing for files that verify.
@@ -191,7 +192,8 @@ fn check_one(algorithm: Algorithm, text: &[u8], quiet: bool, buffer: &mut [u8]) 
             stdout.write_all(&shown)?;
             writeln!(stdout, ": {verdict}")
         };
-        match hash_path(algorithm, &path_of(&entry.name), buffer) {
+        // A BSD tag line (`SHA256 (NAME) = HEX`) names its own algorithm, as `cksum -c` reads it.
+        match hash_path(entry.algorithm.unwrap_or(algorithm), &path_of(&entry.name), buffer) {
             Ok(digest) if digest == entry.expected => {
                 if !quiet {
                     result(&mut stdout, "OK")?;
