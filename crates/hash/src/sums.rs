@@ -68,24 +68,23 @@ pub fn parse_line(line: &[u8], line_number: usize, expected_len: usize) -> Resul
         None => (false, line),
     };
     let improper = || Error::invalid_input(format!("line {line_number}: improperly formatted checksum line"));
-    if let Some((algorithm, name, hex)) = split_tag_line(body) {
-        let expected = hex::decode(hex).map_err(|_| improper())?;
-        if expected.len() != algorithm.output_len() || name.is_empty() {
-            return Err(improper());
+    let (hex, name, algorithm) = match split_tag_line(body) {
+        Some((algorithm, name, hex)) => (hex, name, Some(algorithm)),
+        None => {
+            let space = body.iter().position(|&b| b == b' ').ok_or_else(improper)?;
+            let (hex, rest) = (&body[..space], &body[space + 1..]);
+            // Text mode is `HEX  NAME`, binary mode `HEX *NAME`.
+            let name = rest.strip_prefix(b" ").or_else(|| rest.strip_prefix(b"*")).ok_or_else(improper)?;
+            (hex, name, None)
         }
-        let name = if escaped { unescape(name).ok_or_else(improper)? } else { name.to_vec() };
-        return Ok(Some(SumsEntry { expected, name, line: line_number, algorithm: Some(algorithm) }));
-    }
-    let space = body.iter().position(|&b| b == b' ').ok_or_else(improper)?;
-    let (hex, rest) = (&body[..space], &body[space + 1..]);
-    // Text mode is `HEX  NAME`, binary mode `HEX *NAME`.
-    let name = rest.strip_prefix(b" ").or_else(|| rest.strip_prefix(b"*")).ok_or_else(improper)?;
-    if hex.len() != expected_len * 2 || name.is_empty() {
+    };
+    let digest_len = algorithm.map_or(expected_len, Algorithm::output_len);
+    if hex.len() != digest_len * 2 || name.is_empty() {
         return Err(improper());
     }
     let expected = hex::decode(hex).map_err(|_| improper())?;
     let name = if escaped { unescape(name).ok_or_else(improper)? } else { name.to_vec() };
-    Ok(Some(SumsEntry { expected, name, line: line_number, algorithm: None }))
+    Ok(Some(SumsEntry { expected, name, line: line_number, algorithm }))
 }
 
 /// `TAG (NAME) = HEX` split into the algorithm the tag names, the name and the hex; `None`
