@@ -394,15 +394,15 @@ export class Pipeline {
     }
     const { data, info } = await chain.toBuffer({ resolveWithObject: true });
     const { writeFile, rename, rm } = await import('node:fs/promises');
-    // A name no other call can hold, and removed only by the call that made it.
+    // A name no other call can hold, and removed only by the call that made it: 'wx' fails with
+    // EEXIST before touching another's file; after any other failure (a write cut short by a
+    // full disk included) the temporary file is ours and must not stay behind.
     const temporary = `${path}.${globalThis.crypto.randomUUID()}.part`;
-    let written = false;
     try {
       await writeFile(temporary, data, { flag: 'wx' });
-      written = true;
       await rename(temporary, path);
     } catch (err) {
-      if (written) await rm(temporary, { force: true });
+      if (err.code !== 'EEXIST') await rm(temporary, { force: true });
       throw new NearnativeError('io', `${path}: ${err.message}`);
     }
     return info;

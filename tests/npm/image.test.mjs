@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import sharp from 'sharp';
 import { rejectsWithCode } from '../support/assert-code.mjs';
 
@@ -312,6 +313,22 @@ describe('@nearnative/image in Node', () => {
       await Promise.all([image(input).png().toFile(path.join(dir, 'twice.png')), image(input).png().toFile(path.join(dir, 'twice.png'))]);
       const left = fs.readdirSync(dir).sort();
       assert.deepEqual(left, ['in.png', 'out.webp', 'overlay.png', 'really-png.jpg', 'taken.png', 'twice.png'], 'no partial or temporary files');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('toFile() cut short by a full disk (a 2 KiB file size limit): io, and no partial temporary file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'npm-image-full-'));
+    try {
+      // Node ignores SIGXFSZ, so a write past `ulimit -f` fails with EFBIG after 2 KiB landed.
+      const script = `import { image } from ${JSON.stringify(pathToFileURL(PACKAGE).href)};
+        const pixels = crypto.getRandomValues(new Uint8Array(64 * 64 * 4)); // 16 KiB that deflate cannot shrink
+        try { await image(pixels, { raw: { width: 64, height: 64, channels: 4 } }).toFile(process.argv[1] + '/out.png'); console.log('written'); }
+        catch (err) { console.log(err.code); }`;
+      const r = spawnSync('sh', ['-c', 'ulimit -f 4; exec node --input-type=module -e "$0" "$1"', script, dir], { encoding: 'utf8' });
+      assert.equal(r.stdout.trim(), 'io', r.stderr);
+      assert.deepEqual(fs.readdirSync(dir), [], 'no output and no temporary file');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
