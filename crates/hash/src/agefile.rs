@@ -186,8 +186,11 @@ impl<W> FirstError<W> {
     }
 
     fn keep<T>(&self, result: io::Result<T>) -> io::Result<T> {
+        // `write_all` retries an interrupted write, so that one is not the error to show.
         if let (Err(e), Ok(mut first)) = (&result, self.first.lock()) {
-            first.get_or_insert_with(|| e.to_string());
+            if e.kind() != io::ErrorKind::Interrupted {
+                first.get_or_insert_with(|| e.to_string());
+            }
         }
         result
     }
