@@ -94,9 +94,29 @@ export interface Stats {
 export interface CompositeInput {
   /** Encoded bytes, or a file path in Node. */
   input: BytesInput | string;
-  left: number;
-  top: number;
+  /** With `top`, the overlay's top-left corner; both win over `gravity`. */
+  left?: number;
+  top?: number;
+  /** Without `left`/`top`: a side, a corner or (the default) the centre. */
+  gravity?: 'centre' | 'center' | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest';
   blend?: 'over' | 'multiply' | 'screen';
+}
+
+export interface PngOptions {
+  compressionLevel?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+}
+
+export interface JpegOptions {
+  quality?: number;
+  progressive?: boolean;
+  chromaSubsampling?: '4:2:0' | '4:4:4';
+  optimiseCoding?: true;
+  optimizeCoding?: true;
+}
+
+export interface WebpOptions {
+  quality?: number;
+  lossless?: boolean;
 }
 
 export interface Pipeline {
@@ -116,18 +136,22 @@ export interface Pipeline {
   greyscale(grey?: boolean): this;
   grayscale(grey?: boolean): this;
   modulate(options: { brightness?: number; saturation?: number; hue?: number }): this;
-  linear(a?: number, b?: number): this;
+  linear(a?: number | [number, number, number] | null, b?: number | [number, number, number] | null): this;
   gamma(gamma?: number): this;
   negate(options?: boolean | { alpha?: false }): this;
   threshold(level?: number, options?: { greyscale?: true; grayscale?: true }): this;
   tint(colour: Colour): this;
   flatten(options?: { background?: Colour }): this;
+  removeAlpha(): this;
+  ensureAlpha(alpha?: number): this;
   composite(images: CompositeInput[]): this;
-  toFormat(format: OutputFormat, options?: { quality?: number; progressive?: boolean; lossless?: boolean }): this;
-  png(): this;
-  jpeg(options?: { quality?: number; progressive?: boolean }): this;
+  toFormat(format: OutputFormat, options?: PngOptions & JpegOptions & WebpOptions): this;
+  /** `compressionLevel`: zlib level 0 (stored) to 9 (smallest); unset, a balanced default. */
+  png(options?: PngOptions): this;
+  /** 4:2:0 unless `chromaSubsampling: '4:4:4'`; Huffman tables are always optimised. */
+  jpeg(options?: JpegOptions): this;
   /** Lossy (VP8) at `quality` (default 80); lossless (VP8L) with `lossless: true` or quality 100. */
-  webp(options?: { quality?: number; lossless?: boolean }): this;
+  webp(options?: WebpOptions): this;
   gif(): this;
   raw(options?: { depth?: 'uchar' }): this;
   toBuffer(): Promise<OutputBytes>;

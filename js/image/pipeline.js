@@ -10,6 +10,9 @@ const KERNELS = { nearest: 'nearest', linear: 'bilinear', cubic: 'bicubic', mitc
 const FITS = ['cover', 'contain', 'fill', 'inside', 'outside'];
 const FORMATS = { png: 'png', jpeg: 'jpeg', jpg: 'jpeg', webp: 'webp', gif: 'gif', qoi: 'qoi', bmp: 'bmp' };
 const SHARP_ONLY_FORMATS = ['avif', 'heif', 'heic', 'tiff', 'tif', 'jp2', 'jxl', 'svg', 'pdf', 'dz', 'magick', 'fits'];
+const GRAVITIES = ['centre', 'north', 'northeast', 'east', 'southeast', 'south', 'southwest', 'west', 'northwest'];
+// sharp's content-aware placements (strategies), which need an attention or entropy model.
+const SHARP_ONLY_GRAVITIES = { entropy: 1, attention: 1 };
 const NAMED = { black: [0, 0, 0, 255], white: [255, 255, 255, 255], transparent: [0, 0, 0, 0] };
 
 /** Throws `unsupported` for option keys outside `allowed`. */
@@ -245,14 +248,15 @@ export class Pipeline {
     return this;
   }
 
-  /** `a * pixel + b`: maps onto brightness (b = 0) or contrast around mid-grey (b = 128·(1 − a)). */
+  /** `a * colour + b` on red, green and blue (alpha kept); a number or one per colour channel. */
   linear(a = 1, b = 0) {
-    if (Array.isArray(a) || Array.isArray(b)) throw unsupported('linear(): per-channel arrays are not supported');
-    num(a, 'linear() a', { min: 0 });
-    num(b, 'linear() b');
-    if (b === 0) return this.#push({ op: 'brightness', factor: a });
-    if (Math.abs(b - 128 * (1 - a)) < 1e-6) return this.#push({ op: 'contrast', factor: a });
-    throw unsupported(`linear(${a}, ${b}): only b = 0 (brightness) or b = 128·(1 − a) (contrast) is supported`);
+    const three = (v, what) => {
+      if (!Array.isArray(v)) return [num(v, `linear() ${what}`), v, v];
+      if (v.length === 4) throw unsupported(`linear(): a 4th (alpha) ${what} is not supported; alpha is kept`);
+      if (v.length !== 3) throw invalid(`linear(): ${what} must be a number or 3 numbers (red, green, blue), got ${v.length}`);
+      return v.map((x) => num(x, `linear() ${what}`));
+    };
+    return this.#push({ op: 'linear', a: three(a ?? 1, 'a'), b: three(b ?? 0, 'b') });
   }
 
   /** A tone curve out = in^(1/g); sharp's resize-time linearisation (gammaOut) is not supported. */
@@ -279,6 +283,16 @@ export class Pipeline {
     return this.#push({ op: 'tint', rgb: [r, g, b] });
   }
 
+  /** Drops alpha, keeping the colours as stored (use flatten() for a background). */
+  removeAlpha() {
+    return this.#push({ op: 'remove_alpha' });
+  }
+
+  /** Adds an alpha channel of `alpha` (0 to 1, default opaque) where there is none; 0.5 is 127, as sharp. */
+  ensureAlpha(alpha = 1) {
+    return this.#push({ op: 'ensure_alpha', alpha: Math.floor(num(alpha, 'ensureAlpha() alpha', { min: 0, max: 1 }) * 255) });
+  }
+
   /** sharp's default background is black. */
   flatten(options) {
     const o = only(options, ['background'], 'flatten()');
@@ -286,12 +300,21 @@ export class Pipeline {
     return this.#push({ op: 'flatten', background: [r, g, b] });
   }
 
-  /** Overlays: encoded images (bytes or Blob) at left/top. */
+  /** Overlays: encoded images (bytes or Blob) at left/top, else at `gravity` (default centre), as sharp. */
   composite(images) {
-    if (!Array.isArray(images)) throw invalid('composite() takes an array of { input, left, top, blend }');
+    if (!Array.isArray(images)) throw invalid('composite() takes an array of { input, left, top, gravity, blend }');
     for (const [i, entry] of images.entries()) {
-      const o = only(entry, ['input', 'left', 'top', 'blend'], `composite()[${i}]`);
-      if (o.left === undefined || o.top === undefined) throw unsupported(`composite()[${i}]: give left and top; gravity placement is not supported`);
+      const o = only(entry, ['input', 'left', 'top', 'gravity', 'blend'], `composite()[${i}]`);
+      if ((o.left === undefined) !== (o.top === undefined)) throw invalid(`composite()[${i}]: give both left and top, or neither (then gravity places it)`);
+      const offset = o.left !== undefined;
+      let gravity = null;
+      if (!offset) {
+        gravity = o.gravity === undefined || o.gravity === 'center' ? 'centre' : o.gravity;
+        if (!GRAVITIES.includes(gravity)) {
+          throw (typeof gravity === 'string' && gravity in SHARP_ONLY_GRAVITIES ? unsupported : invalid)(
+            `composite()[${i}]: gravity '${o.gravity}' is not supported; use ${GRAVITIES.join(', ')} (or left and top)`);
+        }
+      }
       const blend = o.blend ?? 'over';
       if (!['over', 'multiply', 'screen'].includes(blend)) throw unsupported(`composite()[${i}]: blend '${blend}' is not supported; use over, multiply or screen`);
       const input = o.input;
@@ -299,7 +322,9 @@ export class Pipeline {
         throw unsupported(`composite()[${i}]: input must be an encoded image (bytes, Blob or, in Node, a file path); raw, text and create inputs are not supported`);
       }
       this.#overlays.push(input);
-      this.#push({ op: 'composite', index: this.#overlays.length - 1, left: num(o.left, 'left', { integer: true }), top: num(o.top, 'top', { integer: true }), blend });
+      this.#push(offset
+        ? { op: 'composite', index: this.#overlays.length - 1, left: num(o.left, 'left', { integer: true }), top: num(o.top, 'top', { integer: true }), blend }
+        : { op: 'composite', index: this.#overlays.length - 1, gravity, blend });
     }
     return this;
   }
@@ -313,13 +338,21 @@ export class Pipeline {
     if (SHARP_ONLY_FORMATS.includes(name)) throw unsupported(`toFormat(): ${name} output is not supported; use png, jpeg, webp, gif, qoi or bmp`);
     const canonical = FORMATS[name];
     if (!canonical) throw invalid(`toFormat(): unknown format '${format}'`);
-    const allowed = { jpeg: ['quality', 'progressive'], webp: ['quality', 'lossless'], png: [], gif: [], qoi: [], bmp: [] }[canonical];
+    const allowed = {
+      jpeg: ['quality', 'progressive', 'chromaSubsampling', 'optimiseCoding', 'optimizeCoding'],
+      webp: ['quality', 'lossless'], png: ['compressionLevel'], gif: [], qoi: [], bmp: [],
+    }[canonical];
     const o = only(options, allowed, `${canonical}()`);
     if (canonical === 'webp' && o.lossless !== undefined && typeof o.lossless !== 'boolean') throw invalid('webp(): lossless must be true or false');
     // WebP: lossy below quality 100 (sharp's default, q80), lossless at 100 or with `lossless: true`.
     const quality = o.lossless === true ? 100
       : o.quality === undefined ? 80 : num(o.quality, `${canonical}() quality`, { min: 1, max: 100, integer: true });
-    this.#target = { kind: 'encoded', format: canonical, progressive: !!o.progressive, quality };
+    // JPEG Huffman tables are always fitted to the image, as sharp's default optimiseCoding.
+    if ((o.optimiseCoding ?? o.optimizeCoding) === false) throw unsupported('jpeg(): optimiseCoding: false is not supported; the Huffman tables are always optimised');
+    const chroma = o.chromaSubsampling ?? '4:2:0';
+    if (chroma !== '4:2:0' && chroma !== '4:4:4') throw unsupported(`jpeg(): chromaSubsampling '${chroma}' is not supported; use '4:2:0' or '4:4:4'`);
+    const compression = o.compressionLevel === undefined ? null : num(o.compressionLevel, 'png() compressionLevel', { min: 0, max: 9, integer: true });
+    this.#target = { kind: 'encoded', format: canonical, progressive: !!o.progressive, quality, compression, chroma };
     return this;
   }
 

@@ -291,6 +291,42 @@ describe('image convert: every output format, checked by decoding it independent
     assert.ok(psnr((await pixelsOf(dir, 'p.jpg')).rgba, RGB) > 30);
   });
 
+  test('--compression sets the PNG zlib level; --chroma-subsampling the JPEG colour resolution', async () => {
+    const dir = scratch({ 'rgb.png': fs.readFileSync(at('rgb.png')) });
+    const size = {};
+    for (const level of ['0', '9']) {
+      assertOk(await nn(['image', 'convert', 'rgb.png', `z${level}.png`, '--compression', level], { cwd: dir }), `level ${level}`);
+      size[level] = fs.statSync(path.join(dir, `z${level}.png`)).size;
+      assert.deepEqual(decodePng(fs.readFileSync(path.join(dir, `z${level}.png`))).rgba, RGB, `level ${level} is lossless`);
+    }
+    assert.ok(size[0] > W * H * 3 && size[9] < size[0], `stored ${size[0]} B, level 9 ${size[9]} B`);
+    const bad = await nn(['image', 'convert', 'rgb.png', 'z.png', '--compression', '10'], { cwd: dir });
+    assert.equal(bad.code, 2, text(bad.stderr));
+    assert.match(text(bad.stderr), /compression/);
+    // Luma's sampling factors in SOF0: 0x22 for 4:2:0, 0x11 for 4:4:4.
+    const luma = (file) => {
+      const jpeg = fs.readFileSync(path.join(dir, file));
+      return jpeg[jpeg.indexOf(Buffer.from([0xff, 0xc0])) + 11];
+    };
+    for (const [args, want] of [[[], 0x22], [['--chroma-subsampling', '4:4:4'], 0x11], [['--chroma-subsampling', '4:2:0'], 0x22]]) {
+      assertOk(await nn(['image', 'convert', 'rgb.png', 'c.jpg', '--quality', '95', ...args], { cwd: dir }));
+      assert.equal(luma('c.jpg'), want, args.join(' '));
+    }
+  });
+
+  test('--linear A,B: a negative A inverts, six numbers give each channel its own line', async () => {
+    const dir = scratch({ 'rgba.png': fs.readFileSync(at('rgba.png')) });
+    assertOk(await nn(['image', 'convert', 'rgba.png', 'neg.png', '--linear', '-1,255'], { cwd: dir }));
+    const neg = decodePng(fs.readFileSync(path.join(dir, 'neg.png'))).rgba;
+    assert.deepEqual(neg, RGBA.map((v, i) => (i % 4 === 3 ? v : 255 - v)));
+    assertOk(await nn(['image', 'convert', 'rgba.png', 'rgb.png', '--linear', '2,1,0.5,-100,0,20'], { cwd: dir }));
+    const lines = decodePng(fs.readFileSync(path.join(dir, 'rgb.png'))).rgba;
+    const line = [[2, -100], [1, 0], [0.5, 20]];
+    assert.deepEqual(lines, RGBA.map((v, i) => (i % 4 === 3 ? v : Math.max(0, Math.min(255, Math.round(line[i % 4][0] * v + line[i % 4][1]))))));
+    const bad = await nn(['image', 'convert', 'rgba.png', 'x.png', '--linear', '1,2,3'], { cwd: dir });
+    assert.equal(bad.code, 2, text(bad.stderr));
+  });
+
   test('--format overrides the extension; `-` reads stdin and writes stdout', async () => {
     const dir = scratch();
     const input = fs.readFileSync(at('rgba.png'));
@@ -582,6 +618,8 @@ describe('native = wasmtime = node:wasi: identical bytes', () => {
     ['resize lanczos3 + webp', ['rgba.png', 'out.webp', '--resize', '40x30', '--filter', 'lanczos3']],
     ['blur + png', ['rgba.png', 'out.png', '--blur', '2.5']],
     ['jpeg q80', ['rgb.png', 'out.jpg', '--quality', '80']],
+    ['linear + jpeg 4:4:4', ['rgb.png', 'out.jpg', '--linear', '1.2,-12', '--chroma-subsampling', '4:4:4']],
+    ['png compression 9', ['rgba.png', 'out.png', '--linear', '0.9,1,1.1,5,0,-5', '--compression', '9']],
     ['crop + rotate 33 + sharpen + gif', ['four.png', 'out.gif', '--crop', '4,4,50,30', '--rotate', '33', '--sharpen', '1,0.8']],
   ];
   for (const [name, args] of JOBS) {

@@ -13,8 +13,8 @@ import { crop, decodePng, encodePng, flop, hugePngHeader, testPicture } from './
 const { raw } = await loadComponentApi();
 const { image } = raw;
 
-const PNG_OUT = { format: 'png', quality: 80, progressive: false };
-const KEEP = { format: undefined, quality: 80, progressive: false };
+const PNG_OUT = { format: 'png', quality: 80, progressive: false, compression: undefined, chromaSubsampling: 'chroma420' };
+const KEEP = { format: undefined, quality: 80, progressive: false, compression: undefined, chromaSubsampling: 'chroma420' };
 const BLACK = { r: 0, g: 0, b: 0, a: 255 };
 
 /** The stable code a component call fails with (undefined if it succeeds). */
@@ -48,7 +48,8 @@ const PIXELS = testPicture(W, H, { alpha: true });
 const PNG = encodePng(W, H, PIXELS);
 const OPAQUE = testPicture(64, 48);
 const OPAQUE_PNG = encodePng(64, 48, OPAQUE, { alpha: false });
-const JPEG = image.encode({ width: 64, height: 48, pixels: OPAQUE }, { format: 'jpeg', quality: 90, progressive: false });
+// Full-resolution colour, so the test picture's fine colour detail survives (see the q90 bound below).
+const JPEG = image.encode({ width: 64, height: 48, pixels: OPAQUE }, { format: 'jpeg', quality: 90, progressive: false, compression: undefined, chromaSubsampling: 'chroma444' });
 
 describe('image: header and codecs', () => {
   test('info reads the header of an independently encoded PNG', () => {
@@ -107,10 +108,41 @@ describe('image: pipeline', () => {
     assert.deepEqual(Buffer.from(png.pixels), Buffer.from(padded));
   });
 
+  test('linear, composite by gravity, PNG compression and JPEG chroma subsampling', () => {
+    // linear: per channel, alpha kept, against the formula.
+    const out = image.process({ width: W, height: H, pixels: PIXELS }, [{ tag: 'linear', val: { a: [1.5, 1, -1], b: [-10, 3, 255] } }]);
+    const want = PIXELS.map((v, i) => (i % 4 === 3 ? v : Math.max(0, Math.min(255, Math.round([1.5, 1, -1][i % 4] * v + [-10, 3, 255][i % 4])))));
+    assert.deepEqual(Buffer.from(out.pixels), Buffer.from(want));
+    // gravity: a 4x3 opaque overlay in the south-east corner, and centred (rounding down).
+    const dot = encodePng(4, 3, new Uint8Array(4 * 3 * 4).map((_, i) => [1, 2, 3, 255][i % 4]), { alpha: true });
+    const at = (gravity) => {
+      const placed = image.pipelineWith(OPAQUE_PNG, [{ tag: 'composite', val: { index: 0, left: 0n, top: 0n, gravity, blend: 'over' } }], PNG_OUT,
+        { autoOrient: true, shrinkOnLoad: true, maxPixels: undefined, overlays: [dot] });
+      const { pixels } = decodePng(placed.bytes);
+      // The first pixel that changed: the overlay's top-left corner.
+      for (let i = 0; i < 64 * 48; i++) if (pixels[i * 4] !== OPAQUE[i * 4] || pixels[i * 4 + 1] !== OPAQUE[i * 4 + 1]) return [i % 64, Math.floor(i / 64)];
+      return null;
+    };
+    assert.deepEqual(at('south-east'), [60, 45]);
+    assert.deepEqual(at('centre'), [30, 23], 'an odd spare pixel goes before the overlay, as sharp');
+    assert.deepEqual(at(undefined), [0, 0], 'no gravity: left and top');
+    // PNG zlib level 0 stores, 9 compresses; both decode to the input.
+    const stored = image.encode({ width: 64, height: 48, pixels: OPAQUE }, { ...PNG_OUT, compression: 0 });
+    const smallest = image.encode({ width: 64, height: 48, pixels: OPAQUE }, { ...PNG_OUT, compression: 9 });
+    assert.ok(stored.length > 64 * 48 * 3 && smallest.length < stored.length, `${stored.length} vs ${smallest.length}`);
+    for (const png of [stored, smallest]) assert.deepEqual(Buffer.from(decodePng(png).pixels), Buffer.from(OPAQUE));
+    assert.equal(failure(() => image.encode({ width: 64, height: 48, pixels: OPAQUE }, { ...PNG_OUT, compression: 10 })), 'invalid_input');
+    // JPEG: the SOF0 sampling factors of luma say 4:2:0 (2x2) or 4:4:4 (1x1).
+    const sof = (jpeg) => jpeg[Buffer.from(jpeg).indexOf(Buffer.from([0xff, 0xc0])) + 11];
+    const jpeg = { format: 'jpeg', quality: 95, progressive: false, compression: undefined };
+    assert.equal(sof(image.encode({ width: 64, height: 48, pixels: OPAQUE }, { ...jpeg, chromaSubsampling: 'chroma420' })), 0x22);
+    assert.equal(sof(image.encode({ width: 64, height: 48, pixels: OPAQUE }, { ...jpeg, chromaSubsampling: 'chroma444' })), 0x11);
+  });
+
   test('resize keeps the aspect ratio for WIDTHx, and the encoded output says what it wrote', () => {
     const out = image.pipeline(OPAQUE_PNG, [
       { tag: 'resize', val: { width: 32, height: undefined, fit: 'cover', filter: 'lanczos3', background: BLACK, withoutEnlargement: false, withoutReduction: false } },
-    ], { format: 'webp', quality: 80, progressive: false });
+    ], { format: 'webp', quality: 80, progressive: false, compression: undefined, chromaSubsampling: 'chroma420' });
     assert.deepEqual([out.format, out.width, out.height, out.channels], ['webp', 32, 24, 3]);
     const info = image.info(out.bytes);
     assert.deepEqual([info.format, info.width, info.height], ['webp', 32, 24]);
@@ -190,7 +222,7 @@ describe('image: transform (the CLI/HTTP query vocabulary) = pipeline (WIT varia
     assert.equal(image.info(jpegQ30).format, 'jpeg');
     assert.ok(jpegQ30.length < jpegQ95.length, `q30 ${jpegQ30.length} bytes, q95 ${jpegQ95.length}`);
     assert.deepEqual(Buffer.from(jpegQ95),
-      Buffer.from(image.pipeline(OPAQUE_PNG, [], { format: 'jpeg', quality: 95, progressive: false }).bytes));
+      Buffer.from(image.pipeline(OPAQUE_PNG, [], { format: 'jpeg', quality: 95, progressive: false, compression: undefined, chromaSubsampling: 'chroma420' }).bytes));
   });
 });
 
@@ -229,7 +261,7 @@ describe('image: bad input gives the stable codes', () => {
     assert.equal(failure(() => image.transform(PNG, 'max-pixels=100')), 'limit_exceeded');
     const ok = image.pipelineWith(PNG, [], PNG_OUT, { ...options, maxPixels: undefined });
     assert.deepEqual(Buffer.from(decodePng(ok.bytes).pixels), Buffer.from(PIXELS));
-    const composite = { tag: 'composite', val: { index: 0, left: 0n, top: 0n, blend: 'over' } };
+    const composite = { tag: 'composite', val: { index: 0, left: 0n, top: 0n, gravity: undefined, blend: 'over' } };
     assert.equal(failure(() => image.pipelineWith(PNG, [composite], PNG_OUT, { ...options, maxPixels: undefined })), 'invalid_input');
   });
 

@@ -29,9 +29,9 @@ const PICTURE = testPicture(W, H);
 const PNG = encodePng(W, H, PICTURE, { alpha: false });
 const ALPHA = testPicture(64, 40, { alpha: true });
 const ALPHA_PNG = encodePng(64, 40, ALPHA);
-const JPEG = Buffer.from(raw.image.encode({ width: W, height: H, pixels: PICTURE }, { format: 'jpeg', quality: 90, progressive: false }));
+const JPEG = Buffer.from(raw.image.encode({ width: W, height: H, pixels: PICTURE }, { format: 'jpeg', quality: 90, progressive: false, compression: undefined, chromaSubsampling: 'chroma420' }));
 const BIG = [4000, 3000];
-const BIG_JPEG = Buffer.from(raw.image.encode({ width: BIG[0], height: BIG[1], pixels: testPicture(...BIG) }, { format: 'jpeg', quality: 85, progressive: false }));
+const BIG_JPEG = Buffer.from(raw.image.encode({ width: BIG[0], height: BIG[1], pixels: testPicture(...BIG) }, { format: 'jpeg', quality: 85, progressive: false, compression: undefined, chromaSubsampling: 'chroma420' }));
 
 // [name, query, input, content type, width, height]
 const JOBS = [

@@ -423,6 +423,74 @@ describe('@nearnative/image in Node', () => {
     assert.ok(Math.abs(px(blended, 0, 0)[0] - (b0[0] + (255 - b0[0]) * 128 / 255)) <= 1, 'half-transparent over');
   });
 
+  test('composite: gravity places overlays where sharp does, centred without left/top', async () => {
+    const base = encodePng(makeImage(23, 17, (x, y) => [x * 11, y * 15, 90, 255]));
+    for (const [w, h] of [[6, 5], [7, 4], [23, 17]]) {
+      const overlay = encodePng(makeImage(w, h, (x, y) => [250, (x * 40) % 256, (y * 50) % 256, x === 0 ? 255 : 160]));
+      for (const gravity of ['centre', 'center', 'north', 'northeast', 'east', 'southeast', 'south', 'southwest', 'west', 'northwest', undefined]) {
+        const entry = gravity === undefined ? { input: overlay } : { input: overlay, gravity };
+        const ref = await sharpRaw(await sharp(base).composite([entry]).png().toBuffer());
+        assertClose(await pngOf(image(base).composite([entry])), ref, 1, `${w}x${h} gravity ${gravity}`);
+      }
+    }
+    // left/top win over gravity, as in sharp; one without the other is a mistake.
+    const O = encodePng(makeImage(2, 2, () => [1, 2, 3, 255]));
+    assert.deepEqual(px(await rawOf(image(PNG).composite([{ input: O, left: 0, top: 0, gravity: 'southeast' }])), 0, 0), [1, 2, 3, 255]);
+    assert.throws(() => image(PNG).composite([{ input: O, left: 3 }]), { code: 'invalid_input' });
+    assert.throws(() => image(PNG).composite([{ input: O, gravity: 'attention' }]), { code: 'unsupported' });
+    assert.throws(() => image(PNG).composite([{ input: O, gravity: 'upwards' }]), { code: 'invalid_input' });
+  });
+
+  test('linear(a, b): any line, per channel too, as sharp computes it', async () => {
+    const line = (a, b) => map(ALPHA, ([r, g, bb, al]) => [r, g, bb].map((v, c) => Math.max(0, Math.min(255, Math.round((a[c] ?? a) * v + (b[c] ?? b))))).concat(al));
+    for (const [a, b] of [[1.5, 10], [0.5, -20], [-1, 255], [[1.2, 0.8, 1], [10, -5, 0]]]) {
+      assertClose(await pngOf(image(PNG_ALPHA).linear(a, b)), line(a, b), 0, `linear(${a}, ${b})`);
+      const ref = await sharpRaw(await sharp(PNG_ALPHA).linear(a, b).png().toBuffer());
+      // Where alpha is 0 sharp writes no colour (libvips), so compare visible pixels only.
+      assertClose(await pngOf(image(PNG_ALPHA).linear(a, b)), ref, 1, `linear(${a}, ${b}) vs sharp`, (x, y) => px(ALPHA, x, y)[3] > 0);
+    }
+    assert.throws(() => image(PNG).linear([1, 1], 0), { code: 'invalid_input' });
+    assert.throws(() => image(PNG).linear([1, 1, 1, 1], 0), { code: 'unsupported' });
+  });
+
+  test('removeAlpha() and ensureAlpha() give sharp\'s channels and pixels', async () => {
+    const dropped = await image(PNG_ALPHA).removeAlpha().png().toBuffer({ resolveWithObject: true });
+    assert.equal(dropped.info.channels, 3);
+    const ref = await sharp(PNG_ALPHA).removeAlpha().png().toBuffer({ resolveWithObject: true });
+    assert.equal(ref.info.channels, 3);
+    assertClose(await sharpRaw(dropped.data), await sharpRaw(ref.data), 0, 'removeAlpha keeps the stored colours');
+    const added = await image(PNG).ensureAlpha(0.5).png().toBuffer({ resolveWithObject: true });
+    assert.equal(added.info.channels, 4);
+    assertClose(await sharpRaw(added.data), await sharpRaw(await sharp(PNG).ensureAlpha(0.5).png().toBuffer()), 0, 'ensureAlpha(0.5)');
+    assertClose(await pngOf(image(PNG_ALPHA).ensureAlpha(0.5)), ALPHA, 0, 'an image with alpha keeps it');
+    assert.equal((await image(PNG).ensureAlpha().png().toBuffer({ resolveWithObject: true })).info.channels, 4, 'opaque RGBA');
+    assert.throws(() => image(PNG).ensureAlpha(2), { code: 'invalid_input' });
+  });
+
+  test('png({ compressionLevel }) and jpeg({ chromaSubsampling }) write what they say', async () => {
+    const sizes = [];
+    for (const level of [0, 1, 6, 9]) {
+      const out = await image(PNG_SMOOTH).png({ compressionLevel: level }).toBuffer();
+      assertClose(await sharpRaw(out), SMOOTH, 0, `compressionLevel ${level} (decoded by libpng)`);
+      sizes.push(out.length);
+    }
+    assert.ok(sizes[0] > sizes[1] && sizes[1] >= sizes[3], `stored, fast and best sizes: ${sizes}`);
+    assert.ok(sizes[0] > SMOOTH.pixels.length * 3 / 4, 'level 0 stores the pixels');
+    assert.throws(() => image(PNG).png({ compressionLevel: 10 }), { code: 'invalid_input' });
+    // The SOF0 marker's sampling factors: luma 2×2 for 4:2:0, 1×1 for 4:4:4; chroma 1×1.
+    const sampling = (jpeg) => {
+      const at = jpeg.indexOf(Buffer.from([0xff, 0xc0]));
+      return [0, 1, 2].map((c) => jpeg[at + 11 + c * 3]);
+    };
+    const photo = await image(PNG_SMOOTH).jpeg({ quality: 95 }).toBuffer();
+    assert.deepEqual(sampling(photo), [0x22, 0x11, 0x11], '4:2:0 by default, at every quality (as sharp)');
+    const full = await image(PNG_SMOOTH).jpeg({ quality: 95, chromaSubsampling: '4:4:4' }).toBuffer();
+    assert.deepEqual(sampling(full), [0x11, 0x11, 0x11], '4:4:4');
+    assert.deepEqual(sampling(await sharp(PNG_SMOOTH).jpeg({ quality: 95 }).toBuffer()), [0x22, 0x11, 0x11], 'sharp\'s default is 4:2:0 too');
+    assert.equal((await sharp(full).metadata()).chromaSubsampling, '4:4:4');
+    assert.throws(() => image(PNG).jpeg({ chromaSubsampling: '4:2:2' }), { code: 'unsupported' });
+  });
+
   test('stats() matches sharp\'s', async () => {
     for (const bytes of [PNG, PNG_ALPHA]) {
       const ours = await image(bytes).stats();
@@ -499,7 +567,7 @@ describe('@nearnative/image in Node', () => {
     const p = image(PNG).rotate().resize(16, 12, { fit: 'cover', kernel: 'lanczos3' }).sharpen().webp({ quality: 80 });
     const job = p.toJSON();
     assert.deepEqual(job.steps.map((s) => s.op), ['resize', 'sharpen']);
-    assert.deepEqual(job.target, { kind: 'encoded', format: 'webp', progressive: false, quality: 80 });
+    assert.deepEqual(job.target, { kind: 'encoded', format: 'webp', progressive: false, quality: 80, compression: null, chroma: '4:2:0' });
     const a = await p.toBuffer();
     const q = p.clone().png();
     assert.equal((await q.toBuffer({ resolveWithObject: true })).info.format, 'png');

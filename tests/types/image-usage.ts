@@ -21,6 +21,10 @@ const chained = image(bytes, { inline: true, limitInputPixels: 1e6 })
   .tint({ r: 10, g: 20, b: 30 }).flatten({ background: 'black' })
   .convolve({ width: 3, height: 3, kernel: [0, 0, 0, 0, 1, 0, 0, 0, 0] })
   .composite([{ input: bytes, left: 0, top: 0, blend: 'multiply' }]).jpeg({ quality: 70, progressive: true });
+// sharp's watermark and encoder options.
+const watermarked = image(bytes).composite([{ input: bytes, gravity: 'southeast' }, { input: bytes }])
+  .linear([1.1, 1, 0.9], [0, 5, -5]).png({ compressionLevel: 9 });
+const crisp = image(bytes).jpeg({ quality: 90, chromaSubsampling: '4:4:4', optimiseCoding: true });
 const pixels: ImageData = await image(new ImageData(1, 1)).raw().toImageData();
 const viaQuery = await transform(bytes, 'resize=800x&fit=cover&format=webp');
 configure({ workers: 0, memoryLimit: 64 * 1024 * 1024 });
@@ -31,4 +35,4 @@ try {
 } catch (err) {
   if (err instanceof NearnativeError && err.code === 'unsupported') console.log('typed error');
 }
-console.log(webp.length, data.length, width, build, mean, chained, pixels.width, viaQuery.info.format, f.build, recycled);
+console.log(webp.length, data.length, width, build, mean, chained, watermarked, crisp, pixels.width, viaQuery.info.format, f.build, recycled);

@@ -46,6 +46,24 @@ pub fn contrast(image: &mut Image, factor: f32) -> Result<()> {
     Ok(())
 }
 
+/// `out = a · in + b` per colour channel (red, green, blue), as sharp's `linear(a, b)`: alpha is
+/// left as it is.
+///
+/// `out = round(a · in + b)`, clamped; every `a` and `b` finite (a negative `a` inverts).
+pub fn linear(image: &mut Image, a: [f32; 3], b: [f32; 3]) -> Result<()> {
+    for v in a.iter().chain(&b) {
+        check(*v, "linear coefficient", f32::MIN, f32::MAX, "a finite number")?;
+    }
+    let tables: [[u8; 256]; 3] = std::array::from_fn(|c| {
+        let (a, b) = (f64::from(a[c]), f64::from(b[c]));
+        lut(|v| a * v + b)
+    });
+    for px in image.pixels.as_chunks_mut::<4>().0 {
+        *px = [tables[0][usize::from(px[0])], tables[1][usize::from(px[1])], tables[2][usize::from(px[2])], px[3]];
+    }
+    Ok(())
+}
+
 /// `out = in^(1/gamma)` on normalised channels (gamma > 1 brightens midtones).
 ///
 /// `out = round(255 · (in/255)^(1/gamma))`; `gamma` finite and > 0.
@@ -96,6 +114,28 @@ pub fn hue_rotate(image: &mut Image, degrees: f32) -> Result<()> {
 pub fn sepia(image: &mut Image) {
     let m = [[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]];
     apply_matrix(image, &m);
+}
+
+/// Drops the alpha channel, keeping each pixel's colour as stored (sharp's `removeAlpha`; use
+/// `flatten` to put transparency over a background instead). The image is opaque after it.
+pub fn remove_alpha(image: &mut Image) {
+    if image.has_alpha {
+        for px in image.pixels.as_chunks_mut::<4>().0 {
+            px[3] = 255;
+        }
+        image.has_alpha = false;
+    }
+}
+
+/// Gives an image without alpha an alpha channel of `alpha` everywhere (sharp's `ensureAlpha`),
+/// so encoders write RGBA; an image that has alpha keeps it.
+pub fn ensure_alpha(image: &mut Image, alpha: u8) {
+    if !image.has_alpha {
+        for px in image.pixels.as_chunks_mut::<4>().0 {
+            px[3] = alpha;
+        }
+        image.has_alpha = true;
+    }
 }
 
 /// `255 − c` for R, G and B.

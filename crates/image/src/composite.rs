@@ -22,6 +22,65 @@ pub enum Blend {
     Screen,
 }
 
+/// Where an overlay goes when no offset is given: sharp's `gravity`, a side or corner of the
+/// base, or its centre. An overlay larger than the base overhangs it (and is clipped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Gravity {
+    #[default]
+    #[serde(alias = "center")]
+    Centre,
+    North,
+    NorthEast,
+    East,
+    SouthEast,
+    South,
+    SouthWest,
+    West,
+    NorthWest,
+}
+
+impl Gravity {
+    pub const NAMES: [&str; 9] =
+        ["centre", "north", "northeast", "east", "southeast", "south", "southwest", "west", "northwest"];
+
+    pub fn from_name(name: &str) -> Option<Gravity> {
+        let all = [
+            Gravity::Centre,
+            Gravity::North,
+            Gravity::NorthEast,
+            Gravity::East,
+            Gravity::SouthEast,
+            Gravity::South,
+            Gravity::SouthWest,
+            Gravity::West,
+            Gravity::NorthWest,
+        ];
+        let name = if name == "center" { "centre" } else { name };
+        Self::NAMES.iter().position(|n| *n == name).map(|i| all[i])
+    }
+
+    /// The top-left corner of a `overlay`-sized image placed on `base` (both width, height).
+    /// Centring puts an odd spare pixel before the overlay, `(spare + 1) / 2` with C's division
+    /// towards zero, exactly as sharp's `CalculateCrop` does.
+    pub fn position(self, base: (u32, u32), overlay: (u32, u32)) -> (i64, i64) {
+        let spare_x = i64::from(base.0) - i64::from(overlay.0);
+        let spare_y = i64::from(base.1) - i64::from(overlay.1);
+        let (mid_x, mid_y) = ((spare_x + 1) / 2, (spare_y + 1) / 2);
+        match self {
+            Gravity::Centre => (mid_x, mid_y),
+            Gravity::North => (mid_x, 0),
+            Gravity::NorthEast => (spare_x, 0),
+            Gravity::East => (spare_x, mid_y),
+            Gravity::SouthEast => (spare_x, spare_y),
+            Gravity::South => (mid_x, spare_y),
+            Gravity::SouthWest => (0, spare_y),
+            Gravity::West => (0, mid_y),
+            Gravity::NorthWest => (0, 0),
+        }
+    }
+}
+
 /// Draws `overlay` onto `base` with its top-left corner at (`left`, `top`), which may lie
 /// outside `base` (the overlay is clipped).
 ///

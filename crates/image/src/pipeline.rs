@@ -5,8 +5,8 @@
 
 use nearnative_core::{Error, Result};
 
-use crate::codec::{self, DecodeOptions, EncodeOptions, Format, Info};
-use crate::composite::{self, Blend};
+use crate::codec::{self, ChromaSubsampling, DecodeOptions, EncodeOptions, Format, Info};
+use crate::composite::{self, Blend, Gravity};
 use crate::filter::{self, Kernel};
 use crate::geometry::{self, opaque_black, Fit, Orientation, Padding, Resize};
 use crate::{colour, stream, Image, Limits};
@@ -53,6 +53,11 @@ pub enum Step {
     Contrast {
         factor: f32,
     },
+    /// `a · colour + b` per channel (red, green, blue); alpha unchanged.
+    Linear {
+        a: [f32; 3],
+        b: [f32; 3],
+    },
     Gamma {
         gamma: f32,
     },
@@ -70,18 +75,28 @@ pub enum Step {
     Tint {
         rgb: [u8; 3],
     },
+    /// Drops alpha, keeping the stored colour (sharp's `removeAlpha`).
+    RemoveAlpha,
+    /// Adds an alpha channel of this value where there is none (sharp's `ensureAlpha`).
+    EnsureAlpha {
+        #[serde(default = "opaque")]
+        alpha: u8,
+    },
     /// Replaces transparency with a background colour (for JPEG output).
     Flatten {
         #[serde(default = "white")]
         background: [u8; 3],
     },
-    /// Draws `overlays[index]` (an encoded image passed beside the job) at (`left`, `top`).
+    /// Draws `overlays[index]` (an encoded image passed beside the job) at (`left`, `top`), or,
+    /// when `gravity` is given, at that side, corner or centre of the image.
     Composite {
         index: usize,
         #[serde(default)]
         left: i64,
         #[serde(default)]
         top: i64,
+        #[serde(default)]
+        gravity: Option<Gravity>,
         #[serde(default = "default_blend")]
         blend: Blend,
     },
@@ -89,6 +104,9 @@ pub enum Step {
 
 fn default_sharpen_amount() -> f32 {
     1.0
+}
+fn opaque() -> u8 {
+    255
 }
 fn white() -> [u8; 3] {
     [255, 255, 255]
@@ -108,6 +126,11 @@ pub enum Target {
         quality: u8,
         #[serde(default)]
         progressive: bool,
+        /// PNG's zlib level 0–9 (see [`EncodeOptions::compression`]).
+        #[serde(default)]
+        compression: Option<u8>,
+        #[serde(default)]
+        chroma: ChromaSubsampling,
     },
     /// RGBA8 pixels, straight alpha.
     Raw,
@@ -119,7 +142,31 @@ fn default_quality() -> u8 {
 
 impl Default for Target {
     fn default() -> Self {
-        Target::Encoded { format: None, quality: EncodeOptions::DEFAULT_QUALITY, progressive: false }
+        Target::encoded(None)
+    }
+}
+
+impl Target {
+    /// `format` (`None` keeps the input's) with every other setting at its default.
+    pub fn encoded(format: Option<Format>) -> Self {
+        let defaults = EncodeOptions::new(Format::Png);
+        Target::Encoded {
+            format,
+            quality: defaults.quality,
+            progressive: defaults.progressive,
+            compression: defaults.compression,
+            chroma: defaults.chroma,
+        }
+    }
+
+    /// The encoder settings, with `fallback` where no format was chosen; `None` for raw pixels.
+    pub fn encode_options(&self, fallback: Format) -> Option<EncodeOptions> {
+        match *self {
+            Target::Raw => None,
+            Target::Encoded { format, quality, progressive, compression, chroma } => {
+                Some(EncodeOptions { format: format.unwrap_or(fallback), quality, progressive, compression, chroma })
+            }
+        }
     }
 }
 
@@ -238,13 +285,7 @@ pub fn run_in_place(job: &Job, image: &mut Image, overlays: &[&[u8]]) -> Result<
     for step in &job.steps {
         apply(image, step, &job.limits, overlays)?;
     }
-    match job.target {
-        Target::Raw => Ok(None),
-        Target::Encoded { format, quality, progressive } => {
-            let format = format.unwrap_or(Format::Png);
-            codec::encode(image, &EncodeOptions { format, quality, progressive }).map(Some)
-        }
-    }
+    job.target.encode_options(Format::Png).map(|options| codec::encode(image, &options)).transpose()
 }
 
 fn finish(job: &Job, steps: &[Step], mut image: Image, info: Option<Info>, overlays: &[&[u8]]) -> Result<Output> {
@@ -252,13 +293,12 @@ fn finish(job: &Job, steps: &[Step], mut image: Image, info: Option<Info>, overl
         apply(&mut image, step, &job.limits, overlays)?;
     }
     let (width, height) = (image.width, image.height);
-    match job.target {
-        Target::Raw => Ok(Output { bytes: image.pixels, format: None, width, height, channels: 4, input: info }),
-        Target::Encoded { format, quality, progressive } => {
-            let format = format.or(info.as_ref().map(|i| i.format)).unwrap_or(Format::Png);
-            let channels = if format == Format::Jpeg || !image.has_alpha { 3 } else { 4 };
-            let bytes = codec::encode(&image, &EncodeOptions { format, quality, progressive })?;
-            Ok(Output { bytes, format: Some(format), width, height, channels, input: info })
+    match job.target.encode_options(info.as_ref().map_or(Format::Png, |i| i.format)) {
+        None => Ok(Output { bytes: image.pixels, format: None, width, height, channels: 4, input: info }),
+        Some(options) => {
+            let channels = if options.format == Format::Jpeg || !image.has_alpha { 3 } else { 4 };
+            let bytes = codec::encode(&image, &options)?;
+            Ok(Output { bytes, format: Some(options.format), width, height, channels, input: info })
         }
     }
 }
@@ -281,6 +321,7 @@ pub fn apply(image: &mut Image, step: &Step, limits: &Limits, overlays: &[&[u8]]
         Step::Grayscale => colour::grayscale(image),
         Step::Brightness { factor } => colour::brightness(image, *factor)?,
         Step::Contrast { factor } => colour::contrast(image, *factor)?,
+        Step::Linear { a, b } => colour::linear(image, *a, *b)?,
         Step::Gamma { gamma } => colour::gamma(image, *gamma)?,
         Step::Saturate { factor } => colour::saturate(image, *factor)?,
         Step::Hue { degrees } => colour::hue_rotate(image, *degrees)?,
@@ -289,7 +330,9 @@ pub fn apply(image: &mut Image, step: &Step, limits: &Limits, overlays: &[&[u8]]
         Step::Threshold { level } => colour::threshold(image, *level),
         Step::Tint { rgb } => colour::tint(image, *rgb),
         Step::Flatten { background } => flatten(image, *background),
-        Step::Composite { index, left, top, blend } => {
+        Step::RemoveAlpha => colour::remove_alpha(image),
+        Step::EnsureAlpha { alpha } => colour::ensure_alpha(image, *alpha),
+        Step::Composite { index, left, top, gravity, blend } => {
             let bytes = overlays.get(*index).ok_or_else(|| {
                 Error::invalid_input(format!(
                     "composite refers to overlay {index}, but {} overlay image(s) were given",
@@ -297,7 +340,11 @@ pub fn apply(image: &mut Image, step: &Step, limits: &Limits, overlays: &[&[u8]]
                 ))
             })?;
             let (overlay, _) = codec::decode(bytes, &DecodeOptions { limits: *limits, ..DecodeOptions::default() })?;
-            composite::composite(image, &overlay, *left, *top, *blend);
+            let (left, top) = match gravity {
+                Some(gravity) => gravity.position((image.width, image.height), (overlay.width, overlay.height)),
+                None => (*left, *top),
+            };
+            composite::composite(image, &overlay, left, top, *blend);
         }
     }
     Ok(())
@@ -335,12 +382,14 @@ impl Resize {
 }
 
 /// Output settings gathered from `format=`, `quality=`, `lossless` (quality 100: lossless
-/// WebP) and `progressive` pairs.
+/// WebP), `progressive`, `compression=` (PNG) and `chroma-subsampling=` (JPEG) pairs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct OutputSettings {
     pub format: Option<Format>,
     pub quality: Option<u8>,
     pub progressive: bool,
+    pub compression: Option<u8>,
+    pub chroma: ChromaSubsampling,
 }
 
 /// The names [`parse_steps`] understands and whether each takes a value: the CLI flags
@@ -365,6 +414,7 @@ pub const VOCABULARY: &[(&str, bool)] = &[
     ("grayscale", false),
     ("brightness", true),
     ("contrast", true),
+    ("linear", true),
     ("gamma", true),
     ("saturate", true),
     ("hue", true),
@@ -373,10 +423,14 @@ pub const VOCABULARY: &[(&str, bool)] = &[
     ("threshold", true),
     ("tint", true),
     ("flatten", false),
+    ("remove-alpha", false),
+    ("ensure-alpha", true),
     ("quality", true),
     ("format", true),
     ("progressive", false),
     ("lossless", false),
+    ("compression", true),
+    ("chroma-subsampling", true),
     ("no-auto-orient", false),
     ("max-pixels", true),
 ];
@@ -449,6 +503,14 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
             "grayscale" | "greyscale" => Step::Grayscale,
             "brightness" => Step::Brightness { factor: number(value)? },
             "contrast" => Step::Contrast { factor: number(value)? },
+            "linear" => {
+                let v: Vec<f32> = value.split(',').map(number).collect::<Result<_>>()?;
+                match v[..] {
+                    [a, b] => Step::Linear { a: [a; 3], b: [b; 3] },
+                    [ar, ag, ab, br, bg, bb] => Step::Linear { a: [ar, ag, ab], b: [br, bg, bb] },
+                    _ => return Err(bad("expected A,B or, per channel, AR,AG,AB,BR,BG,BB")),
+                }
+            }
             "gamma" => Step::Gamma { gamma: number(value)? },
             "saturate" => Step::Saturate { factor: number(value)? },
             "hue" => Step::Hue { degrees: number(value)? },
@@ -465,6 +527,15 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
             "flatten" => {
                 let background = if value.is_empty() { [255; 4] } else { parse_colour(value).map_err(|m| bad(&m))? };
                 Step::Flatten { background: [background[0], background[1], background[2]] }
+            }
+            "remove-alpha" => Step::RemoveAlpha,
+            "ensure-alpha" => {
+                // In f64 and rounded down, as sharp (and the npm package) turn 0..1 into a byte.
+                let alpha: f64 = value.trim().parse().map_err(|_| bad("expected a number"))?;
+                if !(0.0..=1.0).contains(&alpha) {
+                    return Err(bad("alpha is 0 (transparent) to 1 (opaque)"));
+                }
+                Step::EnsureAlpha { alpha: (alpha * 255.0).floor() as u8 }
             }
             "quality" => {
                 let q = integers(value, 1)?[0];
@@ -484,6 +555,18 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
             }
             "lossless" => {
                 settings.quality = Some(EncodeOptions::LOSSLESS);
+                continue;
+            }
+            "compression" => {
+                let level = integers(value, 1)?[0];
+                if level > 9 {
+                    return Err(bad("PNG compression is 0 (none) to 9 (smallest)"));
+                }
+                settings.compression = Some(level as u8);
+                continue;
+            }
+            "chroma-subsampling" => {
+                settings.chroma = ChromaSubsampling::from_name(value).map_err(|e| bad(e.message()))?;
                 continue;
             }
             "no-auto-orient" => {
@@ -514,6 +597,8 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
         format: settings.format,
         quality: settings.quality.unwrap_or(EncodeOptions::DEFAULT_QUALITY),
         progressive: settings.progressive,
+        compression: settings.compression,
+        chroma: settings.chroma,
     };
     Ok((job, settings))
 }

@@ -664,6 +664,31 @@ fn per_channel_ops_match_formulas() {
     channel_op(&|i| colour::gamma(i, 2.2).unwrap(), &|v| 255.0 * (v / 255.0).powf(1.0 / f64::from(2.2f32)));
     channel_op(&|i| colour::gamma(i, 0.5).unwrap(), &|v| 255.0 * (v / 255.0).powf(2.0));
     channel_op(&|i| colour::invert(i), &|v| 255.0 - v);
+    channel_op(&|i| colour::linear(i, [1.3; 3], [0.0; 3]).unwrap(), &|v| v * f64::from(1.3f32));
+    channel_op(&|i| colour::linear(i, [-1.0; 3], [255.0; 3]).unwrap(), &|v| 255.0 - v);
+    channel_op(&|i| colour::linear(i, [0.5; 3], [-20.25; 3]).unwrap(), &|v| 0.5 * v - 20.25);
+    // Per channel: each of red, green and blue has its own line; alpha is kept.
+    let mut got = img.clone();
+    colour::linear(&mut got, [1.5, 0.25, -2.0], [-10.0, 40.0, 300.0]).unwrap();
+    each_pixel(&img, &got, |p| {
+        [
+            round_half_up(1.5 * f64::from(p[0]) - 10.0),
+            round_half_up(0.25 * f64::from(p[1]) + 40.0),
+            round_half_up(-2.0 * f64::from(p[2]) + 300.0),
+            p[3],
+        ]
+    });
+    // brightness and contrast are the two lines sharp users write with linear().
+    for a in [0.0f32, 0.7, 1.0, 1.3, 2.5] {
+        let (mut line, mut brightness) = (img.clone(), img.clone());
+        colour::linear(&mut line, [a; 3], [0.0; 3]).unwrap();
+        colour::brightness(&mut brightness, a).unwrap();
+        assert_eq!(line.pixels, brightness.pixels, "brightness {a}");
+        let (mut line, mut contrast) = (img.clone(), img.clone());
+        colour::linear(&mut line, [a; 3], [128.0 * (1.0 - a); 3]).unwrap();
+        colour::contrast(&mut contrast, a).unwrap();
+        assert_eq!(line.pixels, contrast.pixels, "contrast {a}");
+    }
     // Known values.
     let mut g = grey(3, 1, &[0, 64, 255]);
     colour::gamma(&mut g, 2.0).unwrap();
@@ -766,6 +791,8 @@ fn colour_ops_reject_bad_parameters() {
     assert_invalid(colour::gamma(&mut img.clone(), 0.0), &["gamma"]);
     for bad in [f32::NAN, f32::INFINITY] {
         assert_invalid(colour::hue_rotate(&mut img.clone(), bad), &["hue"]);
+        assert_invalid(colour::linear(&mut img.clone(), [1.0, bad, 1.0], [0.0; 3]), &["linear", "finite"]);
+        assert_invalid(colour::linear(&mut img.clone(), [1.0; 3], [0.0, 0.0, bad]), &["linear", "finite"]);
     }
 }
 
@@ -916,6 +943,51 @@ fn composite_matches_w3c_formula() {
             }
         }
     }
+}
+
+#[test]
+fn remove_and_ensure_alpha() {
+    let img = random_image(16, 8, true, 4);
+    let mut dropped = img.clone();
+    colour::remove_alpha(&mut dropped);
+    assert!(!dropped.has_alpha);
+    each_pixel(&img, &dropped, |p| [p[0], p[1], p[2], 255]);
+    // Alpha where there was none, of the given value; an image with alpha keeps its own.
+    let mut added = dropped.clone();
+    colour::ensure_alpha(&mut added, 128);
+    assert!(added.has_alpha);
+    each_pixel(&img, &added, |p| [p[0], p[1], p[2], 128]);
+    let mut kept = img.clone();
+    colour::ensure_alpha(&mut kept, 7);
+    assert_eq!(kept.pixels, img.pixels);
+}
+
+#[test]
+fn gravity_places_like_sharp() {
+    use nearnative_image::composite::Gravity;
+    // A 3×2 overlay on a 10×7 base: 7 and 5 pixels to spare; centring puts the odd one before
+    // the overlay (sharp's `(spare + 1) / 2`; tests/npm compares every gravity with sharp).
+    let cases = [
+        ("centre", (4, 3)),
+        ("north", (4, 0)),
+        ("northeast", (7, 0)),
+        ("east", (7, 3)),
+        ("southeast", (7, 5)),
+        ("south", (4, 5)),
+        ("southwest", (0, 5)),
+        ("west", (0, 3)),
+        ("northwest", (0, 0)),
+    ];
+    for (name, want) in cases {
+        let gravity = Gravity::from_name(name).unwrap();
+        assert_eq!(gravity.position((10, 7), (3, 2)), want, "{name}");
+    }
+    assert_eq!(Gravity::from_name("center"), Some(Gravity::Centre));
+    assert_eq!(Gravity::from_name("attention"), None);
+    // An overlay larger than the base overhangs it, C's division rounding towards zero:
+    // (4 − 7 + 1) / 2 = −1, (4 − 5 + 1) / 2 = 0.
+    assert_eq!(Gravity::Centre.position((4, 4), (7, 5)), (-1, 0));
+    assert_eq!(Gravity::SouthEast.position((4, 4), (7, 5)), (-3, -1));
 }
 
 #[test]

@@ -21,7 +21,7 @@ fn gradient(width: u32, height: u32, alpha: bool) -> Image {
 
 /// An opaque `gradient` as a q92 JPEG.
 fn gradient_jpeg(width: u32, height: u32) -> Vec<u8> {
-    let options = EncodeOptions { format: Format::Jpeg, quality: 92, progressive: false };
+    let options = EncodeOptions { quality: 92, ..EncodeOptions::new(Format::Jpeg) };
     encode(&gradient(width, height, false), &options).unwrap()
 }
 
@@ -82,7 +82,7 @@ fn gif_thresholds_alpha_at_half() {
 #[test]
 fn jpeg_round_trip_is_close_and_shrinks_on_load() {
     let image = gradient(640, 480, false);
-    let bytes = encode(&image, &EncodeOptions { format: Format::Jpeg, quality: 95, progressive: false }).unwrap();
+    let bytes = encode(&image, &EncodeOptions { quality: 95, ..EncodeOptions::new(Format::Jpeg) }).unwrap();
     let out = run(&raw_job("brightness=1"), &bytes, &[]).unwrap();
     let worst = out.bytes.iter().zip(&image.pixels).map(|(a, b)| a.abs_diff(*b)).max().unwrap();
     assert!(worst <= 12, "worst channel error {worst}");
@@ -93,7 +93,7 @@ fn jpeg_round_trip_is_close_and_shrinks_on_load() {
     // so the result stays close to resizing the full decode.
     let mut grainy = gradient(640, 480, false);
     grainy.pixels.iter_mut().enumerate().for_each(|(i, v)| *v ^= ((i as u32).wrapping_mul(2_654_435_761) >> 27) as u8);
-    let bytes = encode(&grainy, &EncodeOptions { format: Format::Jpeg, quality: 95, progressive: false }).unwrap();
+    let bytes = encode(&grainy, &EncodeOptions { quality: 95, ..EncodeOptions::new(Format::Jpeg) }).unwrap();
     let reduced = run(&raw_job("resize=80x"), &bytes, &[]).unwrap();
     let mut full_job = raw_job("resize=80x");
     full_job.shrink_on_load = false;
@@ -409,7 +409,7 @@ fn in_place_runs_equal_whole_runs_and_rescan_opacity() {
     assert_eq!((frame.width, frame.height, &frame.pixels), (expected.width, expected.height, &expected.bytes));
 
     let mut encoded_job = job.clone();
-    encoded_job.target = Target::Encoded { format: None, quality: 80, progressive: false };
+    encoded_job.target = Target::encoded(None);
     let mut again = gradient(97, 61, true);
     let png = run_in_place(&encoded_job, &mut again, &[]).unwrap().expect("an encoded target returns bytes");
     assert_eq!(&png[1..4], b"PNG");
@@ -452,20 +452,79 @@ fn gif_alpha_follows_the_transparent_index() {
     for (file, alpha) in [(gif(None, 4), false), (gif(Some(2), 4), true), (gif(None, 2), true)] {
         let info = probe(&file).unwrap();
         assert_eq!((info.channels, info.has_alpha), (if alpha { 4 } else { 3 }, alpha), "{info:?}");
-        let png = run(
-            &Job {
-                target: Target::Encoded { format: Some(Format::Png), quality: 80, progressive: false },
-                ..Job::default()
-            },
-            &file,
-            &[],
-        )
-        .unwrap();
+        let png = run(&Job { target: Target::encoded(Some(Format::Png)), ..Job::default() }, &file, &[]).unwrap();
         assert_eq!(png.channels, if alpha { 4 } else { 3 });
         assert_eq!(png.bytes[25], if alpha { 6 } else { 2 }, "PNG colour type");
         let streamed = run(&raw_job("resize=2x"), &file, &[]).unwrap();
         assert_eq!(streamed.width, 2);
         let raw = run(&raw_job("flip=v&flip=v"), &file, &[]).unwrap();
         assert_eq!(raw.bytes[..4], [0, 0, 0, 255], "the first pixel is palette entry 0");
+    }
+}
+
+/// The markers of a JPEG's header and scans, in order (entropy-coded data skipped).
+fn jpeg_markers(bytes: &[u8]) -> Vec<u8> {
+    let mut markers = Vec::new();
+    let mut i = 2;
+    while i + 4 <= bytes.len() {
+        assert_eq!(bytes[i], 0xff, "marker expected at {i}");
+        let marker = bytes[i + 1];
+        markers.push(marker);
+        if marker == 0xd9 {
+            break;
+        }
+        let length = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
+        i += 2 + length;
+        if marker == 0xda {
+            // Entropy-coded data runs to the next marker that is not a stuffed 0xff00 or RSTn.
+            while i + 1 < bytes.len()
+                && !(bytes[i] == 0xff && bytes[i + 1] != 0 && !(0xd0..=0xd7).contains(&bytes[i + 1]))
+            {
+                i += 1;
+            }
+        }
+    }
+    markers
+}
+
+#[test]
+fn jpeg_output_is_one_interleaved_scan_with_fitted_huffman_tables() {
+    let mut photo = gradient(333, 250, false);
+    photo.pixels.iter_mut().enumerate().for_each(|(i, v)| *v ^= ((i as u32).wrapping_mul(2_654_435_761) >> 28) as u8);
+    for (quality, progressive) in [(80, false), (95, false), (20, false), (80, true)] {
+        let ours = encode(&photo, &EncodeOptions { quality, progressive, ..EncodeOptions::new(Format::Jpeg) }).unwrap();
+        let markers = jpeg_markers(&ours);
+        if !progressive {
+            // One scan holding all three components, as libjpeg writes: a decoder can stream it.
+            assert_eq!(markers.iter().filter(|&&m| m == 0xda).count(), 1, "q{quality}: {markers:x?}");
+        }
+        // The crate's fixed tables, same everything else: the Huffman code is lossless, so the
+        // pixels must not move, and fitted tables must not cost bytes.
+        let mut fixed = Vec::new();
+        let mut encoder = jpeg_encoder::Encoder::new(&mut fixed, quality);
+        encoder.set_progressive(progressive);
+        encoder.set_sampling_factor(jpeg_encoder::SamplingFactor::R_4_2_0);
+        encoder.set_chroma_subsampling_method(jpeg_encoder::ChromaSubsamplingMethod::Average);
+        encoder.encode(&photo.pixels, 333, 250, jpeg_encoder::ColorType::Rgba).unwrap();
+        let decoded = |bytes: &[u8]| run(&raw_job("brightness=1"), bytes, &[]).unwrap().bytes;
+        assert_eq!(decoded(&ours), decoded(&fixed), "q{quality} progressive {progressive}");
+        if !progressive {
+            assert!(ours.len() < fixed.len(), "q{quality}: {} bytes fitted, {} fixed", ours.len(), fixed.len());
+        }
+    }
+}
+
+#[test]
+fn ensure_alpha_turns_a_fraction_into_a_byte_as_sharp_does() {
+    use nearnative_image::pipeline::Step;
+    // sharp (and the npm package, in JS doubles) round alpha · 255 down: 0.5 is 127, 0.999 is
+    // 254 (254.745), and 0.6 is exactly 153.
+    for (value, want) in [("0", 0), ("0.5", 127), ("0.6", 153), ("0.999", 254), ("1", 255)] {
+        let (job, _) = parse_steps([("ensure-alpha", value)]).unwrap();
+        assert_eq!(job.steps, vec![Step::EnsureAlpha { alpha: want }], "{value}");
+    }
+    for bad in ["1.5", "-0.1", "x"] {
+        let err = parse_steps([("ensure-alpha", bad)]).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidInput, "{bad}");
     }
 }

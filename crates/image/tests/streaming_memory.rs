@@ -62,7 +62,7 @@ fn a_first_resize_holds_rows_not_the_image() {
     let full_rgba = (width * height * 4) as usize; // 22.9 MiB
     let image = photo(width, height);
     let png = encode(&image, &EncodeOptions::new(Format::Png)).unwrap();
-    let jpeg = encode(&image, &EncodeOptions { format: Format::Jpeg, quality: 90, progressive: false }).unwrap();
+    let jpeg = encode(&image, &EncodeOptions { quality: 90, ..EncodeOptions::new(Format::Jpeg) }).unwrap();
     drop(image);
     let job = |query: &str| {
         let pairs: Vec<(&str, &str)> = query.split('&').map(|p| p.split_once('=').unwrap_or((p, ""))).collect();

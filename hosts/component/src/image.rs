@@ -1,11 +1,12 @@
 //! The `image` interface: WIT records and variants mapped one to one onto
 //! `nearnative_image::pipeline::{Step, Job, Target}`; the kernels do the rest.
 
-use nearnative_image::composite::Blend;
+use nearnative_image::codec::ChromaSubsampling;
+use nearnative_image::composite::{Blend, Gravity};
 use nearnative_image::filter::Kernel;
 use nearnative_image::geometry::{Filter, Fit, Padding, Resize};
 use nearnative_image::pipeline::{self, Job, Output, Step, Target};
-use nearnative_image::{codec, EncodeOptions, Format, Image, Info, Limits};
+use nearnative_image::{codec, Format, Image, Info, Limits};
 
 use crate::bindings::exports::nearnative::kernels::image as wit;
 use crate::bindings::exports::nearnative::kernels::types::Error;
@@ -85,6 +86,7 @@ fn step(step: wit::Step) -> Step {
         W::Grayscale => Step::Grayscale,
         W::Brightness(factor) => Step::Brightness { factor },
         W::Contrast(factor) => Step::Contrast { factor },
+        W::Linear(l) => Step::Linear { a: [l.a.0, l.a.1, l.a.2], b: [l.b.0, l.b.1, l.b.2] },
         W::Gamma(gamma) => Step::Gamma { gamma },
         W::Saturate(factor) => Step::Saturate { factor },
         W::Hue(degrees) => Step::Hue { degrees },
@@ -93,11 +95,24 @@ fn step(step: wit::Step) -> Step {
         W::Threshold(level) => Step::Threshold { level },
         W::Tint(c) => Step::Tint { rgb: rgb(c) },
         W::Flatten(c) => Step::Flatten { background: rgb(c) },
+        W::RemoveAlpha => Step::RemoveAlpha,
+        W::EnsureAlpha(alpha) => Step::EnsureAlpha { alpha },
         W::Composite(c) => Step::Composite {
             // u32 always fits usize on the targets this builds for.
             index: usize::try_from(c.index).unwrap_or(usize::MAX),
             left: c.left,
             top: c.top,
+            gravity: c.gravity.map(|g| match g {
+                wit::Gravity::Centre => Gravity::Centre,
+                wit::Gravity::North => Gravity::North,
+                wit::Gravity::NorthEast => Gravity::NorthEast,
+                wit::Gravity::East => Gravity::East,
+                wit::Gravity::SouthEast => Gravity::SouthEast,
+                wit::Gravity::South => Gravity::South,
+                wit::Gravity::SouthWest => Gravity::SouthWest,
+                wit::Gravity::West => Gravity::West,
+                wit::Gravity::NorthWest => Gravity::NorthWest,
+            }),
             blend: match c.blend {
                 wit::Blend::Over => Blend::Over,
                 wit::Blend::Multiply => Blend::Multiply,
@@ -108,7 +123,16 @@ fn step(step: wit::Step) -> Step {
 }
 
 fn target(output: wit::OutputOptions) -> Target {
-    Target::Encoded { format: output.format.map(format), quality: output.quality, progressive: output.progressive }
+    Target::Encoded {
+        format: output.format.map(format),
+        quality: output.quality,
+        progressive: output.progressive,
+        compression: output.compression,
+        chroma: match output.chroma_subsampling {
+            wit::ChromaSubsampling::Chroma420 => ChromaSubsampling::Half,
+            wit::ChromaSubsampling::Chroma444 => ChromaSubsampling::Full,
+        },
+    }
 }
 
 fn encoded(output: Output) -> Result<wit::EncodedOutput, Error> {
@@ -183,11 +207,8 @@ impl wit::Guest for Component {
     }
 
     fn encode(image: wit::RawImage, output: wit::OutputOptions) -> Result<Vec<u8>, Error> {
-        let options = EncodeOptions {
-            format: output.format.map_or(Format::Png, format),
-            quality: output.quality,
-            progressive: output.progressive,
-        };
+        let options =
+            target(output).encode_options(Format::Png).ok_or_else(|| Error::Internal("no encoder settings".into()))?;
         codec::encode(&raw_image(image)?, &options).map_err(wit_error)
     }
 

@@ -538,6 +538,11 @@ def job_cases(previous):
         ("alpha-resize-webp", alpha_png, "resize=25x20&format=webp", (25, 20)),
         ("threshold-bmp", photo_png, "threshold=128&format=bmp", (120, 80)),
         ("sobel-median", photo_png, "median&sobel&format=png", (120, 80)),
+        ("linear-png-compression-9", photo_png, "linear=1.2,-10&format=png&compression=9", (120, 80)),
+        ("png-compression-0", alpha_png, "resize=40x&format=png&compression=0", (40, 32)),
+        ("remove-then-ensure-alpha", alpha_png, "remove-alpha&ensure-alpha=0.5&format=png", (50, 40)),
+        ("linear-per-channel-jpeg-444", photo_png,
+         "linear=1.1,1,0.9,0,5,-5&format=jpeg&quality=90&chroma-subsampling=4:4:4", (120, 80)),
     ]
     for id_, rel, query, (w, h) in jobs:
         with open(os.path.join(HERE, rel), "rb") as f:
