@@ -98,7 +98,8 @@ export interface CompositeInput {
   left?: number;
   top?: number;
   /** Without `left`/`top`: a side, a corner or (the default) the centre. */
-  gravity?: 'centre' | 'center' | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest';
+  /** A name, or sharp.gravity's number (0 centre, 1 north, 2 east, ..., 8 northwest). */
+  gravity?: 'centre' | 'center' | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest' | number;
   blend?: 'over' | 'multiply' | 'screen';
 }
 
@@ -110,8 +111,8 @@ export interface JpegOptions {
   quality?: number;
   progressive?: boolean;
   chromaSubsampling?: '4:2:0' | '4:4:4';
-  optimiseCoding?: true;
-  optimizeCoding?: true;
+  optimiseCoding?: boolean;
+  optimizeCoding?: boolean;
 }
 
 export interface WebpOptions {
@@ -136,14 +137,15 @@ export interface Pipeline {
   greyscale(grey?: boolean): this;
   grayscale(grey?: boolean): this;
   modulate(options: { brightness?: number; saturation?: number; hue?: number }): this;
-  linear(a?: number | [number, number, number] | null, b?: number | [number, number, number] | null): this;
+  /** `a` and `b`: numbers, or arrays of the same length, 1 or 3 (red, green, blue). */
+  linear(a?: number | number[] | null, b?: number | number[] | null): this;
   gamma(gamma?: number): this;
   negate(options?: boolean | { alpha?: false }): this;
   threshold(level?: number, options?: { greyscale?: true; grayscale?: true }): this;
   tint(colour: Colour): this;
   flatten(options?: { background?: Colour }): this;
   removeAlpha(): this;
-  ensureAlpha(alpha?: number): this;
+  ensureAlpha(alpha?: number | null): this;
   composite(images: CompositeInput[]): this;
   toFormat(format: OutputFormat, options?: PngOptions & JpegOptions & WebpOptions): this;
   /** `compressionLevel`: zlib level 0 (stored) to 9 (smallest); unset, a balanced default. */

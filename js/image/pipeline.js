@@ -11,8 +11,8 @@ const FITS = ['cover', 'contain', 'fill', 'inside', 'outside'];
 const FORMATS = { png: 'png', jpeg: 'jpeg', jpg: 'jpeg', webp: 'webp', gif: 'gif', qoi: 'qoi', bmp: 'bmp' };
 const SHARP_ONLY_FORMATS = ['avif', 'heif', 'heic', 'tiff', 'tif', 'jp2', 'jxl', 'svg', 'pdf', 'dz', 'magick', 'fits'];
 const GRAVITIES = ['centre', 'north', 'northeast', 'east', 'southeast', 'south', 'southwest', 'west', 'northwest'];
-// sharp's content-aware placements (strategies), which need an attention or entropy model.
-const SHARP_ONLY_GRAVITIES = { entropy: 1, attention: 1 };
+// sharp.gravity's numbers (0 = centre, 1 = north, ...), which sharp's composite() also takes.
+const GRAVITY_NUMBERS = ['centre', 'north', 'east', 'south', 'west', 'northeast', 'southeast', 'southwest', 'northwest'];
 const NAMED = { black: [0, 0, 0, 255], white: [255, 255, 255, 255], transparent: [0, 0, 0, 0] };
 
 /** Throws `unsupported` for option keys outside `allowed`. */
@@ -248,15 +248,24 @@ export class Pipeline {
     return this;
   }
 
-  /** `a * colour + b` on red, green and blue (alpha kept); a number or one per colour channel. */
-  linear(a = 1, b = 0) {
-    const three = (v, what) => {
-      if (!Array.isArray(v)) return [num(v, `linear() ${what}`), v, v];
-      if (v.length === 4) throw unsupported(`linear(): a 4th (alpha) ${what} is not supported; alpha is kept`);
-      if (v.length !== 3) throw invalid(`linear(): ${what} must be a number or 3 numbers (red, green, blue), got ${v.length}`);
-      return v.map((x) => num(x, `linear() ${what}`));
+  /**
+   * `a * colour + b` on red, green and blue (alpha kept): numbers, or arrays of one or three
+   * (one per colour channel) of the same length, as sharp takes them.
+   */
+  linear(a, b) {
+    if (a === undefined || a === null) a = typeof b === 'number' ? 1 : [];
+    if (b === undefined || b === null) b = typeof a === 'number' ? 0 : [];
+    const list = (v, what) => {
+      const values = Array.isArray(v) ? v : [v];
+      return values.map((x) => num(x, `linear() ${what}`));
     };
-    return this.#push({ op: 'linear', a: three(a ?? 1, 'a'), b: three(b ?? 0, 'b') });
+    const [as, bs] = [list(a, 'a'), list(b, 'b')];
+    if (as.length !== bs.length) throw invalid(`linear(): a and b must be arrays of the same length, got ${as.length} and ${bs.length}`);
+    if (as.length === 0) return this;
+    if (as.length === 4) throw unsupported('linear(): a 4th (alpha) coefficient is not supported; alpha is kept');
+    if (as.length !== 1 && as.length !== 3) throw invalid(`linear(): give 1 or 3 coefficients (red, green, blue), got ${as.length}`);
+    const three = (v) => (v.length === 1 ? [v[0], v[0], v[0]] : v);
+    return this.#push({ op: 'linear', a: three(as), b: three(bs) });
   }
 
   /** A tone curve out = in^(1/g); sharp's resize-time linearisation (gammaOut) is not supported. */
@@ -289,7 +298,8 @@ export class Pipeline {
   }
 
   /** Adds an alpha channel of `alpha` (0 to 1, default opaque) where there is none; 0.5 is 127, as sharp. */
-  ensureAlpha(alpha = 1) {
+  ensureAlpha(alpha) {
+    if (alpha === undefined || alpha === null) alpha = 1;
     return this.#push({ op: 'ensure_alpha', alpha: Math.floor(num(alpha, 'ensureAlpha() alpha', { min: 0, max: 1 }) * 255) });
   }
 
@@ -305,15 +315,13 @@ export class Pipeline {
     if (!Array.isArray(images)) throw invalid('composite() takes an array of { input, left, top, gravity, blend }');
     for (const [i, entry] of images.entries()) {
       const o = only(entry, ['input', 'left', 'top', 'gravity', 'blend'], `composite()[${i}]`);
-      if ((o.left === undefined) !== (o.top === undefined)) throw invalid(`composite()[${i}]: give both left and top, or neither (then gravity places it)`);
-      const offset = o.left !== undefined;
-      let gravity = null;
-      if (!offset) {
-        gravity = o.gravity === undefined || o.gravity === 'center' ? 'centre' : o.gravity;
-        if (!GRAVITIES.includes(gravity)) {
-          throw (typeof gravity === 'string' && gravity in SHARP_ONLY_GRAVITIES ? unsupported : invalid)(
-            `composite()[${i}]: gravity '${o.gravity}' is not supported; use ${GRAVITIES.join(', ')} (or left and top)`);
-        }
+      const given = (v) => v !== undefined && v !== null;
+      if (given(o.left) !== given(o.top)) throw invalid(`composite()[${i}]: give both left and top, or neither (then gravity places it)`);
+      const offset = given(o.left);
+      // Checked even when left/top win over it, as sharp does.
+      const gravity = !given(o.gravity) ? 'centre' : Number.isInteger(o.gravity) ? GRAVITY_NUMBERS[o.gravity] : o.gravity === 'center' ? 'centre' : o.gravity;
+      if (!GRAVITIES.includes(gravity)) {
+        throw invalid(`composite()[${i}]: gravity ${JSON.stringify(o.gravity)} is not a gravity; use ${GRAVITIES.join(', ')}, 0-8, or left and top`);
       }
       const blend = o.blend ?? 'over';
       if (!['over', 'multiply', 'screen'].includes(blend)) throw unsupported(`composite()[${i}]: blend '${blend}' is not supported; use over, multiply or screen`);
@@ -347,10 +355,13 @@ export class Pipeline {
     // WebP: lossy below quality 100 (sharp's default, q80), lossless at 100 or with `lossless: true`.
     const quality = o.lossless === true ? 100
       : o.quality === undefined ? 80 : num(o.quality, `${canonical}() quality`, { min: 1, max: 100, integer: true });
-    // JPEG Huffman tables are always fitted to the image, as sharp's default optimiseCoding.
-    if ((o.optimiseCoding ?? o.optimizeCoding) === false) throw unsupported('jpeg(): optimiseCoding: false is not supported; the Huffman tables are always optimised');
+    // JPEG Huffman tables are always fitted to the image, as sharp's default optimiseCoding
+    // (sharp's spelling precedence: optimizeCoding when it is a boolean).
+    const optimise = typeof o.optimizeCoding === 'boolean' ? o.optimizeCoding : o.optimiseCoding;
+    if (optimise !== undefined && typeof optimise !== 'boolean') throw invalid('jpeg(): optimiseCoding must be true or false');
+    if (optimise === false) throw unsupported('jpeg(): optimiseCoding: false is not supported; the Huffman tables are always optimised');
     const chroma = o.chromaSubsampling ?? '4:2:0';
-    if (chroma !== '4:2:0' && chroma !== '4:4:4') throw unsupported(`jpeg(): chromaSubsampling '${chroma}' is not supported; use '4:2:0' or '4:4:4'`);
+    if (chroma !== '4:2:0' && chroma !== '4:4:4') throw invalid(`jpeg(): chromaSubsampling must be '4:2:0' or '4:4:4', got '${chroma}'`);
     const compression = o.compressionLevel === undefined ? null : num(o.compressionLevel, 'png() compressionLevel', { min: 0, max: 9, integer: true });
     this.#target = { kind: 'encoded', format: canonical, progressive: !!o.progressive, quality, compression, chroma };
     return this;

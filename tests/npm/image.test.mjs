@@ -437,8 +437,15 @@ describe('@nearnative/image in Node', () => {
     const O = encodePng(makeImage(2, 2, () => [1, 2, 3, 255]));
     assert.deepEqual(px(await rawOf(image(PNG).composite([{ input: O, left: 0, top: 0, gravity: 'southeast' }])), 0, 0), [1, 2, 3, 255]);
     assert.throws(() => image(PNG).composite([{ input: O, left: 3 }]), { code: 'invalid_input' });
-    assert.throws(() => image(PNG).composite([{ input: O, gravity: 'attention' }]), { code: 'unsupported' });
-    assert.throws(() => image(PNG).composite([{ input: O, gravity: 'upwards' }]), { code: 'invalid_input' });
+    // sharp.gravity's numbers are accepted as sharp accepts them; its crop strategies are not gravities.
+    for (const [number, name] of [[0, 'centre'], [2, 'east'], [6, 'southeast'], [8, 'northwest']]) {
+      assertClose(await pngOf(image(base).composite([{ input: O, gravity: number }])), await pngOf(image(base).composite([{ input: O, gravity: name }])), 0, `gravity ${number}`);
+    }
+    for (const bad of ['attention', 'upwards', 9, 1.5]) {
+      assert.throws(() => image(PNG).composite([{ input: O, gravity: bad }]), { code: 'invalid_input' }, String(bad));
+      assert.throws(() => sharp(PNG).composite([{ input: O, gravity: bad }]), /gravity/, `sharp refuses ${bad} too`);
+    }
+    assert.deepEqual(px(await rawOf(image(PNG).composite([{ input: O, left: null, top: null, gravity: 'northwest' }])), 0, 0), [1, 2, 3, 255], 'null offsets are not given');
   });
 
   test('linear(a, b): any line, per channel too, as sharp computes it', async () => {
@@ -449,8 +456,14 @@ describe('@nearnative/image in Node', () => {
       // Where alpha is 0 sharp writes no colour (libvips), so compare visible pixels only.
       assertClose(await pngOf(image(PNG_ALPHA).linear(a, b)), ref, 1, `linear(${a}, ${b}) vs sharp`, (x, y) => px(ALPHA, x, y)[3] > 0);
     }
-    assert.throws(() => image(PNG).linear([1, 1], 0), { code: 'invalid_input' });
-    assert.throws(() => image(PNG).linear([1, 1, 1, 1], 0), { code: 'unsupported' });
+    // sharp's argument rules: arrays of one are numbers; a and b of different lengths are a mistake.
+    assertClose(await pngOf(image(PNG_ALPHA).linear([1.5], [10])), line(1.5, 10), 0, 'linear([a], [b])');
+    assertClose(await pngOf(image(PNG_ALPHA).linear(undefined, 20)), line(1, 20), 0, 'linear(undefined, b)');
+    for (const [a, b] of [[2, [1, 2, 3]], [[1, 1, 1], 5], [[1, 2, 3], undefined], [[1, 1], [0, 0]]]) {
+      assert.throws(() => image(PNG).linear(a, b), { code: 'invalid_input' }, `linear(${a}, ${b})`);
+    }
+    assert.throws(() => sharp(PNG).linear([1, 2, 3], 5), /same length/, 'sharp refuses it too');
+    assert.throws(() => image(PNG).linear([1, 1, 1, 1], [0, 0, 0, 0]), { code: 'unsupported' });
   });
 
   test('removeAlpha() and ensureAlpha() give sharp\'s channels and pixels', async () => {
@@ -488,7 +501,10 @@ describe('@nearnative/image in Node', () => {
     assert.deepEqual(sampling(full), [0x11, 0x11, 0x11], '4:4:4');
     assert.deepEqual(sampling(await sharp(PNG_SMOOTH).jpeg({ quality: 95 }).toBuffer()), [0x22, 0x11, 0x11], 'sharp\'s default is 4:2:0 too');
     assert.equal((await sharp(full).metadata()).chromaSubsampling, '4:4:4');
-    assert.throws(() => image(PNG).jpeg({ chromaSubsampling: '4:2:2' }), { code: 'unsupported' });
+    assert.throws(() => image(PNG).jpeg({ chromaSubsampling: '4:2:2' }), { code: 'invalid_input' });
+    assert.throws(() => sharp(PNG).jpeg({ chromaSubsampling: '4:2:2' }), /chromaSubsampling/, 'sharp refuses it too');
+    assert.throws(() => image(PNG).jpeg({ optimiseCoding: false }), { code: 'unsupported' });
+    assert.throws(() => image(PNG).jpeg({ optimiseCoding: true, optimizeCoding: false }), { code: 'unsupported' }, 'optimizeCoding wins, as in sharp');
   });
 
   test('stats() matches sharp\'s', async () => {

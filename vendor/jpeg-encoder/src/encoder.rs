@@ -788,6 +788,15 @@ impl<W: JfifWrite> Encoder<W> {
 
         let mut row: [Vec<_>; 4] = self.init_rows(buffer_size);
 
+        if let ScanPass::Store(blocks) = &mut pass {
+            // Exactly the blocks the scan holds, so the store never grows by doubling.
+            for (i, component) in self.components.iter().enumerate() {
+                let per_mcu = usize::from(component.horizontal_sampling_factor)
+                    * usize::from(component.vertical_sampling_factor);
+                blocks[i].reserve_exact(num_rows * num_cols * per_mcu);
+            }
+        }
+
         let mut prev_dc = [0i16; 4];
 
         let restart_interval = self.restart_interval.unwrap_or(0);
