@@ -136,7 +136,8 @@ export interface Pipeline {
   convolve(kernel: { width: 3 | 5; height: 3 | 5; kernel: number[]; scale?: number; offset?: number }): this;
   greyscale(grey?: boolean): this;
   grayscale(grey?: boolean): this;
-  modulate(options: { brightness?: number; saturation?: number; hue?: number }): this;
+  /** sharp's modulate, in CIE LCh; `hue` in whole degrees. */
+  modulate(options: { brightness?: number; saturation?: number; hue?: number; lightness?: number }): this;
   /** `a` and `b`: numbers, or arrays of the same length, 1 or 3 (red, green, blue). */
   linear(a?: number | number[] | null, b?: number | number[] | null): this;
   gamma(gamma?: number): this;

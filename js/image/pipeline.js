@@ -91,7 +91,7 @@ export class Pipeline {
     if (o.failOn !== undefined && o.failOn !== 'warning') throw unsupported(`image(): failOn '${o.failOn}' is not supported; corrupt input always fails`);
     if (o.raw !== undefined) {
       const { width, height, channels } = only(o.raw, ['width', 'height', 'channels', 'premultiplied'], 'image({ raw })');
-      if (channels !== 4) throw unsupported(`image({ raw }): only channels: 4 (RGBA8) is supported, got ${channels}`);
+      num(channels, 'raw.channels', { min: 1, max: 4, integer: true });
       if (o.raw.premultiplied) throw unsupported('image({ raw }): premultiplied input is not supported');
       num(width, 'raw.width', { min: 1, integer: true });
       num(height, 'raw.height', { min: 1, integer: true });
@@ -240,12 +240,20 @@ export class Pipeline {
     return this.greyscale(grey);
   }
 
+  /**
+   * sharp's modulate, in CIE LCh: lightness `L * brightness + lightness`, chroma
+   * `C * saturation`, hue `h + hue` degrees (an integer, as sharp). One step per call.
+   */
   modulate(options) {
-    const o = only(options, ['brightness', 'saturation', 'hue'], 'modulate()');
-    if (o.brightness !== undefined) this.#push({ op: 'brightness', factor: num(o.brightness, 'modulate() brightness', { min: 0 }) });
-    if (o.saturation !== undefined) this.#push({ op: 'saturate', factor: num(o.saturation, 'modulate() saturation', { min: 0 }) });
-    if (o.hue !== undefined) this.#push({ op: 'hue', degrees: num(o.hue, 'modulate() hue') });
-    return this;
+    const o = only(options, ['brightness', 'saturation', 'hue', 'lightness'], 'modulate()');
+    const step = { op: 'modulate', brightness: 1, saturation: 1, hue: 0, lightness: 0 };
+    if (o.brightness !== undefined) step.brightness = num(o.brightness, 'modulate() brightness', { min: 0 });
+    if (o.saturation !== undefined) step.saturation = num(o.saturation, 'modulate() saturation', { min: 0 });
+    if (o.hue !== undefined) step.hue = num(o.hue, 'modulate() hue', { integer: true }) % 360;
+    if (o.lightness !== undefined) step.lightness = num(o.lightness, 'modulate() lightness');
+    const identity = step.brightness === 1 && step.saturation === 1 && step.hue === 0 && step.lightness === 0;
+    // sharp skips an identity modulate (no round trip through Lab).
+    return identity ? this : this.#push(step);
   }
 
   /**
@@ -284,7 +292,9 @@ export class Pipeline {
   threshold(level = 128, options) {
     const o = only(options, ['greyscale', 'grayscale'], 'threshold()');
     if (o.greyscale === false || o.grayscale === false) throw unsupported('threshold(): per-channel thresholds (greyscale: false) are not supported');
-    return this.#push({ op: 'threshold', level: num(level, 'threshold()', { min: 0, max: 255, integer: true }) });
+    const at = num(level, 'threshold()', { min: 0, max: 255, integer: true });
+    // sharp leaves the image as it is at 0 (where every value would pass, alpha included).
+    return at === 0 ? this : this.#push({ op: 'threshold', level: at });
   }
 
   tint(colour) {

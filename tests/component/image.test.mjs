@@ -202,6 +202,9 @@ describe('image: transform (the CLI/HTTP query vocabulary) = pipeline (WIT varia
     ['sepia&invert&threshold=128&tint=ff8000&flatten', [
       { tag: 'sepia' }, { tag: 'invert' }, { tag: 'threshold', val: 128 }, { tag: 'tint', val: { r: 255, g: 128, b: 0, a: 255 } },
       { tag: 'flatten', val: { r: 255, g: 255, b: 255, a: 255 } }]],
+    ['modulate=1.2,0.5,30,-4&modulate=0.9', [
+      { tag: 'modulate', val: { brightness: 1.2, saturation: 0.5, hue: 30, lightness: -4 } },
+      { tag: 'modulate', val: { brightness: 0.9, saturation: 1, hue: 0, lightness: 0 } }]],
   ];
   for (const [query, steps] of CASES) {
     test(query, () => {

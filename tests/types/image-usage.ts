@@ -17,7 +17,7 @@ const stats: Stats = await image(new Blob([bytes])).extract({ left: 0, top: 0, w
 const mean: number = stats.channels[0].mean;
 const chained = image(bytes, { inline: true, limitInputPixels: 1e6 })
   .extend({ top: 1, background: '#fff' }).flip().flop().blur(2).median(3).greyscale().grayscale()
-  .modulate({ brightness: 1.1, saturation: 0.9, hue: 30 }).linear(1.2, 0).gamma(2.2).negate().threshold(100)
+  .modulate({ brightness: 1.1, saturation: 0.9, hue: 30, lightness: 5 }).linear(1.2, 0).gamma(2.2).negate().threshold(100)
   .tint({ r: 10, g: 20, b: 30 }).flatten({ background: 'black' })
   .convolve({ width: 3, height: 3, kernel: [0, 0, 0, 0, 1, 0, 0, 0, 0] })
   .composite([{ input: bytes, left: 0, top: 0, blend: 'multiply' }]).jpeg({ quality: 70, progressive: true });

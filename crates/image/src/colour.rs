@@ -1,27 +1,25 @@
 //! Per-pixel colour operations, histograms and statistics. Alpha is left untouched by every
-//! operation here.
+//! operation here except [`threshold`], which thresholds it too, as sharp does.
 //!
-//! Everything works on the sRGB-encoded values as stored (no linearisation), like CSS filters
-//! and sharp. Per-channel operations go through a 256-entry table built once per call; matrix
-//! operations compute in f32 and round to nearest. Parameters are checked first and rejected
-//! with `invalid_input` naming the allowed range.
+//! [`grayscale`], [`threshold`] and [`tint`] work as sharp's do, through linear light and
+//! CIE L*a*b* computed the way libvips computes them ([`crate::cie`]), so they give sharp's
+//! bytes. The other operations work on the sRGB-encoded values as stored, like CSS filters:
+//! per-channel operations go through a 256-entry table built once per call; matrix operations
+//! compute in f32 and round to nearest. Parameters are checked first and rejected with
+//! `invalid_input` naming the allowed range.
 
 use nearnative_core::{Error, Result};
 
+use crate::cie::{self, Grey};
 use crate::Image;
 
-/// Rec. 709 luma weights, applied to the sRGB values (not to linear light).
-const LUMA: [f32; 3] = [0.2126, 0.7152, 0.0722];
-
-/// Rec. 709 luma `0.2126 R + 0.7152 G + 0.0722 B` of the sRGB values, rounded, into R, G and B.
+/// The luminance of the linear-light values, encoded back to sRGB, into R, G and B: sharp's
+/// `greyscale()` (libvips' sRGB → B_W), byte for byte.
 pub fn grayscale(image: &mut Image) {
-    // Whole pixels in and out as u32 (alpha masked through): the loop vectorises, where three
-    // byte stores per pixel left it scalar (a quarter slower).
+    let grey = Grey::new();
     for px in image.pixels.as_chunks_mut::<4>().0 {
-        let v = u32::from_le_bytes(*px);
-        let [r, g, b] = [v, v >> 8, v >> 16].map(|c| (c & 0xff) as f32);
-        let y = u32::from(round_u8(LUMA[0] * r + LUMA[1] * g + LUMA[2] * b));
-        *px = ((y * 0x01_01_01) | (v & 0xff00_0000)).to_le_bytes();
+        let y = grey.grey(px[0], px[1], px[2]);
+        *px = [y, y, y, px[3]];
     }
 }
 
@@ -110,6 +108,29 @@ pub fn hue_rotate(image: &mut Image, degrees: f32) -> Result<()> {
     Ok(())
 }
 
+/// sharp's `modulate`: in CIE LCh(ab), lightness `L·brightness + lightness`, chroma
+/// `C·saturation` and hue angle `h + hue` degrees, then back to sRGB (out-of-gamut colours
+/// clipped per channel, as libvips does). Alpha is kept.
+///
+/// `brightness` and `saturation` finite and ≥ 0; `hue` and `lightness` finite. The hue turn is
+/// applied as a rotation of (a*, b*), the same as adding to the LCh angle.
+pub fn modulate(image: &mut Image, brightness: f32, saturation: f32, hue: f32, lightness: f32) -> Result<()> {
+    check(brightness, "modulate brightness", 0.0, f32::MAX, "a finite number >= 0")?;
+    check(saturation, "modulate saturation", 0.0, f32::MAX, "a finite number >= 0")?;
+    check(hue, "modulate hue", f32::MIN, f32::MAX, "a finite number of degrees")?;
+    check(lightness, "modulate lightness", f32::MIN, f32::MAX, "a finite number")?;
+    let srgb = cie::Srgb8::new();
+    let (sin, cos) = (f64::from(hue) % 360.0).to_radians().sin_cos();
+    let (sin, cos) = ((sin * f64::from(saturation)) as f32, (cos * f64::from(saturation)) as f32);
+    for px in image.pixels.as_chunks_mut::<4>().0 {
+        let [l, a, b] = cie::lab_from_linear([px[0], px[1], px[2]].map(|c| srgb.linear(c)));
+        let lab = [l * brightness + lightness, a * cos - b * sin, a * sin + b * cos];
+        let [r, g, b] = cie::linear_from_lab(lab).map(|c| srgb.encode(c));
+        *px = [r, g, b, px[3]];
+    }
+    Ok(())
+}
+
 /// The `sepia(1)` matrix of W3C Filter Effects Level 1, on sRGB values.
 pub fn sepia(image: &mut Image) {
     let m = [[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]];
@@ -143,29 +164,34 @@ pub fn invert(image: &mut Image) {
     apply_lut(image, &lut(|v| 255.0 - v));
 }
 
-/// Luma ≥ `level` becomes white, the rest black.
-///
-/// Luma as [`grayscale`] (Rec. 709 of the sRGB values, rounded); alpha untouched.
+/// Grey ([`grayscale`]'s) ≥ `level` becomes white, the rest black; alpha is thresholded at the
+/// same level, as sharp's `threshold()` does (it compares every band).
 pub fn threshold(image: &mut Image, level: u8) {
-    let table: [u8; 256] = std::array::from_fn(|y| if y >= usize::from(level) { 255 } else { 0 });
-    for px in image.pixels.chunks_exact_mut(4) {
-        let v = table[usize::from(round_u8(luma(px)))];
-        px[0] = v;
-        px[1] = v;
-        px[2] = v;
+    let grey = Grey::new();
+    let cut = |v: u8| if v >= level { 255 } else { 0 };
+    for px in image.pixels.as_chunks_mut::<4>().0 {
+        let v = cut(grey.grey(px[0], px[1], px[2]));
+        *px = [v, v, v, cut(px[3])];
     }
 }
 
-/// Multiplies each channel by `rgb / 255` after converting to luma, like sharp's `tint`.
-///
-/// `out_c = round(Y · rgb_c / 255)` with `Y` the (unrounded) Rec. 709 luma of the sRGB values.
+/// Colours the image with `rgb` by grey level, as sharp's `tint`: each grey ([`grayscale`]'s)
+/// keeps its lightness L* and takes the a*, b* of `rgb`, weighted by `1 − 4 (L*/100 − ½)²` so
+/// black and white stay neutral. Alpha is kept.
 pub fn tint(image: &mut Image, rgb: [u8; 3]) {
-    let k = rgb.map(|c| f32::from(c) / 255.0);
-    for px in image.pixels.chunks_exact_mut(4) {
-        let y = luma(px);
-        px[0] = round_u8(y * k[0]);
-        px[1] = round_u8(y * k[1]);
-        px[2] = round_u8(y * k[2]);
+    let grey = Grey::new();
+    let srgb = grey.srgb();
+    let [_, ta, tb] = cie::lab_from_linear(rgb.map(|c| srgb.linear(c)));
+    let table: [[u8; 3]; 256] = std::array::from_fn(|v| {
+        let v = srgb.linear(v as u8);
+        let [l, ..] = cie::lab_from_linear([v; 3]);
+        let t = l / 100.0 - 0.5;
+        let weight = 1.0 - 4.0 * t * t;
+        cie::linear_from_lab([l, weight * ta, weight * tb]).map(|c| srgb.encode(c))
+    });
+    for px in image.pixels.as_chunks_mut::<4>().0 {
+        let [r, g, b] = table[usize::from(grey.grey(px[0], px[1], px[2]))];
+        *px = [r, g, b, px[3]];
     }
 }
 
@@ -272,11 +298,6 @@ fn check(value: f32, what: &str, lo: f32, hi: f32, range: &str) -> Result<()> {
     } else {
         Err(Error::invalid_input(format!("{what} must be {range}, got {value}")))
     }
-}
-
-#[inline(always)]
-fn luma(px: &[u8]) -> f32 {
-    LUMA[0] * f32::from(px[0]) + LUMA[1] * f32::from(px[1]) + LUMA[2] * f32::from(px[2])
 }
 
 /// `v` rounded to nearest and clamped to 0..=255 (NaN gives 0). Branch-free, so loops using it

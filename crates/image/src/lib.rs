@@ -7,6 +7,7 @@
 //! encode (`has_alpha` says whether the alpha channel may hold anything but 255). Sizes are
 //! checked against [`Limits`] from the header, before any pixel buffer is allocated.
 
+mod cie;
 pub mod codec;
 pub mod colour;
 pub mod composite;

@@ -67,6 +67,17 @@ pub enum Step {
     Hue {
         degrees: f32,
     },
+    /// sharp's `modulate`: lightness, chroma and hue in CIE LCh (see [`colour::modulate`]).
+    Modulate {
+        #[serde(default = "one")]
+        brightness: f32,
+        #[serde(default = "one")]
+        saturation: f32,
+        #[serde(default)]
+        hue: f32,
+        #[serde(default)]
+        lightness: f32,
+    },
     Sepia,
     Invert,
     Threshold {
@@ -103,6 +114,9 @@ pub enum Step {
 }
 
 fn default_sharpen_amount() -> f32 {
+    1.0
+}
+fn one() -> f32 {
     1.0
 }
 fn opaque() -> u8 {
@@ -325,6 +339,9 @@ pub fn apply(image: &mut Image, step: &Step, limits: &Limits, overlays: &[&[u8]]
         Step::Gamma { gamma } => colour::gamma(image, *gamma)?,
         Step::Saturate { factor } => colour::saturate(image, *factor)?,
         Step::Hue { degrees } => colour::hue_rotate(image, *degrees)?,
+        Step::Modulate { brightness, saturation, hue, lightness } => {
+            colour::modulate(image, *brightness, *saturation, *hue, *lightness)?
+        }
         Step::Sepia => colour::sepia(image),
         Step::Invert => colour::invert(image),
         Step::Threshold { level } => colour::threshold(image, *level),
@@ -418,6 +435,7 @@ pub const VOCABULARY: &[(&str, bool)] = &[
     ("gamma", true),
     ("saturate", true),
     ("hue", true),
+    ("modulate", true),
     ("sepia", false),
     ("invert", false),
     ("threshold", true),
@@ -514,6 +532,19 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
             "gamma" => Step::Gamma { gamma: number(value)? },
             "saturate" => Step::Saturate { factor: number(value)? },
             "hue" => Step::Hue { degrees: number(value)? },
+            "modulate" => {
+                let v: Vec<f32> = value.split(',').map(number).collect::<Result<_>>()?;
+                if v.is_empty() || v.len() > 4 {
+                    return Err(bad("expected BRIGHTNESS[,SATURATION[,HUE[,LIGHTNESS]]]"));
+                }
+                let at = |i: usize, default: f32| v.get(i).copied().unwrap_or(default);
+                Step::Modulate {
+                    brightness: at(0, 1.0),
+                    saturation: at(1, 1.0),
+                    hue: at(2, 0.0),
+                    lightness: at(3, 0.0),
+                }
+            }
             "sepia" => Step::Sepia,
             "invert" => Step::Invert,
             "threshold" => {

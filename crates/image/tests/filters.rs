@@ -695,8 +695,25 @@ fn per_channel_ops_match_formulas() {
     assert_eq!(g.pixels, vec![0, 0, 0, 255, 128, 128, 128, 255, 255, 255, 255, 255]);
 }
 
-fn luma(p: [u8; 4]) -> f64 {
-    0.2126 * f64::from(p[0]) + 0.7152 * f64::from(p[1]) + 0.0722 * f64::from(p[2])
+/// The textbook sRGB transfer functions in f64, independent of the crate's libvips-shaped
+/// tables.
+fn srgb_decode(v: u8) -> f64 {
+    let v = f64::from(v) / 255.0;
+    if v <= 0.04045 {
+        v / 12.92
+    } else {
+        ((v + 0.055) / 1.055).powf(2.4)
+    }
+}
+
+fn srgb_encode(y: f64) -> f64 {
+    let y = y.clamp(0.0, 1.0);
+    255.0 * if y <= 0.0031308 { 12.92 * y } else { 1.055 * y.powf(1.0 / 2.4) - 0.055 }
+}
+
+/// Grey as sharp defines it: Rec. 709 luminance of the linear values, encoded back to sRGB.
+fn luminance_grey(p: [u8; 4]) -> f64 {
+    srgb_encode(0.2126 * srgb_decode(p[0]) + 0.7152 * srgb_decode(p[1]) + 0.0722 * srgb_decode(p[2]))
 }
 
 /// Compares with a tolerance of one level only where the exact value is within 0.01 of a
@@ -708,32 +725,42 @@ fn close(got: u8, exact: f64) -> bool {
 }
 
 #[test]
-fn luma_ops_match_formulas() {
+fn grey_ops_follow_linear_light_luminance_as_sharp() {
     let img = random_image(64, 32, true, 5);
     let mut g = img.clone();
     colour::grayscale(&mut g);
     let mut t = img.clone();
     colour::threshold(&mut t, 100);
-    let mut tinted = img.clone();
-    colour::tint(&mut tinted, [255, 128, 10]);
     for i in 0..img.pixels.len() / 4 {
         let p: [u8; 4] = img.pixels[i * 4..][..4].try_into().unwrap();
-        let y = luma(p);
+        let y = luminance_grey(p);
         let gp = &g.pixels[i * 4..][..4];
-        assert!(close(gp[0], y) && gp[0] == gp[1] && gp[1] == gp[2] && gp[3] == p[3], "{p:?} → {gp:?}");
+        // libvips encodes by interpolating a table of rounded values: within one level of exact.
+        assert!((f64::from(gp[0]) - y).abs() <= 1.0, "{p:?} → {gp:?}, exact {y}");
+        assert!(gp[0] == gp[1] && gp[1] == gp[2] && gp[3] == p[3], "{p:?} → {gp:?}");
         let tp = &t.pixels[i * 4..][..4];
-        let want = if f64::from(gp[0]) >= 100.0 { 255 } else { 0 };
-        assert_eq!(tp, &[want, want, want, p[3]], "{p:?}");
-        let q = &tinted.pixels[i * 4..][..4];
-        for (c, &k) in [255.0, 128.0, 10.0].iter().enumerate() {
-            assert!(close(q[c], y * k / 255.0), "{p:?} → {q:?}");
-        }
-        assert_eq!(q[3], p[3]);
+        let cut = |v: u8| if v >= 100 { 255 } else { 0 };
+        assert_eq!(tp, &[cut(gp[0]), cut(gp[0]), cut(gp[0]), cut(p[3])], "{p:?}: alpha is thresholded too, as sharp");
     }
-    // Rec. 709 on known colours.
-    let mut g = image(3, 1, vec![255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255], false);
+    // sharp 0.35's greyscale() of pure red, green, blue and mid grey.
+    let mut g = image(4, 1, vec![255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 128, 128, 128, 255], false);
     colour::grayscale(&mut g);
-    assert_eq!(g.pixels.chunks_exact(4).map(|p| p[0]).collect::<Vec<_>>(), vec![54, 182, 18]);
+    assert_eq!(g.pixels.chunks_exact(4).map(|p| p[0]).collect::<Vec<_>>(), vec![127, 220, 76, 128]);
+}
+
+#[test]
+fn tint_keeps_lightness_and_takes_the_tint_hue_as_sharp() {
+    // sharp 0.35's tint([255, 128, 10]) of pure red, green, blue and mid grey.
+    let mut t = image(4, 1, vec![255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 128, 128, 128, 255], false);
+    colour::tint(&mut t, [255, 128, 10]);
+    let want = [[210, 92, 0], [255, 206, 162], [139, 44, 0], [211, 93, 0]];
+    for (px, want) in t.pixels.chunks_exact(4).zip(want) {
+        assert_eq!(&px[..3], &want, "tint");
+    }
+    // Black and white stay neutral; alpha is kept.
+    let mut bw = image(2, 1, vec![0, 0, 0, 10, 255, 255, 255, 200], true);
+    colour::tint(&mut bw, [0, 0, 255]);
+    assert_eq!(bw.pixels, vec![0, 0, 0, 10, 255, 255, 255, 200]);
 }
 
 fn check_matrix(op: impl Fn(&mut Image), m: [[f64; 3]; 3]) {
@@ -1047,4 +1074,34 @@ fn composite_alpha_flag() {
     base.has_alpha = true;
     composite(&mut base, &image(1, 1, vec![1, 2, 3, 255], false), 1, 1, Blend::Over);
     assert!(base.has_alpha);
+}
+
+#[test]
+fn modulate_works_in_lch_as_sharp() {
+    // sharp 0.35's modulate of pure red, green, blue and mid grey.
+    let src = vec![255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 128, 128, 128, 255];
+    for ((b, s, h, l), want) in [
+        ((1.0, 1.0, 90.0, 0.0), [[0, 151, 0], [0, 255, 255], [214, 0, 0], [128, 128, 128]]),
+        ((1.2, 0.5, 0.0, 0.0), [[234, 124, 97], [210, 255, 186], [102, 70, 180], [156, 156, 156]]),
+        ((1.0, 1.0, 0.0, 10.0), [[255, 61, 33], [79, 255, 59], [80, 42, 255], [154, 154, 154]]),
+    ] {
+        let mut m = image(4, 1, src.clone(), false);
+        colour::modulate(&mut m, b, s, h, l).unwrap();
+        for (px, want) in m.pixels.chunks_exact(4).zip(want) {
+            for (got, want) in px[..3].iter().zip(want) {
+                assert!(got.abs_diff(want) <= 1, "modulate({b}, {s}, {h}, {l}): {px:?} vs {want:?}");
+            }
+        }
+    }
+    // The identity keeps every colour within a level; alpha is kept; bad factors are refused.
+    let img = random_image(32, 16, true, 9);
+    let mut same = img.clone();
+    colour::modulate(&mut same, 1.0, 1.0, 0.0, 0.0).unwrap();
+    for (a, b) in img.pixels.chunks_exact(4).zip(same.pixels.chunks_exact(4)) {
+        assert!(a.iter().zip(b).all(|(x, y)| x.abs_diff(*y) <= 1) && a[3] == b[3], "{a:?} -> {b:?}");
+    }
+    for (b, s, h, l) in [(-1.0, 1.0, 0.0, 0.0), (1.0, f32::NAN, 0.0, 0.0), (1.0, 1.0, f32::INFINITY, 0.0)] {
+        let err = colour::modulate(&mut same, b, s, h, l).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
+    }
 }

@@ -90,6 +90,9 @@ fn step(step: wit::Step) -> Step {
         W::Gamma(gamma) => Step::Gamma { gamma },
         W::Saturate(factor) => Step::Saturate { factor },
         W::Hue(degrees) => Step::Hue { degrees },
+        W::Modulate(m) => {
+            Step::Modulate { brightness: m.brightness, saturation: m.saturation, hue: m.hue, lightness: m.lightness }
+        }
         W::Sepia => Step::Sepia,
         W::Invert => Step::Invert,
         W::Threshold(level) => Step::Threshold { level },

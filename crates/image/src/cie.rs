@@ -1,0 +1,172 @@
+//! sRGB ↔ linear light, CIE XYZ and L*a*b*, computed the way libvips (and so sharp) computes
+//! them for 8-bit images, so `greyscale`, `threshold` and `tint` give sharp's bytes.
+//!
+//! What makes libvips' numbers its own: it decodes sRGB through a 256-entry f32 table, and it
+//! encodes linear light back to 8 bits by linear interpolation between the 256 values of a table
+//! of *already rounded* encodings, then rounds half to even. That coarse encoding differs from an
+//! exact `round(255 · oetf(y))` by one level in about a fifth of greys, which is why a textbook
+//! conversion does not reproduce sharp's greyscale. Everything here is f32 in the order libvips
+//! evaluates it; the two tables are built in f64 and rounded once, so every host (native, Wasm)
+//! builds the same bits. The XYZ matrices are the sRGB primaries' to 4 (forward) and 6 (inverse)
+//! decimals with the D65 white point; L*a*b* uses the CIE formulas (exact cube roots, where
+//! libvips interpolates a 100,000-entry table: a difference far below one output level).
+
+/// D65 white in XYZ, scaled so Y is 100.
+const WHITE: [f32; 3] = [95.047, 100.0, 108.8827];
+
+/// Rec. 709 luminance weights of linear R, G and B.
+const LUMINANCE: [f32; 3] = [0.2126, 0.7152, 0.0722];
+
+/// The sRGB transfer tables for 8-bit values.
+pub(crate) struct Srgb8 {
+    /// Byte → linear light in 0..=1.
+    decode: [f32; 256],
+    /// `encode[i]` = the byte of linear light `i / 255`, rounded; `encode[256]` repeats
+    /// `encode[255]` so interpolation may read one past the last point.
+    encode: [i32; 257],
+}
+
+impl Srgb8 {
+    pub(crate) fn new() -> Srgb8 {
+        let decode = std::array::from_fn(|i| {
+            let v = i as f32 / 255.0;
+            if f64::from(v) <= 0.04045 {
+                v / 12.92
+            } else {
+                // (v + 0.055) / 1.055 in f32, as libvips, then a correctly rounded power.
+                let base = (v + 0.055) / (1.0f32 + 0.055);
+                f64::from(base).powf(2.4) as f32
+            }
+        });
+        let mut encode = [0i32; 257];
+        for (i, e) in encode.iter_mut().take(256).enumerate() {
+            let y = i as f32 / 255.0;
+            let v = if f64::from(y) <= 0.0031308 {
+                12.92 * y
+            } else {
+                (1.0f32 + 0.055) * (f64::from(y).powf(f64::from(1.0f32 / 2.4)) as f32) - 0.055
+            };
+            *e = (255.0 * v).round_ties_even() as i32;
+        }
+        encode[256] = encode[255];
+        Srgb8 { decode, encode }
+    }
+
+    pub(crate) fn linear(&self, v: u8) -> f32 {
+        self.decode[usize::from(v)]
+    }
+
+    /// Linear light (clipped to 0..=1) to a byte; NaN gives 0.
+    #[inline(always)]
+    pub(crate) fn encode(&self, linear: f32) -> u8 {
+        if linear.is_nan() {
+            return 0;
+        }
+        let at = (linear * 255.0).clamp(0.0, 255.0);
+        let i = at as usize; // truncation, at ≥ 0
+        let (lo, hi) = (self.encode[i], self.encode[i + 1]);
+        let v = lo as f32 + (hi - lo) as f32 * (at - i as f32);
+        v.round_ties_even() as u8
+    }
+}
+
+/// Greyscale as libvips' sRGB → B_W: the luminance of the linear values, encoded back to sRGB.
+pub(crate) struct Grey {
+    srgb: Srgb8,
+    /// `weighted[c][v]` = `LUMINANCE[c] · linear(v)`, the exact f32 product libvips forms.
+    weighted: [[f32; 256]; 3],
+}
+
+impl Grey {
+    pub(crate) fn new() -> Grey {
+        let srgb = Srgb8::new();
+        let weighted = std::array::from_fn(|c| std::array::from_fn(|v| LUMINANCE[c] * srgb.decode[v]));
+        Grey { srgb, weighted }
+    }
+
+    #[inline(always)]
+    pub(crate) fn grey(&self, r: u8, g: u8, b: u8) -> u8 {
+        let w = &self.weighted;
+        let y = w[0][usize::from(r)] + w[1][usize::from(g)] + w[2][usize::from(b)];
+        self.srgb.encode(y)
+    }
+
+    pub(crate) fn srgb(&self) -> &Srgb8 {
+        &self.srgb
+    }
+}
+
+/// CIE L*a*b* (D65) of linear sRGB values in 0..=1.
+pub(crate) fn lab_from_linear(rgb: [f32; 3]) -> [f32; 3] {
+    let [r, g, b] = rgb.map(|c| c * WHITE[1]);
+    let xyz = [
+        0.4124 * r + 0.3576 * g + 0.1805 * b,
+        0.2126 * r + 0.7152 * g + 0.0722 * b,
+        0.0193 * r + 0.1192 * g + 0.9505 * b,
+    ];
+    let [fx, fy, fz] = std::array::from_fn(|c| {
+        let t = f64::from(xyz[c] / WHITE[c]);
+        (if t < 0.008856 { 7.787 * t + 16.0 / 116.0 } else { t.cbrt() }) as f32
+    });
+    [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
+}
+
+/// Linear sRGB values (not clipped) of CIE L*a*b* (D65).
+pub(crate) fn linear_from_lab(lab: [f32; 3]) -> [f32; 3] {
+    let [l, a, b] = lab.map(f64::from);
+    let [x0, y0, z0] = WHITE.map(f64::from);
+    let (y, fy) = if l < 8.0 {
+        let y = l * y0 / 903.3;
+        (y, 7.787 * (y / y0) + 16.0 / 116.0)
+    } else {
+        let fy = (l + 16.0) / 116.0;
+        (y0 * fy * fy * fy, fy)
+    };
+    let inverse = |t: f64, white: f64| if t < 0.2069 { white * (t - 0.13793) / 7.787 } else { white * t * t * t };
+    let x = inverse(a / 500.0 + fy, x0);
+    let z = inverse(fy - b / 200.0, z0);
+    let [x, y, z] = [x, y, z].map(|v| v as f32 / WHITE[1]);
+    [
+        3.240625 * x - 1.537208 * y - 0.498629 * z,
+        -0.968931 * x + 1.875756 * y + 0.041518 * z,
+        0.055710 * x - 0.204021 * y + 1.056996 * z,
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn srgb_tables_round_trip_every_byte() {
+        let srgb = Srgb8::new();
+        for v in 0..=255u8 {
+            assert_eq!(srgb.encode(srgb.linear(v)), v);
+        }
+        assert_eq!(srgb.encode(-1.0), 0);
+        assert_eq!(srgb.encode(2.0), 255);
+        assert_eq!(srgb.encode(f32::NAN), 0);
+    }
+
+    #[test]
+    fn grey_of_a_grey_is_itself_and_white_is_lab_100() {
+        let grey = Grey::new();
+        for v in 0..=255u8 {
+            assert_eq!(grey.grey(v, v, v), v);
+        }
+        let white = lab_from_linear([1.0; 3]);
+        assert!((white[0] - 100.0).abs() < 0.01 && white[1].abs() < 0.05 && white[2].abs() < 0.05, "{white:?}");
+    }
+
+    #[test]
+    fn lab_round_trips_through_linear() {
+        let srgb = Srgb8::new();
+        for rgb in [[0u8, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 255], [12, 200, 99], [250, 250, 3], [1, 2, 3]] {
+            let lab = lab_from_linear(rgb.map(|v| srgb.linear(v)));
+            let back = linear_from_lab(lab).map(|c| srgb.encode(c));
+            for (b, v) in back.iter().zip(rgb) {
+                assert!(b.abs_diff(v) <= 1, "{rgb:?} -> {lab:?} -> {back:?}");
+            }
+        }
+    }
+}
