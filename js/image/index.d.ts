@@ -128,6 +128,8 @@ export interface Pipeline {
   resize(options: ResizeOptions): this;
   extract(region: { left: number; top: number; width: number; height: number }): this;
   extend(options: number | { top?: number; bottom?: number; left?: number; right?: number; background?: Colour; extendWith?: 'background' }): this;
+  /** sharp's trim: cuts away a border of one colour (default: the top-left pixel's). */
+  trim(options?: { background?: Colour; threshold?: number; lineArt?: boolean; margin?: number }): this;
   flip(flip?: boolean): this;
   flop(flop?: boolean): this;
   blur(sigma?: number | boolean | { sigma: number }): this;
@@ -138,6 +140,9 @@ export interface Pipeline {
   grayscale(grey?: boolean): this;
   /** sharp's modulate, in CIE LCh; `hue` in whole degrees. */
   modulate(options: { brightness?: number; saturation?: number; hue?: number; lightness?: number }): this;
+  /** sharp's normalise: L* from its `lower` to its `upper` percentile (defaults 1, 99) stretched to 0..100. */
+  normalise(options?: boolean | { lower?: number; upper?: number }): this;
+  normalize(options?: boolean | { lower?: number; upper?: number }): this;
   /** `a` and `b`: numbers, or arrays of the same length, 1 or 3 (red, green, blue). */
   linear(a?: number | number[] | null, b?: number | number[] | null): this;
   gamma(gamma?: number): this;

@@ -177,6 +177,20 @@ export class Pipeline {
     return this.#push({ op: 'crop', left: n(left, 'left', 0), top: n(top, 'top', 0), width: n(width, 'width', 1), height: n(height, 'height', 1) });
   }
 
+  /**
+   * sharp's trim: cuts away a border of `background` (default: the top-left pixel's colour)
+   * within `threshold` (default 10); `lineArt` skips the 3x3 median; `margin` keeps a border.
+   */
+  trim(options) {
+    const o = options === undefined ? {} : only(options, ['background', 'threshold', 'lineArt', 'margin'], 'trim()');
+    const step = { op: 'trim', background: null, threshold: 10, lineArt: false, margin: 0 };
+    if (o.background !== undefined) step.background = parseColour(o.background, 'trim() background');
+    if (o.threshold !== undefined) step.threshold = num(o.threshold, 'trim() threshold', { min: 0 });
+    if (o.lineArt !== undefined) step.lineArt = !!o.lineArt;
+    if (o.margin !== undefined) step.margin = num(o.margin, 'trim() margin', { min: 0, max: 10_000_000, integer: true });
+    return this.#push(step);
+  }
+
   extend(options) {
     if (typeof options === 'number') options = { top: options, bottom: options, left: options, right: options };
     const o = only(options, ['top', 'bottom', 'left', 'right', 'background', 'extendWith'], 'extend()');
@@ -254,6 +268,24 @@ export class Pipeline {
     const identity = step.brightness === 1 && step.saturation === 1 && step.hue === 0 && step.lightness === 0;
     // sharp skips an identity modulate (no round trip through Lab).
     return identity ? this : this.#push(step);
+  }
+
+  /**
+   * sharp's normalise: stretches lightness (CIE L*) so its `lower` and `upper` percentiles
+   * (defaults 1 and 99) become black and white; colour and alpha kept.
+   */
+  normalise(options) {
+    if (options === false) return this;
+    const o = options === undefined || options === true ? {} : only(options, ['lower', 'upper'], 'normalise()');
+    // sharp passes the percentiles on as whole numbers (truncated).
+    const lower = Math.trunc(o.lower === undefined ? 1 : num(o.lower, 'normalise() lower', { min: 0, max: 99 }));
+    const upper = Math.trunc(o.upper === undefined ? 99 : num(o.upper, 'normalise() upper', { min: 1, max: 100 }));
+    if (lower >= upper) throw invalid(`normalise(): lower must be less than upper, got ${lower} >= ${upper}`);
+    return this.#push({ op: 'normalise', lower, upper });
+  }
+
+  normalize(options) {
+    return this.normalise(options);
   }
 
   /**

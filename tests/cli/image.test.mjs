@@ -538,7 +538,8 @@ describe('image convert: errors have stable codes and leave no output file', () 
     assertOk(r, 'convert --help');
     const help = text(r.stdout);
     for (const step of ['resize', 'fit', 'filter', 'crop', 'rotate', 'flip', 'blur', 'sharpen', 'grayscale', 'brightness',
-      'contrast', 'gamma', 'saturate', 'hue', 'invert', 'quality', 'format', 'progressive', 'max-pixels']) {
+      'contrast', 'gamma', 'saturate', 'hue', 'modulate', 'normalise', 'trim', 'invert', 'quality', 'format', 'progressive',
+      'max-pixels']) {
       assert.match(help, new RegExp(`^  --${step}\\b.*  \\S`, 'm'), `--${step} is not listed with a description`);
     }
   });
@@ -621,6 +622,9 @@ describe('native = wasmtime = node:wasi: identical bytes', () => {
     ['linear + jpeg 4:4:4', ['rgb.png', 'out.jpg', '--linear', '1.2,-12', '--chroma-subsampling', '4:4:4']],
     ['png compression 9', ['rgba.png', 'out.png', '--linear', '0.9,1,1.1,5,0,-5', '--compression', '9']],
     ['crop + rotate 33 + sharpen + gif', ['four.png', 'out.gif', '--crop', '4,4,50,30', '--rotate', '33', '--sharpen', '1,0.8']],
+    ['pad + trim + normalise + modulate + tint', ['rgba.png', 'out.png', '--pad', '4,4,4,4', '--background', '00000000', '--trim',
+      '--normalise', '--modulate', '1.1,0.8,40,3', '--tint', '3366cc']],
+    ['greyscale + jpeg (stored grey)', ['rgb.png', 'out.jpg', '--grayscale', '--threshold', '90']],
   ];
   for (const [name, args] of JOBS) {
     test(name, async () => {

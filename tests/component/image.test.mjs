@@ -205,6 +205,12 @@ describe('image: transform (the CLI/HTTP query vocabulary) = pipeline (WIT varia
     ['modulate=1.2,0.5,30,-4&modulate=0.9', [
       { tag: 'modulate', val: { brightness: 1.2, saturation: 0.5, hue: 30, lightness: -4 } },
       { tag: 'modulate', val: { brightness: 0.9, saturation: 1, hue: 0, lightness: 0 } }]],
+    ['pad=3,3,3,3&background=ffffff&trim&normalise', [
+      { tag: 'pad', val: { top: 3, right: 3, bottom: 3, left: 3, background: { r: 255, g: 255, b: 255, a: 255 } } },
+      { tag: 'trim', val: { background: undefined, threshold: 10, lineArt: false, margin: 0 } },
+      { tag: 'normalise', val: [1, 99] }]],
+    ['trim&background=102030', [
+      { tag: 'trim', val: { background: { r: 16, g: 32, b: 48, a: 255 }, threshold: 10, lineArt: false, margin: 0 } }]],
   ];
   for (const [query, steps] of CASES) {
     test(query, () => {

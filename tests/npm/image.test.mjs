@@ -397,6 +397,61 @@ describe('@nearnative/image in Node', () => {
     assertClose(await pngOf(image(PNG).modulate({})), BASE, 0, 'an identity modulate leaves the image alone');
   });
 
+  test('normalise stretches lightness between percentiles as sharp; a grey result is stored grey', async () => {
+    // A dull, low-contrast photo-like input, where normalise has work to do.
+    const dull = encodePng(map(BASE, ([r, g, b, a]) => [...[r, g, b].map((v) => 70 + Math.round(v * 0.4)), a]));
+    for (const options of [undefined, { lower: 0, upper: 100 }, { lower: 10, upper: 80 }]) {
+      for (const [name, input] of [['dull', dull], ['RGBA', PNG_ALPHA]]) {
+        const ref = await sharpRaw(await sharp(input).normalise(options).png().toBuffer());
+        assertClose(await pngOf(image(input).normalise(options)), ref, 1, `normalise(${JSON.stringify(options)}) of ${name} vs sharp`,
+          (x, y) => px(ref, x, y)[3] > 0);
+      }
+    }
+    assertClose(await pngOf(image(dull).normalize()), await pngOf(image(dull).normalise()), 0, 'normalize alias');
+    assert.throws(() => image(PNG).normalise({ lower: 50, upper: 40 }), (e) => e.code === 'invalid_input');
+    assert.throws(() => sharp(PNG).normalise({ lower: 50, upper: 40 }), /lower/, 'sharp refuses it too');
+    // A grey result is stored grey (sharp stores 3 channels unless told toColourspace('b-w')):
+    // the same pixels in fewer bytes, and info.channels says what the file holds.
+    for (const [what, input, format, stored] of [['PNG', PNG, 'png', 1], ['RGBA PNG', PNG_ALPHA, 'png', 2], ['JPEG', PNG, 'jpeg', 1]]) {
+      const { data, info } = await image(input).greyscale().toFormat(format).toBuffer({ resolveWithObject: true });
+      const ref = await sharp(input).greyscale().toFormat(format).toBuffer();
+      assert.equal(info.channels, stored, `${what}: info.channels`);
+      assert.equal((await sharp(data).metadata()).channels, stored, `${what}: channels stored`);
+      assert.ok(data.length < ref.length, `${what}: ${data.length} bytes, sharp's ${ref.length}`);
+      const ours = await sharpRaw(data), theirs = await sharpRaw(ref);
+      assertClose(ours, theirs, format === 'png' ? 0 : 3, `${what}: the pixels sharp writes`, (x, y) => px(theirs, x, y)[3] > 0);
+    }
+  });
+
+  test('trim cuts the same box as sharp', async () => {
+    // A framed picture: a 40x30 canvas of near-white with a little noise, content inside,
+    // a stray speck (the median removes it) and, for RGBA, a transparent frame.
+    const framed = (alpha) => makeImage(40, 30, (x, y) => {
+      const inside = x >= 7 && x < 31 && y >= 5 && y < 22;
+      if (inside) return [(x * 9) % 256, (y * 13) % 256, 90, 255];
+      if (x === 2 && y === 27) return [0, 0, 0, 255];
+      const noise = (x * 7 + y * 3) % 5;
+      return alpha ? [0, 0, 0, 0] : [250 + noise, 251, 252 - noise, 255];
+    });
+    const opaque = encodePng(framed(false)), transparent = encodePng(framed(true));
+    for (const [what, input, options] of [
+      ['default', opaque, undefined], ['transparent frame', transparent, undefined],
+      ['threshold 3', opaque, { threshold: 3 }], ['line art keeps the speck', opaque, { lineArt: true }],
+      ['margin', opaque, { margin: 3 }], ['background', opaque, { background: '#000000' }],
+      ['background on RGBA', transparent, { background: { r: 0, g: 0, b: 0, alpha: 0 } }],
+    ]) {
+      const ref = await sharp(input).trim(options).png().toBuffer({ resolveWithObject: true });
+      const ours = await image(input).trim(options).png().toBuffer({ resolveWithObject: true });
+      assert.deepEqual([ours.info.width, ours.info.height], [ref.info.width, ref.info.height], `trim ${what}: size`);
+      assertClose(await sharpRaw(ours.data), await sharpRaw(ref.data), 0, `trim ${what}: pixels`);
+    }
+    // All border: nothing to cut; too small: sharp's error.
+    const flat = encodePng(makeImage(8, 8, () => [9, 9, 9, 255]));
+    assertClose(await pngOf(image(flat).trim()), await sharpRaw(await sharp(flat).trim().png().toBuffer()), 0, 'all border');
+    await rejectsWithCode(() => image(encodePng(makeImage(2, 2, () => [1, 2, 3, 255]))).trim().toBuffer(), 'invalid_input', '2x2');
+    assert.throws(() => image(opaque).trim({ threshold: -1 }), (e) => e.code === 'invalid_input');
+  });
+
   test('filters: blur, sharpen, median, convolve', async () => {
     const flat = encodePng(makeImage(16, 16, () => [90, 140, 200, 255]));
     for (const p of [image(flat).blur(2), image(flat).blur(), image(flat).sharpen(), image(flat).median(3)]) {

@@ -952,9 +952,18 @@ pub(crate) fn decode_rows<'a>(
 /// background); PNG, WebP, QOI and BMP keep it, GIF as one transparent index (alpha under 128).
 /// Images without alpha are written as RGB.
 /// WebP below quality 100 is lossy (VP8, its alpha plane lossless); at 100 it is lossless.
+/// PNG and JPEG store a grey image (R = G = B everywhere) as grey, as libvips, Pillow and
+/// ImageMagick do (sharp stores RGB unless asked for `b-w`): the same pixels, fewer bytes.
 pub fn encode(image: &Image, options: &EncodeOptions) -> Result<Vec<u8>> {
+    encode_with_channels(image, options).map(|(bytes, _)| bytes)
+}
+
+/// [`encode`], with the number of channels the file stores (1 grey, 2 grey + alpha, 3 colour,
+/// 4 colour + alpha).
+pub fn encode_with_channels(image: &Image, options: &EncodeOptions) -> Result<(Vec<u8>, u8)> {
     let (w, h) = (image.width, image.height);
     let mut out = Vec::new();
+    let mut channels = if image.has_alpha { 4 } else { 3 };
     match options.format {
         Format::Jpeg => {
             if !(1..=100).contains(&options.quality) {
@@ -975,9 +984,19 @@ pub fn encode(image: &Image, options: &EncodeOptions) -> Result<Vec<u8>> {
                 ChromaSubsampling::Full => jpeg_encoder::SamplingFactor::R_4_4_4,
             });
             encoder.set_chroma_subsampling_method(jpeg_encoder::ChromaSubsamplingMethod::Average);
-            encoder
-                .encode(&image.pixels, w as u16, h as u16, jpeg_encoder::ColorType::Rgba)
-                .map_err(|e| Error::invalid_input(format!("JPEG encoding failed: {e}")))?;
+            // A grey image is written as one component: no chroma to code, so a smaller file
+            // that decodes to the same greys.
+            let result = match grey_samples(image, false) {
+                Some(grey) => {
+                    channels = 1;
+                    encoder.encode(&grey, w as u16, h as u16, jpeg_encoder::ColorType::Luma)
+                }
+                None => {
+                    channels = 3;
+                    encoder.encode(&image.pixels, w as u16, h as u16, jpeg_encoder::ColorType::Rgba)
+                }
+            };
+            result.map_err(|e| Error::invalid_input(format!("JPEG encoding failed: {e}")))?;
         }
         Format::Webp => {
             if w > 16384 || h > 16384 {
@@ -987,7 +1006,7 @@ pub fn encode(image: &Image, options: &EncodeOptions) -> Result<Vec<u8>> {
                 return Err(Error::invalid_input(format!("WebP quality must be 1 to 100, got {}", options.quality)));
             }
             if options.quality < EncodeOptions::LOSSLESS {
-                return crate::webp::encode_lossy(image, options.quality);
+                return crate::webp::encode_lossy(image, options.quality).map(|bytes| (bytes, channels));
             }
             let (data, _) = narrowed(image);
             let color = if image.has_alpha { image_webp::ColorType::Rgba8 } else { image_webp::ColorType::Rgb8 };
@@ -996,7 +1015,18 @@ pub fn encode(image: &Image, options: &EncodeOptions) -> Result<Vec<u8>> {
                 .map_err(|e| Error::invalid_input(format!("WebP encoding failed: {e}")))?;
         }
         format => {
-            let (data, color) = narrowed(image);
+            // PNG stores grey (and grey + alpha) as such: a third (a half) of the samples to
+            // compress, losslessly.
+            let grey = if format == Format::Png { grey_samples(image, image.has_alpha) } else { None };
+            let (data, color) = match grey {
+                Some(grey) => {
+                    channels -= 2;
+                    let color =
+                        if image.has_alpha { image::ExtendedColorType::La8 } else { image::ExtendedColorType::L8 };
+                    (std::borrow::Cow::Owned(grey), color)
+                }
+                None => narrowed(image),
+            };
             let cursor = Cursor::new(&mut out);
             let result = match format {
                 Format::Png => {
@@ -1052,7 +1082,23 @@ pub fn encode(image: &Image, options: &EncodeOptions) -> Result<Vec<u8>> {
             })?;
         }
     }
-    Ok(out)
+    Ok((out, channels))
+}
+
+/// The grey samples (with alpha when `alpha`) of an image whose every pixel has R = G = B, or
+/// None as soon as one pixel has colour.
+fn grey_samples(image: &Image, alpha: bool) -> Option<Vec<u8>> {
+    let pixels = image.pixels.as_chunks::<4>().0;
+    // `all` stops at the first coloured pixel, usually in the first row: colour images pay
+    // almost nothing for the check.
+    if !pixels.iter().all(|&[r, g, b, _]| r == g && g == b) {
+        return None;
+    }
+    Some(if alpha {
+        pixels.iter().flat_map(|&[v, _, _, a]| [v, a]).collect()
+    } else {
+        pixels.iter().map(|p| p[0]).collect()
+    })
 }
 
 /// RGB8 (a copy) when the image is opaque, otherwise the RGBA8 pixels themselves.

@@ -131,6 +131,62 @@ pub fn modulate(image: &mut Image, brightness: f32, saturation: f32, hue: f32, l
     Ok(())
 }
 
+/// sharp's `normalise`: stretches lightness L* so its `lower` percentile becomes 0 and its
+/// `upper` percentile 100, keeping a* and b* (and alpha); an image whose range is a level or
+/// less is left as it is.
+///
+/// The percentiles are found as libvips finds them: over a histogram of whole L* values (cast
+/// by truncation), the first level whose cumulative count, scaled to the histogram's last
+/// index and truncated, exceeds `percent / 100` of the histogram's length. `lower` 0 and
+/// `upper` 100 take the minimum and maximum instead. `lower` < `upper` ≤ 100.
+pub fn normalise(image: &mut Image, lower: u8, upper: u8) -> Result<()> {
+    if lower >= upper || upper > 100 {
+        return Err(Error::invalid_input(format!(
+            "normalise needs 0 <= lower < upper <= 100 (percentiles), got lower {lower}, upper {upper}"
+        )));
+    }
+    let srgb = cie::Srgb8::new();
+    let lightness = |px: &[u8; 4]| cie::lab_from_linear([px[0], px[1], px[2]].map(|c| srgb.linear(c)))[0];
+    let mut histogram = [0u64; 256];
+    let (mut darkest, mut lightest) = (f32::INFINITY, f32::NEG_INFINITY);
+    for px in image.pixels.as_chunks::<4>().0 {
+        let l = lightness(px);
+        darkest = darkest.min(l);
+        lightest = lightest.max(l);
+        histogram[l.clamp(0.0, 255.0) as usize] += 1;
+    }
+    if image.pixels.is_empty() {
+        return Ok(());
+    }
+    let percentile = |percent: u8| -> i32 {
+        let len = histogram.iter().rposition(|&n| n > 0).map_or(1, |last| last + 1);
+        let total = histogram[..len].iter().sum::<u64>() as f64;
+        let scale = (len - 1) as f64 / total;
+        let bar = f64::from(percent) / 100.0 * len as f64;
+        let mut cumulative = 0u64;
+        for (level, &n) in histogram[..len].iter().enumerate() {
+            cumulative += n;
+            if ((cumulative as f64 * scale) as f32).trunc() as f64 > bar {
+                return level as i32;
+            }
+        }
+        len as i32
+    };
+    let min = if lower == 0 { darkest as i32 } else { percentile(lower) };
+    let max = if upper == 100 { lightest as i32 } else { percentile(upper) };
+    if (max - min).abs() <= 1 {
+        return Ok(());
+    }
+    let scale = 100.0 / f64::from(max - min);
+    let (f, a) = (scale as f32, (-(f64::from(min) * scale)) as f32);
+    for px in image.pixels.as_chunks_mut::<4>().0 {
+        let [l, a_star, b_star] = cie::lab_from_linear([px[0], px[1], px[2]].map(|c| srgb.linear(c)));
+        let [r, g, b] = cie::linear_from_lab([l * f + a, a_star, b_star]).map(|c| srgb.encode(c));
+        *px = [r, g, b, px[3]];
+    }
+    Ok(())
+}
+
 /// The `sepia(1)` matrix of W3C Filter Effects Level 1, on sRGB values.
 pub fn sepia(image: &mut Image) {
     let m = [[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]];

@@ -41,25 +41,6 @@ pub enum Gravity {
 }
 
 impl Gravity {
-    pub const NAMES: [&str; 9] =
-        ["centre", "north", "northeast", "east", "southeast", "south", "southwest", "west", "northwest"];
-
-    pub fn from_name(name: &str) -> Option<Gravity> {
-        let all = [
-            Gravity::Centre,
-            Gravity::North,
-            Gravity::NorthEast,
-            Gravity::East,
-            Gravity::SouthEast,
-            Gravity::South,
-            Gravity::SouthWest,
-            Gravity::West,
-            Gravity::NorthWest,
-        ];
-        let name = if name == "center" { "centre" } else { name };
-        Self::NAMES.iter().position(|n| *n == name).map(|i| all[i])
-    }
-
     /// The top-left corner of a `overlay`-sized image placed on `base` (both width, height).
     /// Centring puts an odd spare pixel before the overlay, `(spare + 1) / 2` with C's division
     /// towards zero, exactly as sharp's `CalculateCrop` does.

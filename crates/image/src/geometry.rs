@@ -5,7 +5,7 @@
 use fast_image_resize::{self as fir, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use nearnative_core::{Error, ErrorCode, Result};
 
-use crate::{alloc_pixels, Image, Limits};
+use crate::{alloc_pixels, filter, Image, Limits};
 
 /// Resampling filters, from fastest to sharpest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -479,4 +479,139 @@ pub fn orient(image: &mut Image, orientation: Orientation) -> Result<()> {
 /// A bug, not bad input: an invariant of ours that a library refused.
 pub(crate) fn internal(message: impl Into<String>) -> Error {
     Error::new(ErrorCode::Internal, message)
+}
+
+/// What [`trim`] cuts away (sharp's `trim` options).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Trim {
+    /// The border colour (RGBA; the alpha is the border's alpha); None takes the top-left
+    /// pixel's.
+    #[serde(default)]
+    pub background: Option<[u8; 4]>,
+    /// How far (per channel, 0–255) a value may lie from the border colour and still be border.
+    #[serde(default = "default_trim_threshold")]
+    pub threshold: f32,
+    /// Compare every pixel as it is, without the 3×3 median that keeps noise and JPEG ringing
+    /// from counting as content.
+    #[serde(default)]
+    pub line_art: bool,
+    /// Pixels of border to keep around what remains.
+    #[serde(default)]
+    pub margin: u32,
+}
+
+fn default_trim_threshold() -> f32 {
+    10.0
+}
+
+impl Default for Trim {
+    fn default() -> Trim {
+        Trim { background: None, threshold: default_trim_threshold(), line_art: false, margin: 0 }
+    }
+}
+
+/// Cuts away a border of one colour, as sharp's `trim` (libvips' `find_trim`): the box keeps
+/// every pixel whose colour (over the border colour, when it has alpha), after a 3×3 median
+/// unless `line_art`, differs from the border's by more than `threshold` in some channel; with
+/// alpha, it also keeps every pixel whose alpha so differs from the border's. An image that is
+/// all border is left as it is.
+pub fn trim(image: &mut Image, options: &Trim) -> Result<()> {
+    let (w, h) = (image.width as usize, image.height as usize);
+    if w < 3 && h < 3 {
+        return Err(Error::invalid_input(format!("trim needs an image of at least 3x3 pixels, got {w}x{h}")));
+    }
+    if !(options.threshold.is_finite() && options.threshold >= 0.0) {
+        return Err(Error::invalid_input(format!("trim threshold must be a number >= 0, got {}", options.threshold)));
+    }
+    let border = match options.background {
+        Some(colour) => colour,
+        None => image.pixels.first_chunk::<4>().copied().unwrap_or([0; 4]),
+    };
+    let threshold = f64::from(options.threshold);
+    let differs = |v: u8, b: u8| (f64::from(v) - f64::from(b)).abs() > threshold;
+
+    // Colour, over the border colour where there is alpha (as libvips flattens first).
+    let mut probe = Image {
+        width: image.width,
+        height: image.height,
+        pixels: alloc_pixels(image.width, image.height)?,
+        has_alpha: false,
+    };
+    for (p, s) in probe.pixels.as_chunks_mut::<4>().0.iter_mut().zip(image.pixels.as_chunks::<4>().0) {
+        let a = u32::from(s[3]);
+        let over = |c: u8, b: u8| ((u32::from(c) * a + u32::from(b) * (255 - a) + 127) / 255) as u8;
+        *p = if image.has_alpha {
+            [over(s[0], border[0]), over(s[1], border[1]), over(s[2], border[2]), 255]
+        } else {
+            *s
+        };
+    }
+    let colour_box = content_box(&mut probe, options.line_art, |p| {
+        differs(p[0], border[0]) || differs(p[1], border[1]) || differs(p[2], border[2])
+    })?;
+    let found = if image.has_alpha {
+        for (p, s) in probe.pixels.as_chunks_mut::<4>().0.iter_mut().zip(image.pixels.as_chunks::<4>().0) {
+            *p = [s[3], s[3], s[3], 255];
+        }
+        let alpha_box = content_box(&mut probe, options.line_art, |p| differs(p[0], border[3]))?;
+        match (colour_box, alpha_box) {
+            (Some(c), Some(a)) => Some(c.union(a)),
+            (c, a) => a.or(c),
+        }
+    } else {
+        colour_box
+    };
+    drop(probe);
+    let Some(found) = found else { return Ok(()) };
+    let m = options.margin;
+    let left = found.left.saturating_sub(m);
+    let top = found.top.saturating_sub(m);
+    let width = (found.width.saturating_add(2 * m.min(u32::MAX / 2))).min(image.width - left);
+    let height = (found.height.saturating_add(2 * m.min(u32::MAX / 2))).min(image.height - top);
+    crop(image, left, top, width, height)
+}
+
+/// A rectangle of an image: left, top, width, height (never empty).
+#[derive(Clone, Copy)]
+struct Rect {
+    left: u32,
+    top: u32,
+    width: u32,
+    height: u32,
+}
+
+impl Rect {
+    fn union(self, other: Rect) -> Rect {
+        let left = self.left.min(other.left);
+        let top = self.top.min(other.top);
+        let right = (self.left + self.width).max(other.left + other.width);
+        let bottom = (self.top + self.height).max(other.top + other.height);
+        Rect { left, top, width: right - left, height: bottom - top }
+    }
+}
+
+/// The smallest rectangle holding every pixel of `probe` (median-filtered first unless
+/// `line_art`) for which `content` is true; None when there is none.
+fn content_box(probe: &mut Image, line_art: bool, content: impl Fn(&[u8; 4]) -> bool) -> Result<Option<Rect>> {
+    if !line_art {
+        filter::median3(probe)?;
+    }
+    let w = probe.width as usize;
+    let (mut left, mut right, mut top, mut bottom) = (usize::MAX, 0, usize::MAX, 0);
+    for (y, row) in probe.pixels.chunks_exact(w * 4).enumerate() {
+        let row = row.as_chunks::<4>().0;
+        let Some(first) = row.iter().position(&content) else { continue };
+        let last = row.iter().rposition(&content).unwrap_or(first);
+        left = left.min(first);
+        right = right.max(last + 1);
+        top = top.min(y);
+        bottom = y + 1;
+    }
+    Ok((left < right).then(|| Rect {
+        left: left as u32,
+        top: top as u32,
+        width: (right - left) as u32,
+        height: (bottom - top) as u32,
+    }))
 }

@@ -8,7 +8,7 @@ use nearnative_core::{Error, Result};
 use crate::codec::{self, ChromaSubsampling, DecodeOptions, EncodeOptions, Format, Info};
 use crate::composite::{self, Blend, Gravity};
 use crate::filter::{self, Kernel};
-use crate::geometry::{self, opaque_black, Fit, Orientation, Padding, Resize};
+use crate::geometry::{self, opaque_black, Fit, Orientation, Padding, Resize, Trim};
 use crate::{colour, stream, Image, Limits};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -32,6 +32,8 @@ pub enum Step {
     /// Left to right.
     Flop,
     Pad(Padding),
+    /// Cuts away a border of one colour, as sharp's `trim` (see [`geometry::trim`]).
+    Trim(Trim),
     Blur {
         sigma: f32,
     },
@@ -78,6 +80,13 @@ pub enum Step {
         #[serde(default)]
         lightness: f32,
     },
+    /// sharp's `normalise`: stretches L* between two percentiles (see [`colour::normalise`]).
+    Normalise {
+        #[serde(default = "default_normalise_lower")]
+        lower: u8,
+        #[serde(default = "default_normalise_upper")]
+        upper: u8,
+    },
     Sepia,
     Invert,
     Threshold {
@@ -115,6 +124,12 @@ pub enum Step {
 
 fn default_sharpen_amount() -> f32 {
     1.0
+}
+fn default_normalise_lower() -> u8 {
+    1
+}
+fn default_normalise_upper() -> u8 {
+    99
 }
 fn one() -> f32 {
     1.0
@@ -310,8 +325,7 @@ fn finish(job: &Job, steps: &[Step], mut image: Image, info: Option<Info>, overl
     match job.target.encode_options(info.as_ref().map_or(Format::Png, |i| i.format)) {
         None => Ok(Output { bytes: image.pixels, format: None, width, height, channels: 4, input: info }),
         Some(options) => {
-            let channels = if options.format == Format::Jpeg || !image.has_alpha { 3 } else { 4 };
-            let bytes = codec::encode(&image, &options)?;
+            let (bytes, channels) = codec::encode_with_channels(&image, &options)?;
             Ok(Output { bytes, format: Some(options.format), width, height, channels, input: info })
         }
     }
@@ -326,6 +340,7 @@ pub fn apply(image: &mut Image, step: &Step, limits: &Limits, overlays: &[&[u8]]
         Step::Flip => geometry::flip_vertical(image),
         Step::Flop => geometry::flip_horizontal(image),
         Step::Pad(padding) => geometry::pad(image, *padding, limits)?,
+        Step::Trim(trim) => geometry::trim(image, trim)?,
         Step::Blur { sigma } => filter::gaussian_blur(image, *sigma)?,
         Step::BoxBlur { radius } => filter::box_blur(image, *radius)?,
         Step::Sharpen { sigma, amount } => filter::sharpen(image, *sigma, *amount)?,
@@ -342,6 +357,7 @@ pub fn apply(image: &mut Image, step: &Step, limits: &Limits, overlays: &[&[u8]]
         Step::Modulate { brightness, saturation, hue, lightness } => {
             colour::modulate(image, *brightness, *saturation, *hue, *lightness)?
         }
+        Step::Normalise { lower, upper } => colour::normalise(image, *lower, *upper)?,
         Step::Sepia => colour::sepia(image),
         Step::Invert => colour::invert(image),
         Step::Threshold { level } => colour::threshold(image, *level),
@@ -422,6 +438,7 @@ pub const VOCABULARY: &[(&str, bool)] = &[
     ("rotate", true),
     ("flip", true),
     ("pad", true),
+    ("trim", false),
     ("blur", true),
     ("box-blur", true),
     ("sharpen", true),
@@ -436,6 +453,8 @@ pub const VOCABULARY: &[(&str, bool)] = &[
     ("saturate", true),
     ("hue", true),
     ("modulate", true),
+    ("normalise", false),
+    ("normalize", false),
     ("sepia", false),
     ("invert", false),
     ("threshold", true),
@@ -499,6 +518,7 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
                 let v = integers(value, 4)?;
                 Step::Pad(Padding { top: v[0], right: v[1], bottom: v[2], left: v[3], background: opaque_black() })
             }
+            "trim" => Step::Trim(Trim::default()),
             "blur" => Step::Blur { sigma: number(value)? },
             "box-blur" => Step::BoxBlur { radius: integers(value, 1)?[0] },
             "sharpen" => {
@@ -544,6 +564,9 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
                     hue: at(2, 0.0),
                     lightness: at(3, 0.0),
                 }
+            }
+            "normalise" | "normalize" => {
+                Step::Normalise { lower: default_normalise_lower(), upper: default_normalise_upper() }
             }
             "sepia" => Step::Sepia,
             "invert" => Step::Invert,
@@ -637,9 +660,9 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
 /// Refuses a step whose parameters its kernel would refuse (`blur=0`, `gamma=-1`), so a command
 /// line fails as a bad command line before any image is read. The kernels own those checks;
 /// running the step on a 2×2 probe asks them. Steps whose validity depends on the image
-/// (resize, crop, pad, composite) are checked when they run.
+/// (resize, crop, pad, trim, composite) are checked when they run.
 fn check_parameters(step: &Step) -> Result<()> {
-    if matches!(step, Step::Resize(_) | Step::Crop { .. } | Step::Pad(_) | Step::Composite { .. }) {
+    if matches!(step, Step::Resize(_) | Step::Crop { .. } | Step::Pad(_) | Step::Trim(_) | Step::Composite { .. }) {
         return Ok(());
     }
     let mut probe = Image::filled(2, 2, [128, 128, 128, 255], &Limits::DEFAULT)?;
@@ -677,7 +700,8 @@ fn modify_last(steps: &mut [Step], name: &str, value: &str) -> Result<()> {
         | ("background", Some(Step::Pad(Padding { background, .. }))) => {
             *background = parse_colour(value).map_err(bad)?;
         }
-        ("background", _) => return Err(bad("must follow a resize, rotate or pad step".into())),
+        ("background", Some(Step::Trim(trim))) => trim.background = Some(parse_colour(value).map_err(bad)?),
+        ("background", _) => return Err(bad("must follow a resize, rotate, pad or trim step".into())),
         _ => return Err(bad("must follow a resize step".into())),
     }
     Ok(())

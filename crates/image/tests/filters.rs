@@ -1005,12 +1005,14 @@ fn gravity_places_like_sharp() {
         ("west", (0, 3)),
         ("northwest", (0, 0)),
     ];
+    // By the names the job JSON (and so the npm package) spells them.
+    let parse = |name: &str| serde_json::from_value::<Gravity>(serde_json::Value::from(name));
     for (name, want) in cases {
-        let gravity = Gravity::from_name(name).unwrap();
+        let gravity = parse(name).unwrap();
         assert_eq!(gravity.position((10, 7), (3, 2)), want, "{name}");
     }
-    assert_eq!(Gravity::from_name("center"), Some(Gravity::Centre));
-    assert_eq!(Gravity::from_name("attention"), None);
+    assert_eq!(parse("center").unwrap(), Gravity::Centre);
+    assert!(parse("attention").is_err());
     // An overlay larger than the base overhangs it, C's division rounding towards zero:
     // (4 − 7 + 1) / 2 = −1, (4 − 5 + 1) / 2 = 0.
     assert_eq!(Gravity::Centre.position((4, 4), (7, 5)), (-1, 0));
@@ -1104,4 +1106,92 @@ fn modulate_works_in_lch_as_sharp() {
         let err = colour::modulate(&mut same, b, s, h, l).unwrap_err();
         assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
     }
+}
+
+#[test]
+fn normalise_stretches_lightness_between_percentiles_as_sharp() {
+    let src: Vec<u8> = (0..16u8).flat_map(|i| [90 + i * 4, 100 + i * 3, 120 - i, 255]).collect();
+    // sharp 0.35's normalise() of this ramp, with its default and two other ranges.
+    let cases: [((u8, u8), [u8; 48]); 3] = [
+        (
+            (1, 99),
+            [
+                0, 5, 26, 14, 23, 36, 29, 36, 46, 43, 51, 58, 59, 65, 69, 75, 80, 80, 92, 95, 92, 108, 111, 104, 126,
+                128, 115, 143, 144, 128, 161, 161, 140, 180, 179, 154, 199, 196, 167, 218, 214, 180, 238, 233, 193,
+                255, 251, 207,
+            ],
+        ),
+        (
+            (0, 100),
+            [
+                0, 5, 26, 15, 24, 37, 30, 38, 48, 46, 53, 60, 63, 69, 72, 79, 85, 85, 97, 101, 97, 115, 118, 110, 133,
+                135, 124, 153, 154, 137, 172, 172, 151, 192, 190, 165, 212, 209, 179, 233, 229, 194, 253, 248, 208,
+                255, 255, 223,
+            ],
+        ),
+        (
+            (10, 80),
+            [
+                0, 0, 10, 0, 11, 26, 23, 30, 39, 41, 48, 55, 60, 66, 70, 81, 85, 85, 102, 105, 102, 124, 127, 119, 146,
+                148, 136, 170, 170, 154, 193, 193, 171, 218, 216, 190, 242, 239, 209, 255, 255, 228, 255, 255, 247,
+                255, 255, 255,
+            ],
+        ),
+    ];
+    for ((lower, upper), want) in cases {
+        let mut img = image(16, 1, src.clone(), false);
+        colour::normalise(&mut img, lower, upper).unwrap();
+        let got: Vec<u8> = img.pixels.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+        for (i, (g, w)) in got.iter().zip(want).enumerate() {
+            assert!(g.abs_diff(w) <= 1, "normalise({lower}, {upper}) sample {i}: {g} vs sharp's {w}\n{got:?}");
+        }
+    }
+    // A flat image has no range to stretch; percentiles out of order are refused.
+    let mut flat = image(4, 4, [77, 88, 99, 200].repeat(16), true);
+    colour::normalise(&mut flat, 1, 99).unwrap();
+    assert_eq!(flat.pixels, [77, 88, 99, 200].repeat(16));
+    for (lower, upper) in [(50, 50), (60, 40), (0, 101)] {
+        let err = colour::normalise(&mut flat, lower, upper).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
+    }
+}
+
+#[test]
+fn trim_cuts_a_one_colour_border() {
+    use nearnative_image::geometry::{trim, Trim};
+    // 9x7 white with a 4x4 block at (3, 1) and a one-pixel speck at (0, 6) that the median
+    // removes (line art keeps it).
+    let framed = |alpha: bool| {
+        let mut pixels = Vec::new();
+        for y in 0..7u32 {
+            for x in 0..9u32 {
+                let block = (3..7).contains(&x) && (1..5).contains(&y);
+                let speck = (x, y) == (0, 6);
+                pixels.extend_from_slice(match (block || speck, alpha) {
+                    (true, _) => &[200, 10, 10, 255],
+                    (false, false) => &[255, 255, 255, 255],
+                    (false, true) => &[0, 0, 0, 0],
+                });
+            }
+        }
+        image(9, 7, pixels, alpha)
+    };
+    let boxed = |mut img: Image, options: Trim| {
+        trim(&mut img, &options).unwrap();
+        (img.width, img.height, img.pixels[..4].to_vec())
+    };
+    // The median rounds the block's corners off, not its edges: the box is the block's, cut
+    // from the unfiltered image.
+    assert_eq!(boxed(framed(false), Trim::default()), (4, 4, vec![200, 10, 10, 255]));
+    assert_eq!(boxed(framed(true), Trim::default()), (4, 4, vec![200, 10, 10, 255]), "transparent frame");
+    let line_art = Trim { line_art: true, ..Trim::default() };
+    assert_eq!(boxed(framed(false), line_art), (7, 6, vec![255, 255, 255, 255]), "the speck is content");
+    let margin = Trim { margin: 1, ..Trim::default() };
+    assert_eq!(boxed(framed(false), margin).0, 6);
+    // All border, or a border of another colour than asked: nothing is cut.
+    let black = Trim { background: Some([0, 0, 0, 255]), ..Trim::default() };
+    assert_eq!(boxed(framed(false), black).0, 9);
+    assert_eq!(boxed(image(4, 4, [7, 7, 7, 255].repeat(16), false), Trim::default()).0, 4);
+    let err = trim(&mut image(2, 2, vec![0; 16], false), &Trim::default()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
 }

@@ -528,3 +528,37 @@ fn ensure_alpha_turns_a_fraction_into_a_byte_as_sharp_does() {
         assert_eq!(err.code(), ErrorCode::InvalidInput, "{bad}");
     }
 }
+
+#[test]
+fn grey_images_are_written_as_grey_png_and_jpeg() {
+    use nearnative_image::codec::{decode, encode_with_channels, DecodeOptions};
+    let grey = |alpha: bool| {
+        let mut image = gradient(48, 32, alpha);
+        for px in image.pixels.chunks_exact_mut(4) {
+            px[1] = px[0];
+            px[2] = px[0];
+        }
+        image
+    };
+    // PNG colour type (IHDR byte 25): 0 grey, 4 grey + alpha, 2 RGB; the pixels are unchanged.
+    for (image, colour_type, channels) in [(grey(false), 0, 1), (grey(true), 4, 2), (gradient(48, 32, false), 2, 3)] {
+        let (png, stored) = encode_with_channels(&image, &EncodeOptions::new(Format::Png)).unwrap();
+        assert_eq!((png[25], stored), (colour_type, channels));
+        let (back, _) = decode(&png, &DecodeOptions::default()).unwrap();
+        assert_eq!(back.pixels, image.pixels);
+        assert_eq!(back.has_alpha, image.has_alpha);
+    }
+    // JPEG: one component in SOF (the byte after the 16-bit height and width), fewer bytes than
+    // the same pixels with one value changed to colour, and grey when decoded.
+    let options = EncodeOptions { quality: 90, ..EncodeOptions::new(Format::Jpeg) };
+    let (jpeg, stored) = encode_with_channels(&grey(false), &options).unwrap();
+    let sof = jpeg.windows(2).position(|m| m == [0xff, 0xc0]).unwrap();
+    assert_eq!((jpeg[sof + 9], stored), (1, 1));
+    let mut tinted = grey(false);
+    tinted.pixels[0] ^= 1;
+    let (colour, stored) = encode_with_channels(&tinted, &options).unwrap();
+    assert_eq!((colour[colour.windows(2).position(|m| m == [0xff, 0xc0]).unwrap() + 9], stored), (3, 3));
+    assert!(jpeg.len() < colour.len(), "grey {} bytes, colour {}", jpeg.len(), colour.len());
+    let (back, _) = decode(&jpeg, &DecodeOptions::default()).unwrap();
+    assert!(back.pixels.chunks_exact(4).all(|p| p[0] == p[1] && p[1] == p[2] && p[3] == 255));
+}

@@ -4,7 +4,7 @@
 use nearnative_image::codec::ChromaSubsampling;
 use nearnative_image::composite::{Blend, Gravity};
 use nearnative_image::filter::Kernel;
-use nearnative_image::geometry::{Filter, Fit, Padding, Resize};
+use nearnative_image::geometry::{Filter, Fit, Padding, Resize, Trim};
 use nearnative_image::pipeline::{self, Job, Output, Step, Target};
 use nearnative_image::{codec, Format, Image, Info, Limits};
 
@@ -77,6 +77,12 @@ fn step(step: wit::Step) -> Step {
             left: p.left,
             background: rgba(p.background),
         }),
+        W::Trim(t) => Step::Trim(Trim {
+            background: t.background.map(rgba),
+            threshold: t.threshold,
+            line_art: t.line_art,
+            margin: t.margin,
+        }),
         W::Blur(sigma) => Step::Blur { sigma },
         W::BoxBlur(radius) => Step::BoxBlur { radius },
         W::Sharpen(s) => Step::Sharpen { sigma: s.sigma, amount: s.amount },
@@ -93,6 +99,7 @@ fn step(step: wit::Step) -> Step {
         W::Modulate(m) => {
             Step::Modulate { brightness: m.brightness, saturation: m.saturation, hue: m.hue, lightness: m.lightness }
         }
+        W::Normalise((lower, upper)) => Step::Normalise { lower, upper },
         W::Sepia => Step::Sepia,
         W::Invert => Step::Invert,
         W::Threshold(level) => Step::Threshold { level },

@@ -543,6 +543,12 @@ def job_cases(previous):
         ("remove-then-ensure-alpha", alpha_png, "remove-alpha&ensure-alpha=0.5&format=png", (50, 40)),
         ("linear-per-channel-jpeg-444", photo_png,
          "linear=1.1,1,0.9,0,5,-5&format=jpeg&quality=90&chroma-subsampling=4:4:4", (120, 80)),
+        # sharp's Lab/LCh operations, and grey output written as grey (PNG type 4 here).
+        ("modulate-alpha", alpha_png, "modulate=1.1,1.4,60,-3&format=png", (50, 40)),
+        ("tint-normalise", photo_png, "tint=3366cc&normalise&format=png", (120, 80)),
+        ("grey-alpha-png", alpha_png, "grayscale&format=png", (50, 40)),
+        # The white frame pad adds is all trim cuts away: the photo's own size comes back.
+        ("pad-trim", photo_png, "pad=5,6,7,8&background=ffffff&trim&format=png", (120, 80)),
     ]
     for id_, rel, query, (w, h) in jobs:
         with open(os.path.join(HERE, rel), "rb") as f:

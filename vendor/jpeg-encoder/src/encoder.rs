@@ -847,44 +847,39 @@ impl<W: JfifWrite> Encoder<W> {
 
                     for v_offset in 0..component.vertical_sampling_factor as usize {
                         for h_offset in 0..component.horizontal_sampling_factor as usize {
-                            if let ScanPass::WriteStored(stored) = &mut pass {
-                                let q_block = stored[i].next().ok_or(EncodingError::BadImageData {
+                            // The quantised block: kept by the `Store` pass, or computed now.
+                            let q_block = if let ScanPass::WriteStored(stored) = &mut pass {
+                                stored[i].next().ok_or(EncodingError::BadImageData {
                                     length: 0,
                                     required: 64,
-                                })?;
-                                self.writer.write_block(
-                                    &q_block,
-                                    prev_dc[i],
-                                    &self.huffman_tables[component.dc_huffman_table as usize].0,
-                                    &self.huffman_tables[component.ac_huffman_table as usize].1,
-                                )?;
-                                prev_dc[i] = q_block.data[0];
-                                continue;
-                            }
-                            let bx = block_x * 8 * max_h_sampling + (h_offset * 8);
-                            let by = v_offset * 8;
-                            let mut block = if average {
-                                get_block_averaged(
-                                    &row[i],
-                                    bx,
-                                    by,
-                                    h_stride,
-                                    v_stride,
-                                    buffer_width,
-                                )
+                                })?
                             } else {
-                                get_block(&row[i], bx, by, h_stride, v_stride, buffer_width)
+                                let bx = block_x * 8 * max_h_sampling + (h_offset * 8);
+                                let by = v_offset * 8;
+                                let mut block = if average {
+                                    get_block_averaged(
+                                        &row[i],
+                                        bx,
+                                        by,
+                                        h_stride,
+                                        v_stride,
+                                        buffer_width,
+                                    )
+                                } else {
+                                    get_block(&row[i], bx, by, h_stride, v_stride, buffer_width)
+                                };
+
+                                OP::fdct(&mut block);
+
+                                let mut q_block = AlignedBlock::default();
+
+                                OP::quantize_block(
+                                    &block,
+                                    &mut q_block,
+                                    &q_tables[component.quantization_table as usize],
+                                );
+                                q_block
                             };
-
-                            OP::fdct(&mut block);
-
-                            let mut q_block = AlignedBlock::default();
-
-                            OP::quantize_block(
-                                &block,
-                                &mut q_block,
-                                &q_tables[component.quantization_table as usize],
-                            );
 
                             if let ScanPass::Store(blocks) = &mut pass {
                                 blocks[i].push(q_block);
