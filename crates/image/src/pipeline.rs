@@ -454,7 +454,6 @@ pub const VOCABULARY: &[(&str, bool)] = &[
     ("hue", true),
     ("modulate", true),
     ("normalise", false),
-    ("normalize", false),
     ("sepia", false),
     ("invert", false),
     ("threshold", true),
