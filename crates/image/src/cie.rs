@@ -56,6 +56,11 @@ impl Srgb8 {
         self.decode[usize::from(v)]
     }
 
+    /// CIE L*a*b* of an sRGB pixel.
+    pub(crate) fn lab(&self, rgb: [u8; 3]) -> [f32; 3] {
+        lab_from_linear(rgb.map(|c| self.linear(c)))
+    }
+
     /// Linear light (clipped to 0..=1) to a byte; NaN gives 0.
     #[inline(always)]
     pub(crate) fn encode(&self, linear: f32) -> u8 {
@@ -84,24 +89,85 @@ pub(crate) struct Grey {
     srgb: Srgb8,
     /// `weighted[c][v]` = `LUMINANCE[c] · linear(v)`, the exact f32 product libvips forms.
     weighted: [[f32; 256]; 3],
+    steps: EncodeSteps,
 }
 
 impl Grey {
     pub(crate) fn new() -> Grey {
         let srgb = Srgb8::new();
         let weighted = std::array::from_fn(|c| std::array::from_fn(|v| LUMINANCE[c] * srgb.decode[v]));
-        Grey { srgb, weighted }
+        let steps = EncodeSteps::new(&srgb);
+        Grey { srgb, weighted, steps }
     }
 
     #[inline(always)]
     pub(crate) fn grey(&self, r: u8, g: u8, b: u8) -> u8 {
         let w = &self.weighted;
         let y = w[0][usize::from(r)] + w[1][usize::from(g)] + w[2][usize::from(b)];
-        self.srgb.encode(y)
+        self.steps.encode(y)
     }
 
     pub(crate) fn srgb(&self) -> &Srgb8 {
         &self.srgb
+    }
+}
+
+/// [`Srgb8::encode`] for `y ≥ 0`, as one table lookup and one comparison instead of an
+/// interpolation and a rounding, with the same result for every f32.
+///
+/// The encoding is a non-decreasing step function of `y`, so it is fixed by the 255 f32 values
+/// where it steps up. Non-negative f32s order as their bits, and the top [`BUCKET_SHIFT`] bits
+/// cut them into buckets too narrow to hold two steps (checked as the table is built): each
+/// bucket's entry holds the level at its start and where in the bucket the next step is.
+struct EncodeSteps {
+    /// `level << 24 | step`, where `step` is the low bits of the bucket's first f32 that
+    /// encodes to `level + 1` (1 << BUCKET_SHIFT when there is none).
+    buckets: Vec<u32>,
+}
+
+/// The low bits of an f32 below its bucket index.
+const BUCKET_SHIFT: u32 = 16;
+
+impl EncodeSteps {
+    fn new(srgb: &Srgb8) -> EncodeSteps {
+        // One bucket past 1.0 covers every sum of weights that rounds just above it.
+        let count = (1.0f32.to_bits() >> BUCKET_SHIFT) as usize + 2;
+        let at = |bits: u32| srgb.encode(f32::from_bits(bits));
+        let buckets = (0..count as u32)
+            .map(|bucket| {
+                let first = bucket << BUCKET_SHIFT;
+                let last = first | ((1 << BUCKET_SHIFT) - 1);
+                let level = at(first);
+                let top = at(last);
+                assert!(u32::from(top) <= u32::from(level) + 1, "two steps in one bucket"); // a build-time property of the tables
+                let step = if top == level {
+                    1 << BUCKET_SHIFT
+                } else {
+                    // The first f32 in the bucket above `level`: a binary search over its bits.
+                    let (mut lo, mut hi) = (first, last);
+                    while lo < hi {
+                        let mid = lo + (hi - lo) / 2;
+                        if at(mid) > level {
+                            hi = mid;
+                        } else {
+                            lo = mid + 1;
+                        }
+                    }
+                    lo - first
+                };
+                u32::from(level) << 24 | step
+            })
+            .collect();
+        EncodeSteps { buckets }
+    }
+
+    #[inline(always)]
+    fn encode(&self, y: f32) -> u8 {
+        let bits = y.to_bits();
+        let bucket = ((bits >> BUCKET_SHIFT) as usize).min(self.buckets.len() - 1);
+        let entry = self.buckets[bucket];
+        let low = bits & ((1 << BUCKET_SHIFT) - 1);
+        ((entry >> 24) + u32::from(low >= entry & 0x00ff_ffff)) as u8
     }
 }
 
@@ -176,10 +242,26 @@ mod tests {
     }
 
     #[test]
+    fn encode_steps_agree_with_the_interpolation_on_every_f32_up_to_past_one() {
+        let srgb = Srgb8::new();
+        let steps = EncodeSteps::new(&srgb);
+        // Every f32 from 0 to one bucket past 1.0; a prime stride in debug builds.
+        let end = ((1.0f32.to_bits() >> BUCKET_SHIFT) + 2) << BUCKET_SHIFT;
+        let stride = if cfg!(debug_assertions) { 101 } else { 1 };
+        for bits in (0..end).step_by(stride) {
+            let y = f32::from_bits(bits);
+            assert_eq!(steps.encode(y), srgb.encode(y), "{y:e}");
+        }
+        for y in [2.0, 1e30, f32::INFINITY] {
+            assert_eq!(steps.encode(y), 255);
+        }
+    }
+
+    #[test]
     fn lab_round_trips_through_linear() {
         let srgb = Srgb8::new();
         for rgb in [[0u8, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 255], [12, 200, 99], [250, 250, 3], [1, 2, 3]] {
-            let lab = lab_from_linear(rgb.map(|v| srgb.linear(v)));
+            let lab = srgb.lab(rgb);
             let back = linear_from_lab(lab).map(|c| srgb.encode(c));
             for (b, v) in back.iter().zip(rgb) {
                 assert!(b.abs_diff(v) <= 1, "{rgb:?} -> {lab:?} -> {back:?}");

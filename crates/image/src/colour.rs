@@ -123,7 +123,7 @@ pub fn modulate(image: &mut Image, brightness: f32, saturation: f32, hue: f32, l
     let (sin, cos) = (f64::from(hue) % 360.0).to_radians().sin_cos();
     let (sin, cos) = ((sin * f64::from(saturation)) as f32, (cos * f64::from(saturation)) as f32);
     for px in image.pixels.as_chunks_mut::<4>().0 {
-        let [l, a, b] = cie::lab_from_linear([px[0], px[1], px[2]].map(|c| srgb.linear(c)));
+        let [l, a, b] = srgb.lab([px[0], px[1], px[2]]);
         let lab = [l * brightness + lightness, a * cos - b * sin, a * sin + b * cos];
         let [r, g, b] = cie::linear_from_lab(lab).map(|c| srgb.encode(c));
         *px = [r, g, b, px[3]];
@@ -145,8 +145,11 @@ pub fn normalise(image: &mut Image, lower: u8, upper: u8) -> Result<()> {
             "normalise needs 0 <= lower < upper <= 100 (percentiles), got lower {lower}, upper {upper}"
         )));
     }
+    if image.pixels.is_empty() {
+        return Ok(());
+    }
     let srgb = cie::Srgb8::new();
-    let lightness = |px: &[u8; 4]| cie::lab_from_linear([px[0], px[1], px[2]].map(|c| srgb.linear(c)))[0];
+    let lightness = |px: &[u8; 4]| srgb.lab([px[0], px[1], px[2]])[0];
     let mut histogram = [0u64; 256];
     let (mut darkest, mut lightest) = (f32::INFINITY, f32::NEG_INFINITY);
     for px in image.pixels.as_chunks::<4>().0 {
@@ -155,12 +158,9 @@ pub fn normalise(image: &mut Image, lower: u8, upper: u8) -> Result<()> {
         lightest = lightest.max(l);
         histogram[l.clamp(0.0, 255.0) as usize] += 1;
     }
-    if image.pixels.is_empty() {
-        return Ok(());
-    }
+    let len = histogram.iter().rposition(|&n| n > 0).map_or(1, |last| last + 1);
+    let total = histogram[..len].iter().sum::<u64>() as f64;
     let percentile = |percent: u8| -> i32 {
-        let len = histogram.iter().rposition(|&n| n > 0).map_or(1, |last| last + 1);
-        let total = histogram[..len].iter().sum::<u64>() as f64;
         let scale = (len - 1) as f64 / total;
         let bar = f64::from(percent) / 100.0 * len as f64;
         let mut cumulative = 0u64;
@@ -180,7 +180,7 @@ pub fn normalise(image: &mut Image, lower: u8, upper: u8) -> Result<()> {
     let scale = 100.0 / f64::from(max - min);
     let (f, a) = (scale as f32, (-(f64::from(min) * scale)) as f32);
     for px in image.pixels.as_chunks_mut::<4>().0 {
-        let [l, a_star, b_star] = cie::lab_from_linear([px[0], px[1], px[2]].map(|c| srgb.linear(c)));
+        let [l, a_star, b_star] = srgb.lab([px[0], px[1], px[2]]);
         let [r, g, b] = cie::linear_from_lab([l * f + a, a_star, b_star]).map(|c| srgb.encode(c));
         *px = [r, g, b, px[3]];
     }
@@ -237,7 +237,7 @@ pub fn threshold(image: &mut Image, level: u8) {
 pub fn tint(image: &mut Image, rgb: [u8; 3]) {
     let grey = Grey::new();
     let srgb = grey.srgb();
-    let [_, ta, tb] = cie::lab_from_linear(rgb.map(|c| srgb.linear(c)));
+    let [_, ta, tb] = srgb.lab(rgb);
     let table: [[u8; 3]; 256] = std::array::from_fn(|v| {
         let v = srgb.linear(v as u8);
         let [l, ..] = cie::lab_from_linear([v; 3]);
