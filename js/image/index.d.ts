@@ -105,6 +105,13 @@ export interface CompositeInput {
 
 export interface PngOptions {
   compressionLevel?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+  /** Indexed colour (also implied by `colours`, `colors` or `dither`, unless `palette: false`). */
+  palette?: boolean;
+  /** The most palette entries, 2 to 256 (default 256); fewer colours are kept exactly. */
+  colours?: number;
+  colors?: number;
+  /** Floyd–Steinberg error diffusion, 0 (none) to 1 (full, the default). */
+  dither?: number;
 }
 
 export interface JpegOptions {

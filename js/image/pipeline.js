@@ -27,6 +27,21 @@ function only(options, allowed, where) {
   return options;
 }
 
+/**
+ * sharp's rule: `palette: true`, or any of `colours`/`colors`/`dither` without `palette: false`,
+ * writes indexed colour.
+ */
+function pngPalette(o) {
+  if (o.palette !== undefined && typeof o.palette !== 'boolean') throw invalid('png(): palette must be true or false');
+  const colours = o.colours ?? o.colors;
+  const wanted = o.palette ?? (colours !== undefined || o.dither !== undefined);
+  if (!wanted) return null;
+  return {
+    colours: colours === undefined ? 256 : num(colours, 'png() colours', { min: 2, max: 256, integer: true }),
+    dither: o.dither === undefined ? 1 : num(o.dither, 'png() dither', { min: 0, max: 1 }),
+  };
+}
+
 function num(value, where, { min = -Infinity, max = Infinity, integer = false } = {}) {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
     throw invalid(`${where} must be ${integer ? 'an integer' : 'a number'} between ${min} and ${max}, got ${value}`);
@@ -390,7 +405,7 @@ export class Pipeline {
     if (!canonical) throw invalid(`toFormat(): unknown format '${format}'`);
     const allowed = {
       jpeg: ['quality', 'progressive', 'chromaSubsampling', 'optimiseCoding', 'optimizeCoding'],
-      webp: ['quality', 'lossless'], png: ['compressionLevel'], gif: [], qoi: [], bmp: [],
+      webp: ['quality', 'lossless'], png: ['compressionLevel', 'palette', 'colours', 'colors', 'dither'], gif: [], qoi: [], bmp: [],
     }[canonical];
     const o = only(options, allowed, `${canonical}()`);
     if (canonical === 'webp' && o.lossless !== undefined && typeof o.lossless !== 'boolean') throw invalid('webp(): lossless must be true or false');
@@ -405,7 +420,7 @@ export class Pipeline {
     const chroma = o.chromaSubsampling ?? '4:2:0';
     if (chroma !== '4:2:0' && chroma !== '4:4:4') throw invalid(`jpeg(): chromaSubsampling must be '4:2:0' or '4:4:4', got '${chroma}'`);
     const compression = o.compressionLevel === undefined ? null : num(o.compressionLevel, 'png() compressionLevel', { min: 0, max: 9, integer: true });
-    this.#target = { kind: 'encoded', format: canonical, progressive: !!o.progressive, quality, compression, chroma };
+    this.#target = { kind: 'encoded', format: canonical, progressive: !!o.progressive, quality, compression, chroma, palette: pngPalette(o) };
     return this;
   }
 

@@ -81,11 +81,14 @@ function encodePng(width, height, rgba, { alpha = true } = {}) {
   return Buffer.concat([PNG_SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
 
-/** Decodes a non-interlaced 8-bit grey/RGB/RGBA PNG to { width, height, channels, rgba }. */
+/**
+ * Decodes a non-interlaced 8-bit grey/RGB/RGBA or 1/2/4/8-bit indexed PNG to
+ * { width, height, channels, rgba } (`channels` 1 for indexed, with `palette` entries as RGBA).
+ */
 function decodePng(buf) {
   assert.ok(buf.subarray(0, 8).equals(PNG_SIGNATURE), 'not a PNG');
   let pos = 8;
-  let ihdr;
+  let ihdr, plte, trns;
   const idat = [];
   while (pos < buf.length) {
     const len = buf.readUInt32BE(pos);
@@ -93,24 +96,29 @@ function decodePng(buf) {
     const data = buf.subarray(pos + 8, pos + 8 + len);
     assert.equal(buf.readUInt32BE(pos + 8 + len), zlib.crc32(buf.subarray(pos + 4, pos + 8 + len)), `${type} CRC`);
     if (type === 'IHDR') ihdr = data;
+    if (type === 'PLTE') plte = data;
+    if (type === 'tRNS') trns = data;
     if (type === 'IDAT') idat.push(data);
     pos += 12 + len;
   }
   const width = ihdr.readUInt32BE(0);
   const height = ihdr.readUInt32BE(4);
   const [depth, colour, , , interlace] = ihdr.subarray(8);
-  const channels = { 0: 1, 2: 3, 4: 2, 6: 4 }[colour];
-  assert.ok(depth === 8 && channels && interlace === 0, `unsupported PNG: depth ${depth}, colour ${colour}`);
+  const indexed = colour === 3;
+  const channels = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[colour];
+  assert.ok(channels && interlace === 0 && (depth === 8 || (indexed && [1, 2, 4].includes(depth))),
+    `unsupported PNG: depth ${depth}, colour ${colour}`);
   const raw = zlib.inflateSync(Buffer.concat(idat));
-  const stride = width * channels;
-  const px = Buffer.alloc(stride * height);
+  const stride = Math.ceil((width * channels * depth) / 8);
+  const unit = Math.max(1, (channels * depth) / 8); // the filters' byte distance to the left neighbour
+  const rows = Buffer.alloc(stride * height);
   for (let y = 0; y < height; y++) {
     const filter = raw[y * (stride + 1)];
     for (let i = 0; i < stride; i++) {
       const x = raw[y * (stride + 1) + 1 + i];
-      const a = i >= channels ? px[y * stride + i - channels] : 0;
-      const b = y > 0 ? px[(y - 1) * stride + i] : 0;
-      const c = y > 0 && i >= channels ? px[(y - 1) * stride + i - channels] : 0;
+      const a = i >= unit ? rows[y * stride + i - unit] : 0;
+      const b = y > 0 ? rows[(y - 1) * stride + i] : 0;
+      const c = y > 0 && i >= unit ? rows[(y - 1) * stride + i - unit] : 0;
       let pred;
       if (filter === 0) pred = 0;
       else if (filter === 1) pred = a;
@@ -121,17 +129,29 @@ function decodePng(buf) {
         const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
         pred = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
       } else assert.fail(`bad PNG filter ${filter}`);
-      px[y * stride + i] = (x + pred) & 0xff;
+      rows[y * stride + i] = (x + pred) & 0xff;
     }
   }
   const rgba = Buffer.alloc(width * height * 4);
-  for (let p = 0; p < width * height; p++) {
-    const s = px.subarray(p * channels, (p + 1) * channels);
-    const [r, g, b, a] = channels === 1 ? [s[0], s[0], s[0], 255] : channels === 2 ? [s[0], s[0], s[0], s[1]]
-      : channels === 3 ? [s[0], s[1], s[2], 255] : [s[0], s[1], s[2], s[3]];
-    rgba.set([r, g, b, a], p * 4);
+  const palette = indexed ? Array.from({ length: plte.length / 3 }, (_, i) =>
+    [plte[i * 3], plte[i * 3 + 1], plte[i * 3 + 2], trns && i < trns.length ? trns[i] : 255]) : null;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const p = y * width + x;
+      if (indexed) {
+        const bit = x * depth;
+        const index = (rows[y * stride + (bit >> 3)] >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);
+        assert.ok(index < palette.length, `index ${index} outside a palette of ${palette.length}`);
+        rgba.set(palette[index], p * 4);
+        continue;
+      }
+      const s = rows.subarray(y * stride + x * channels, y * stride + (x + 1) * channels);
+      const [r, g, b, a] = channels === 1 ? [s[0], s[0], s[0], 255] : channels === 2 ? [s[0], s[0], s[0], s[1]]
+        : channels === 3 ? [s[0], s[1], s[2], 255] : [s[0], s[1], s[2], s[3]];
+      rgba.set([r, g, b, a], p * 4);
+    }
   }
-  return { width, height, channels, rgba };
+  return { width, height, channels, depth, palette, rgba };
 }
 
 /** PSNR (dB) over the colour channels of two RGBA buffers of one size. */
@@ -289,6 +309,36 @@ describe('image convert: every output format, checked by decoding it independent
     const info = JSON.parse(text((await nn(['image', 'info', '--json', 'p.jpg'], { cwd: dir })).stdout));
     assert.equal(info.progressive, true);
     assert.ok(psnr((await pixelsOf(dir, 'p.jpg')).rgba, RGB) > 30);
+  });
+
+  test('--palette writes indexed PNG: exact when the colours fit, dithered when not; bad values refused', async () => {
+    const dir = scratch({ 'rgb.png': fs.readFileSync(at('rgb.png')), 'rgba.png': fs.readFileSync(at('rgba.png')) });
+    // Two colours fit in 1 bit and come back exactly.
+    assertOk(await nn(['image', 'convert', 'rgb.png', 'bw.png', '--threshold', '128'], { cwd: dir }));
+    assertOk(await nn(['image', 'convert', 'rgb.png', 'bw2.png', '--threshold', '128', '--palette', '2'], { cwd: dir }));
+    const bw2 = decodePng(fs.readFileSync(path.join(dir, 'bw2.png')));
+    assert.deepEqual([bw2.depth, bw2.palette.length], [1, 2]);
+    assert.deepEqual(bw2.rgba, decodePng(fs.readFileSync(path.join(dir, 'bw.png'))).rgba);
+    const info = JSON.parse(text((await nn(['image', 'info', '--json', 'bw2.png'], { cwd: dir })).stdout));
+    assert.equal(info.palette, true);
+    // A photo reduced to 256 colours with dithering, and with alpha in tRNS.
+    for (const [file, flags] of [['rgb.png', ['--palette', '256']], ['rgba.png', ['--palette', '64', '--dither', '0']]]) {
+      assertOk(await nn(['image', 'convert', file, 'p.png', ...flags], { cwd: dir }), flags.join(' '));
+      const out = decodePng(fs.readFileSync(path.join(dir, 'p.png')));
+      const src = decodePng(fs.readFileSync(at(file)));
+      assert.ok(out.palette && out.palette.length <= Number(flags[1]), `${out.palette?.length} entries`);
+      // Colours as seen: premultiplied, so the colour of a nearly transparent pixel counts little.
+      const seen = (rgba) => rgba.map((v, i) => (i % 4 === 3 ? v : Math.round((v * rgba[i - (i % 4) + 3]) / 255)));
+      const db = psnr(seen(out.rgba), seen(src.rgba));
+      assert.ok(db > 28, `${file} ${flags.join(' ')}: PSNR ${db.toFixed(1)} dB`);
+    }
+    for (const flags of [['--palette', '1'], ['--palette', '300'], ['--dither', '2']]) {
+      const bad = await nn(['image', 'convert', 'rgb.png', 'bad.png', ...flags], { cwd: dir });
+      assert.equal(bad.code, 2, `${flags.join(' ')}: ${text(bad.stderr)}`);
+      assert.ok(!fs.existsSync(path.join(dir, 'bad.png')));
+    }
+    assertError(await nn(['image', 'convert', 'rgb.png', 'p.jpg', '--palette', '16'], { cwd: dir }), 'invalid_input');
+    assert.ok(!fs.existsSync(path.join(dir, 'p.jpg')), 'no partial output');
   });
 
   test('--compression sets the PNG zlib level; --chroma-subsampling the JPEG colour resolution', async () => {
@@ -625,6 +675,7 @@ describe('native = wasmtime = node:wasi: identical bytes', () => {
     ['pad + trim + normalise + modulate + tint', ['rgba.png', 'out.png', '--pad', '4,4,4,4', '--background', '00000000', '--trim',
       '--normalise', '--modulate', '1.1,0.8,40,3', '--tint', '3366cc']],
     ['greyscale + jpeg (stored grey)', ['rgb.png', 'out.jpg', '--grayscale', '--threshold', '90']],
+    ['palette png, dithered, with alpha', ['rgba.png', 'out.png', '--resize', '40x30', '--palette', '24', '--dither', '0.6']],
   ];
   for (const [name, args] of JOBS) {
     test(name, async () => {

@@ -13,8 +13,8 @@ import { crop, decodePng, encodePng, flop, hugePngHeader, testPicture } from './
 const { raw } = await loadComponentApi();
 const { image } = raw;
 
-const PNG_OUT = { format: 'png', quality: 80, progressive: false, compression: undefined, chromaSubsampling: 'chroma420' };
-const KEEP = { format: undefined, quality: 80, progressive: false, compression: undefined, chromaSubsampling: 'chroma420' };
+const PNG_OUT = { format: 'png', quality: 80, progressive: false, compression: undefined, chromaSubsampling: 'chroma420', palette: undefined };
+const KEEP = { format: undefined, quality: 80, progressive: false, compression: undefined, chromaSubsampling: 'chroma420', palette: undefined };
 const BLACK = { r: 0, g: 0, b: 0, a: 255 };
 
 /** The stable code a component call fails with (undefined if it succeeds). */
@@ -49,7 +49,7 @@ const PNG = encodePng(W, H, PIXELS);
 const OPAQUE = testPicture(64, 48);
 const OPAQUE_PNG = encodePng(64, 48, OPAQUE, { alpha: false });
 // Full-resolution colour, so the test picture's fine colour detail survives (see the q90 bound below).
-const JPEG = image.encode({ width: 64, height: 48, pixels: OPAQUE }, { format: 'jpeg', quality: 90, progressive: false, compression: undefined, chromaSubsampling: 'chroma444' });
+const JPEG = image.encode({ width: 64, height: 48, pixels: OPAQUE }, { format: 'jpeg', quality: 90, progressive: false, compression: undefined, chromaSubsampling: 'chroma444', palette: undefined });
 
 describe('image: header and codecs', () => {
   test('info reads the header of an independently encoded PNG', () => {
@@ -135,14 +135,14 @@ describe('image: pipeline', () => {
     // JPEG: the SOF0 sampling factors of luma say 4:2:0 (2x2) or 4:4:4 (1x1).
     const sof = (jpeg) => jpeg[Buffer.from(jpeg).indexOf(Buffer.from([0xff, 0xc0])) + 11];
     const jpeg = { format: 'jpeg', quality: 95, progressive: false, compression: undefined };
-    assert.equal(sof(image.encode({ width: 64, height: 48, pixels: OPAQUE }, { ...jpeg, chromaSubsampling: 'chroma420' })), 0x22);
-    assert.equal(sof(image.encode({ width: 64, height: 48, pixels: OPAQUE }, { ...jpeg, chromaSubsampling: 'chroma444' })), 0x11);
+    assert.equal(sof(image.encode({ width: 64, height: 48, pixels: OPAQUE }, { ...jpeg, chromaSubsampling: 'chroma420', palette: undefined })), 0x22);
+    assert.equal(sof(image.encode({ width: 64, height: 48, pixels: OPAQUE }, { ...jpeg, chromaSubsampling: 'chroma444', palette: undefined })), 0x11);
   });
 
   test('resize keeps the aspect ratio for WIDTHx, and the encoded output says what it wrote', () => {
     const out = image.pipeline(OPAQUE_PNG, [
       { tag: 'resize', val: { width: 32, height: undefined, fit: 'cover', filter: 'lanczos3', background: BLACK, withoutEnlargement: false, withoutReduction: false } },
-    ], { format: 'webp', quality: 80, progressive: false, compression: undefined, chromaSubsampling: 'chroma420' });
+    ], { format: 'webp', quality: 80, progressive: false, compression: undefined, chromaSubsampling: 'chroma420', palette: undefined });
     assert.deepEqual([out.format, out.width, out.height, out.channels], ['webp', 32, 24, 3]);
     const info = image.info(out.bytes);
     assert.deepEqual([info.format, info.width, info.height], ['webp', 32, 24]);
@@ -231,7 +231,7 @@ describe('image: transform (the CLI/HTTP query vocabulary) = pipeline (WIT varia
     assert.equal(image.info(jpegQ30).format, 'jpeg');
     assert.ok(jpegQ30.length < jpegQ95.length, `q30 ${jpegQ30.length} bytes, q95 ${jpegQ95.length}`);
     assert.deepEqual(Buffer.from(jpegQ95),
-      Buffer.from(image.pipeline(OPAQUE_PNG, [], { format: 'jpeg', quality: 95, progressive: false, compression: undefined, chromaSubsampling: 'chroma420' }).bytes));
+      Buffer.from(image.pipeline(OPAQUE_PNG, [], { format: 'jpeg', quality: 95, progressive: false, compression: undefined, chromaSubsampling: 'chroma420', palette: undefined }).bytes));
   });
 });
 

@@ -29,9 +29,9 @@ const PICTURE = testPicture(W, H);
 const PNG = encodePng(W, H, PICTURE, { alpha: false });
 const ALPHA = testPicture(64, 40, { alpha: true });
 const ALPHA_PNG = encodePng(64, 40, ALPHA);
-const JPEG = Buffer.from(raw.image.encode({ width: W, height: H, pixels: PICTURE }, { format: 'jpeg', quality: 90, progressive: false, compression: undefined, chromaSubsampling: 'chroma420' }));
+const JPEG = Buffer.from(raw.image.encode({ width: W, height: H, pixels: PICTURE }, { format: 'jpeg', quality: 90, progressive: false, compression: undefined, chromaSubsampling: 'chroma420', palette: undefined }));
 const BIG = [4000, 3000];
-const BIG_JPEG = Buffer.from(raw.image.encode({ width: BIG[0], height: BIG[1], pixels: testPicture(...BIG) }, { format: 'jpeg', quality: 85, progressive: false, compression: undefined, chromaSubsampling: 'chroma420' }));
+const BIG_JPEG = Buffer.from(raw.image.encode({ width: BIG[0], height: BIG[1], pixels: testPicture(...BIG) }, { format: 'jpeg', quality: 85, progressive: false, compression: undefined, chromaSubsampling: 'chroma420', palette: undefined }));
 
 // [name, query, input, content type, width, height]
 const JOBS = [
@@ -44,6 +44,7 @@ const JOBS = [
   ['percent-encoded', 'crop=10%2C20%2C100%2C50&rotate=45&background=%2300ff00&format=png', PNG, 'image/png', 106, 106],
   ['filters', 'blur=1.2&sharpen=0.8,1.5&grayscale&contrast=1.2&format=webp', PNG, 'image/webp', 300, 200],
   ['big-photo', 'resize=800x&format=webp', BIG_JPEG, 'image/webp', 800, 600],
+  ['palette-png', 'resize=150x&palette=32&dither=0.5&format=png', PNG, 'image/png', 150, 100],
 ];
 const outputs = new Map(); // job name -> { host: Buffer }
 

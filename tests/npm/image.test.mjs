@@ -583,6 +583,47 @@ describe('@nearnative/image in Node', () => {
     assert.throws(() => image(PNG).jpeg({ optimiseCoding: true, optimizeCoding: false }), { code: 'unsupported' }, 'optimizeCoding wins, as in sharp');
   });
 
+  test('png({ palette }) writes indexed colour that libpng reads, as close to the source as sharp\'s', async () => {
+    const psnr = (a, b) => {
+      let sum = 0;
+      for (let i = 0; i < a.length; i++) sum += (a[i] - b[i]) ** 2;
+      return 10 * Math.log10((255 * 255) / (sum / a.length));
+    };
+    for (const [name, src, bytes] of [['BASE', BASE, PNG], ['SMOOTH', SMOOTH, PNG_SMOOTH]]) {
+      const ours = await image(bytes).png({ palette: true }).toBuffer();
+      const ref = await sharp(bytes).png({ palette: true }).toBuffer();
+      const meta = await sharp(ours).metadata();
+      assert.equal(meta.isPalette, true, `${name}: indexed colour`);
+      assert.equal(meta.bitsPerSample, 8);
+      const [mine, theirs] = [psnr((await sharpRaw(ours)).pixels, src.pixels), psnr((await sharpRaw(ref)).pixels, src.pixels)];
+      // libimagequant is the better quantiser; a median cut stays within a few dB of it.
+      assert.ok(mine > theirs - 4 && mine > 28, `${name}: PSNR ${mine.toFixed(1)} dB, sharp ${theirs.toFixed(1)} dB`);
+    }
+    // Two colours: exact, at 1 bit per pixel, as sharp writes them.
+    const bw = await pngOf(image(PNG).threshold(128));
+    const two = await image(PNG).threshold(128).png({ colours: 2 }).toBuffer();
+    assert.equal((await sharp(two).metadata()).bitsPerSample, 1);
+    assertClose(await sharpRaw(two), bw, 0, 'a two-colour image keeps its colours');
+    assert.equal((await sharp(await sharp(PNG).threshold(128).png({ colours: 2 }).toBuffer()).metadata()).bitsPerSample, 1, 'sharp: 1 bit too');
+    // Alpha goes to tRNS; transparent pixels stay transparent.
+    const translucent = await image(PNG_ALPHA).png({ colors: 64, dither: 0 }).toBuffer();
+    const tmeta = await sharp(translucent).metadata();
+    assert.equal(tmeta.isPalette, true);
+    assert.equal(tmeta.hasAlpha, true);
+    const back = await sharpRaw(translucent);
+    for (let i = 3; i < back.pixels.length; i += 4) if (ALPHA.pixels[i] === 0) assert.equal(back.pixels[i], 0, 'transparent stays transparent');
+    assert.ok(psnr(back.pixels.filter((_, i) => i % 4 === 3), ALPHA.pixels.filter((_, i) => i % 4 === 3)) > 25, 'alpha kept close');
+    // sharp's rules: colours or dither imply a palette unless palette: false; ranges checked.
+    assert.equal((await sharp(await image(PNG).png({ dither: 0.5 }).toBuffer()).metadata()).isPalette, true);
+    assert.equal((await sharp(await image(PNG).png({ palette: false, colours: 16 }).toBuffer()).metadata()).isPalette, false);
+    assert.throws(() => image(PNG).png({ colours: 1 }), { code: 'invalid_input' });
+    assert.throws(() => image(PNG).png({ colours: 257 }), { code: 'invalid_input' });
+    assert.throws(() => image(PNG).png({ dither: 1.5 }), { code: 'invalid_input' });
+    assert.throws(() => image(PNG).png({ palette: 'yes' }), { code: 'invalid_input' });
+    assert.throws(() => image(PNG).png({ palette: true, quality: 50 }), { code: 'unsupported' });
+    assert.throws(() => image(PNG).jpeg({ palette: true }), { code: 'unsupported' }, 'palette is a PNG option');
+  });
+
   test('stats() matches sharp\'s', async () => {
     for (const bytes of [PNG, PNG_ALPHA]) {
       const ours = await image(bytes).stats();
@@ -659,7 +700,7 @@ describe('@nearnative/image in Node', () => {
     const p = image(PNG).rotate().resize(16, 12, { fit: 'cover', kernel: 'lanczos3' }).sharpen().webp({ quality: 80 });
     const job = p.toJSON();
     assert.deepEqual(job.steps.map((s) => s.op), ['resize', 'sharpen']);
-    assert.deepEqual(job.target, { kind: 'encoded', format: 'webp', progressive: false, quality: 80, compression: null, chroma: '4:2:0' });
+    assert.deepEqual(job.target, { kind: 'encoded', format: 'webp', progressive: false, quality: 80, compression: null, chroma: '4:2:0', palette: null });
     const a = await p.toBuffer();
     const q = p.clone().png();
     assert.equal((await q.toBuffer({ resolveWithObject: true })).info.format, 'png');

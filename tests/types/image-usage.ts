@@ -25,6 +25,7 @@ const chained = image(bytes, { inline: true, limitInputPixels: 1e6 })
 const watermarked = image(bytes).composite([{ input: bytes, gravity: 'southeast' }, { input: bytes }])
   .linear([1.1, 1, 0.9], [0, 5, -5]).png({ compressionLevel: 9 });
 const crisp = image(bytes).jpeg({ quality: 90, chromaSubsampling: '4:4:4', optimiseCoding: true });
+const indexed = [image(bytes).png({ palette: true }), image(bytes).png({ colours: 16, dither: 0.5 }), image(bytes).png({ colors: 8 })];
 const pixels: ImageData = await image(new ImageData(1, 1)).raw().toImageData();
 const viaQuery = await transform(bytes, 'resize=800x&fit=cover&format=webp');
 configure({ workers: 0, memoryLimit: 64 * 1024 * 1024 });
@@ -35,4 +36,4 @@ try {
 } catch (err) {
   if (err instanceof NearnativeError && err.code === 'unsupported') console.log('typed error');
 }
-console.log(webp.length, data.length, width, build, mean, chained, watermarked, crisp, pixels.width, viaQuery.info.format, f.build, recycled);
+console.log(webp.length, data.length, width, build, mean, chained, watermarked, crisp, indexed, pixels.width, viaQuery.info.format, f.build, recycled);

@@ -9,6 +9,7 @@ use image::{ColorType, ImageDecoder, ImageError, ImageFormat};
 use nearnative_core::{Error, Result};
 
 use crate::geometry::{self, Orientation};
+use crate::palette::{self, Palette};
 use crate::stream::RowSource;
 use crate::{jpeg, Image, Limits};
 
@@ -130,7 +131,7 @@ impl Default for DecodeOptions {
 }
 
 /// Encoder settings; see each format in [`encode`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EncodeOptions {
     pub format: Format,
     /// 1–100 (default 80) for JPEG and WebP; WebP at 100 ([`Self::LOSSLESS`]) is lossless.
@@ -143,6 +144,8 @@ pub struct EncodeOptions {
     pub compression: Option<u8>,
     /// JPEG chroma resolution (default 4:2:0, as libjpeg and sharp at every quality).
     pub chroma: ChromaSubsampling,
+    /// PNG only: write indexed colour, reduced to this palette (sharp's `png({ palette })`).
+    pub palette: Option<Palette>,
 }
 
 impl EncodeOptions {
@@ -156,6 +159,7 @@ impl EncodeOptions {
             progressive: false,
             compression: None,
             chroma: ChromaSubsampling::default(),
+            palette: None,
         }
     }
 }
@@ -964,6 +968,15 @@ pub fn encode_with_channels(image: &Image, options: &EncodeOptions) -> Result<(V
     let (w, h) = (image.width, image.height);
     let mut out = Vec::new();
     let mut channels = if image.has_alpha { 4 } else { 3 };
+    if let Some(palette) = &options.palette {
+        if options.format != Format::Png {
+            return Err(Error::invalid_input(format!(
+                "a palette applies to PNG output only, not {}",
+                options.format.name()
+            )));
+        }
+        return encode_indexed_png(image, palette, options.compression).map(|bytes| (bytes, channels));
+    }
     match options.format {
         Format::Jpeg => {
             if !(1..=100).contains(&options.quality) {
@@ -1099,6 +1112,38 @@ fn grey_samples(image: &Image, alpha: bool) -> Option<Vec<u8>> {
     } else {
         pixels.iter().map(|p| p[0]).collect()
     })
+}
+
+/// An indexed-colour PNG of `image` reduced to `palette` (see [`crate::palette`]).
+fn encode_indexed_png(image: &Image, palette: &Palette, compression: Option<u8>) -> Result<Vec<u8>> {
+    let indexed = palette::quantise(image, palette)?;
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, image.width, image.height);
+    encoder.set_color(png::ColorType::Indexed);
+    encoder.set_depth(match indexed.bit_depth() {
+        1 => png::BitDepth::One,
+        2 => png::BitDepth::Two,
+        4 => png::BitDepth::Four,
+        _ => png::BitDepth::Eight,
+    });
+    encoder.set_palette(indexed.entries.iter().flat_map(|e| [e[0], e[1], e[2]]).collect::<Vec<u8>>());
+    let transparency = indexed.transparency();
+    if !transparency.is_empty() {
+        encoder.set_trns(transparency);
+    }
+    match compression {
+        None => encoder.set_compression(png::Compression::Balanced),
+        Some(0) => encoder.set_compression(png::Compression::NoCompression),
+        Some(level @ 1..=9) => encoder.set_deflate_compression(png::DeflateCompression::Level(level)),
+        Some(level) => return Err(Error::invalid_input(format!("PNG compression level must be 0 to 9, got {level}"))),
+    }
+    // Indices are labels, not intensities: differences between neighbours predict nothing.
+    encoder.set_filter(png::Filter::NoFilter);
+    let failed = |e: png::EncodingError| Error::invalid_input(format!("PNG encoding failed: {e}"));
+    let mut writer = encoder.write_header().map_err(failed)?;
+    writer.write_image_data(&indexed.packed_rows(image.width as usize)).map_err(failed)?;
+    writer.finish().map_err(failed)?;
+    Ok(out)
 }
 
 /// RGB8 (a copy) when the image is opaque, otherwise the RGBA8 pixels themselves.

@@ -14,6 +14,7 @@ pub mod composite;
 pub mod filter;
 pub mod geometry;
 mod jpeg;
+pub mod palette;
 pub mod pipeline;
 pub mod stream;
 mod webp;

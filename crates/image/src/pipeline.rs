@@ -9,6 +9,7 @@ use crate::codec::{self, ChromaSubsampling, DecodeOptions, EncodeOptions, Format
 use crate::composite::{self, Blend, Gravity};
 use crate::filter::{self, Kernel};
 use crate::geometry::{self, opaque_black, Fit, Orientation, Padding, Resize, Trim};
+use crate::palette::Palette;
 use crate::{colour, stream, Image, Limits};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -145,7 +146,7 @@ fn default_blend() -> Blend {
 }
 
 /// What to produce at the end of a job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Target {
     /// Encoded bytes; `format: None` keeps the input's format (PNG for raw input).
@@ -160,6 +161,9 @@ pub enum Target {
         compression: Option<u8>,
         #[serde(default)]
         chroma: ChromaSubsampling,
+        /// PNG only: indexed colour, reduced to this palette.
+        #[serde(default)]
+        palette: Option<Palette>,
     },
     /// RGBA8 pixels, straight alpha.
     Raw,
@@ -185,6 +189,7 @@ impl Target {
             progressive: defaults.progressive,
             compression: defaults.compression,
             chroma: defaults.chroma,
+            palette: defaults.palette,
         }
     }
 
@@ -192,9 +197,14 @@ impl Target {
     pub fn encode_options(&self, fallback: Format) -> Option<EncodeOptions> {
         match *self {
             Target::Raw => None,
-            Target::Encoded { format, quality, progressive, compression, chroma } => {
-                Some(EncodeOptions { format: format.unwrap_or(fallback), quality, progressive, compression, chroma })
-            }
+            Target::Encoded { format, quality, progressive, compression, chroma, palette } => Some(EncodeOptions {
+                format: format.unwrap_or(fallback),
+                quality,
+                progressive,
+                compression,
+                chroma,
+                palette,
+            }),
         }
     }
 }
@@ -415,14 +425,16 @@ impl Resize {
 }
 
 /// Output settings gathered from `format=`, `quality=`, `lossless` (quality 100: lossless
-/// WebP), `progressive`, `compression=` (PNG) and `chroma-subsampling=` (JPEG) pairs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// WebP), `progressive`, `compression=`, `palette=` and `dither=` (PNG) and
+/// `chroma-subsampling=` (JPEG) pairs.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct OutputSettings {
     pub format: Option<Format>,
     pub quality: Option<u8>,
     pub progressive: bool,
     pub compression: Option<u8>,
     pub chroma: ChromaSubsampling,
+    pub palette: Option<Palette>,
 }
 
 /// The names [`parse_steps`] understands and whether each takes a value: the CLI flags
@@ -467,6 +479,8 @@ pub const VOCABULARY: &[(&str, bool)] = &[
     ("lossless", false),
     ("compression", true),
     ("chroma-subsampling", true),
+    ("palette", true),
+    ("dither", true),
     ("no-auto-orient", false),
     ("max-pixels", true),
 ];
@@ -622,6 +636,21 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
                 settings.chroma = ChromaSubsampling::from_name(value).map_err(|e| bad(e.message()))?;
                 continue;
             }
+            "palette" => {
+                let colours = integers(value, 1)?[0];
+                let palette =
+                    Palette { colours: u16::try_from(colours).unwrap_or(0), ..settings.palette.unwrap_or_default() };
+                palette.check().map_err(|e| bad(e.message()))?;
+                settings.palette = Some(palette);
+                continue;
+            }
+            "dither" => {
+                // As in sharp, dithering implies a palette (of 256 unless `palette=` says).
+                let palette = Palette { dither: number(value)?, ..settings.palette.unwrap_or_default() };
+                palette.check().map_err(|e| bad(e.message()))?;
+                settings.palette = Some(palette);
+                continue;
+            }
             "no-auto-orient" => {
                 job.auto_orient = false;
                 continue;
@@ -652,6 +681,7 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
         progressive: settings.progressive,
         compression: settings.compression,
         chroma: settings.chroma,
+        palette: settings.palette,
     };
     Ok((job, settings))
 }

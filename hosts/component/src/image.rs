@@ -5,6 +5,7 @@ use nearnative_image::codec::ChromaSubsampling;
 use nearnative_image::composite::{Blend, Gravity};
 use nearnative_image::filter::Kernel;
 use nearnative_image::geometry::{Filter, Fit, Padding, Resize, Trim};
+use nearnative_image::palette::Palette;
 use nearnative_image::pipeline::{self, Job, Output, Step, Target};
 use nearnative_image::{codec, Format, Image, Info, Limits};
 
@@ -142,6 +143,7 @@ fn target(output: wit::OutputOptions) -> Target {
             wit::ChromaSubsampling::Chroma420 => ChromaSubsampling::Half,
             wit::ChromaSubsampling::Chroma444 => ChromaSubsampling::Full,
         },
+        palette: output.palette.map(|p| Palette { colours: p.colours, dither: p.dither }),
     }
 }
 

@@ -549,6 +549,10 @@ def job_cases(previous):
         ("grey-alpha-png", alpha_png, "grayscale&format=png", (50, 40)),
         # The white frame pad adds is all trim cuts away: the photo's own size comes back.
         ("pad-trim", photo_png, "pad=5,6,7,8&background=ffffff&trim&format=png", (120, 80)),
+        # Indexed PNG: a reduced, dithered palette; translucent entries; two colours at 1 bit.
+        ("palette-dither", photo_png, "palette=64&dither=0.75&format=png", (120, 80)),
+        ("palette-alpha", alpha_png, "resize=25x20&palette=256&dither=0&format=png", (25, 20)),
+        ("threshold-palette-1bit", photo_png, "threshold=128&palette=2&format=png", (120, 80)),
     ]
     for id_, rel, query, (w, h) in jobs:
         with open(os.path.join(HERE, rel), "rb") as f:
