@@ -7,10 +7,11 @@
 //! of the colours (5 bits per channel, with exact means), refined by a few k-means rounds,
 //! chooses the palette, and the pixels are mapped to it with Floyd–Steinberg error diffusion
 //! scaled by `dither` (0 maps each pixel to its nearest entry). Both work on premultiplied
-//! colours, as the pixels show: a nearly transparent pixel's colour weighs little. Everything is integer or f64
-//! arithmetic in a fixed order, so every host writes the same bytes. sharp uses
-//! libimagequant, a different (and usually better) quantiser, so its palettes differ.
+//! colours, as the pixels show: a nearly transparent pixel's colour weighs little. Everything
+//! is integer or f64 arithmetic in a fixed order, so every host writes the same bytes. sharp
+//! uses libimagequant, a different (and usually better) quantiser, so its palettes differ.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use nearnative_core::{Error, Result};
@@ -79,11 +80,11 @@ impl Indexed {
         self.entries[..translucent].iter().map(|e| e[3]).collect()
     }
 
-    /// One row of indices packed at [`Self::bit_depth`], most significant bits first.
-    pub fn packed_rows(&self, width: usize) -> Vec<u8> {
+    /// The rows of indices packed at [`Self::bit_depth`], most significant bits first.
+    pub fn packed_rows(&self, width: usize) -> Cow<'_, [u8]> {
         let depth = usize::from(self.bit_depth());
         if depth == 8 {
-            return self.indices.clone();
+            return Cow::Borrowed(&self.indices);
         }
         let per_byte = 8 / depth;
         let row_bytes = width.div_ceil(per_byte);
@@ -94,7 +95,7 @@ impl Indexed {
                 out.push(byte);
             }
         }
-        out
+        Cow::Owned(out)
     }
 }
 
@@ -184,22 +185,13 @@ fn learned(pixels: &[[u8; 4]], width: usize, alpha: bool, limit: usize, dither: 
     if transparent {
         shown.insert(0, [0; 4]);
     }
-    const HOLE: u8 = 0;
     let mut nearest = Nearest::new(&shown);
+    // `px` premultiplied: transparent ones go to the hole, entry 0.
+    let mut index_of = |px: [u8; 4]| if transparent && px[3] == 0 { 0 } else { nearest.index_of(px) };
     let indices = if dither > 0.0 {
-        let strength = (dither * 256.0).round() as i32;
-        diffused(pixels, width, alpha, &shown, strength, |px| {
-            if transparent && px[3] == 0 {
-                HOLE
-            } else {
-                nearest.index_of(px)
-            }
-        })
+        diffused(pixels, width, alpha, &shown, (dither * 256.0).round() as i32, index_of)
     } else {
-        pixels
-            .iter()
-            .map(|&px| if transparent && px[3] == 0 { HOLE } else { nearest.index_of(premultiplied(px, alpha)) })
-            .collect()
+        pixels.iter().map(|&px| index_of(premultiplied(px, alpha))).collect()
     };
     Indexed { entries: shown.into_iter().map(straight).collect(), indices }
 }
@@ -217,6 +209,15 @@ struct Bin {
 }
 
 impl Bin {
+    const EMPTY: Bin = Bin { count: 0, sum: [0; 4] };
+
+    fn add(&mut self, other: &Bin) {
+        self.count += other.count;
+        for (s, o) in self.sum.iter_mut().zip(other.sum) {
+            *s += o;
+        }
+    }
+
     fn mean(&self) -> [u8; 4] {
         std::array::from_fn(|c| ((self.sum[c] + self.count / 2) / self.count.max(1)) as u8)
     }
@@ -237,13 +238,9 @@ fn histogram(pixels: &[[u8; 4]], alpha: bool) -> Vec<Bin> {
         let key = (r << 15 | g << 10 | b << 5 | a) as usize;
         if slots[key] == EMPTY {
             slots[key] = bins.len() as u32;
-            bins.push(Bin { count: 0, sum: [0; 4] });
+            bins.push(Bin::EMPTY);
         }
-        let bin = &mut bins[slots[key] as usize];
-        bin.count += 1;
-        for (s, v) in bin.sum.iter_mut().zip(px) {
-            *s += u64::from(v);
-        }
+        bins[slots[key] as usize].add(&Bin { count: 1, sum: px.map(u64::from) });
     }
     slots.iter().filter(|&&slot| slot != EMPTY).map(|&slot| bins[slot as usize]).collect()
 }
@@ -251,7 +248,7 @@ fn histogram(pixels: &[[u8; 4]], alpha: bool) -> Vec<Bin> {
 /// Splits the bins into at most `limit` boxes, always the box with the largest squared error,
 /// at the weighted median of its widest channel; each box's entry is its mean.
 fn median_cut(mut bins: Vec<Bin>, limit: usize) -> Vec<[u8; 4]> {
-    // (start, end, squared error) of each box over `bins`.
+    // The squared error of a box and the channel that holds most of it.
     let error = |bins: &[Bin]| -> (f64, usize) {
         let total: f64 = bins.iter().map(|b| b.count as f64).sum();
         let mut widest = (0.0, 0);
@@ -272,15 +269,19 @@ fn median_cut(mut bins: Vec<Bin>, limit: usize) -> Vec<[u8; 4]> {
         }
         (sum, widest.1)
     };
-    let mut boxes = vec![(0, bins.len())];
+    // (start, end, squared error, widest channel) of each box over `bins`, scored when made.
+    let scored = |bins: &[Bin], s: usize, e: usize| {
+        let (sse, channel) = if e - s > 1 { error(&bins[s..e]) } else { (0.0, 0) };
+        (s, e, sse, channel)
+    };
+    let mut boxes = vec![scored(&bins, 0, bins.len())];
     while boxes.len() < limit {
-        let scored =
-            boxes.iter().enumerate().filter(|(_, &(s, e))| e - s > 1).map(|(i, &(s, e))| (i, error(&bins[s..e])));
-        let Some((i, (sse, channel))) = scored.max_by(|a, b| a.1 .0.total_cmp(&b.1 .0)) else { break };
+        let Some((i, &(s, e, sse, channel))) = boxes.iter().enumerate().max_by(|a, b| a.1 .2.total_cmp(&b.1 .2)) else {
+            break;
+        };
         if sse <= 0.0 {
             break;
         }
-        let (s, e) = boxes[i];
         let part = &mut bins[s..e];
         part.sort_by(|a, b| (a.sum[channel] * b.count).cmp(&(b.sum[channel] * a.count)));
         let half = part.iter().map(|b| b.count).sum::<u64>() / 2;
@@ -290,19 +291,14 @@ fn median_cut(mut bins: Vec<Bin>, limit: usize) -> Vec<[u8; 4]> {
             seen > half
         });
         let at = at.unwrap_or(0).clamp(1, part.len() - 1);
-        boxes[i] = (s, s + at);
-        boxes.push((s + at, e));
+        boxes[i] = scored(&bins, s, s + at);
+        boxes.push(scored(&bins, s + at, e));
     }
     boxes
         .iter()
-        .map(|&(s, e)| {
-            let merged = bins[s..e].iter().fold(Bin { count: 0, sum: [0; 4] }, |mut acc, b| {
-                acc.count += b.count;
-                for c in 0..4 {
-                    acc.sum[c] += b.sum[c];
-                }
-                acc
-            });
+        .map(|&(s, e, ..)| {
+            let mut merged = Bin::EMPTY;
+            bins[s..e].iter().for_each(|b| merged.add(b));
             merged.mean()
         })
         .collect()
@@ -311,13 +307,9 @@ fn median_cut(mut bins: Vec<Bin>, limit: usize) -> Vec<[u8; 4]> {
 /// One k-means round over the bins (weighted by their counts).
 fn refined(bins: &[Bin], entries: &[[u8; 4]]) -> Vec<[u8; 4]> {
     let mut nearest = Nearest::new(entries);
-    let mut sums = vec![Bin { count: 0, sum: [0; 4] }; entries.len()];
+    let mut sums = vec![Bin::EMPTY; entries.len()];
     for bin in bins {
-        let target = &mut sums[usize::from(nearest.index_of(bin.mean()))];
-        target.count += bin.count;
-        for c in 0..4 {
-            target.sum[c] += bin.sum[c];
-        }
+        sums[usize::from(nearest.index_of(bin.mean()))].add(bin);
     }
     sums.iter().zip(entries).map(|(s, &old)| if s.count == 0 { old } else { s.mean() }).collect()
 }
@@ -377,9 +369,10 @@ impl Nearest {
                 (near + below * below, far + across * across)
             })
         };
-        let bound = self.entries.iter().map(|e| distances(e).1).min().unwrap_or(0);
+        let each: Vec<(i32, i32)> = self.entries.iter().map(distances).collect();
+        let bound = each.iter().map(|&(_, far)| far).min().unwrap_or(0);
         let start = self.candidates.len() as u32;
-        let listed = self.entries.iter().enumerate().filter(|(_, e)| distances(e).0 <= bound);
+        let listed = each.iter().enumerate().filter(|&(_, &(near, _))| near <= bound);
         self.candidates.extend(listed.map(|(i, _)| i as u8));
         (start, (self.candidates.len() as u32 - start) as u16)
     }
