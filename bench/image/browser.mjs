@@ -23,7 +23,7 @@ async function ourPeakMemory(job, input) {
   const { width, height, jpeg } = JOBS[job];
   const none = new Uint8Array(0);
   if (jpeg) glue.imageRun(text, input, none, new Uint32Array(0));
-  else glue.imageRunRgba(text, input, width, height, none, new Uint32Array(0));
+  else glue.imageRunRgba(text, input, width, height, true, none, new Uint32Array(0));
   return exports.memory.buffer.byteLength;
 }
 

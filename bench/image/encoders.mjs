@@ -52,7 +52,7 @@ export async function compareEncoders() {
   await ours.default({ module_or_path: readFileSync(glue.replace(/\.js$/, '_bg.wasm')) });
   const encodeOurs = (target) => {
     const job = JSON.stringify({ steps: [], target: { kind: 'encoded', ...target } });
-    return ours.imageRunRgba(job, source, W, H, new Uint8Array(0), new Uint32Array(0)).data;
+    return ours.imageRunRgba(job, source, W, H, true, new Uint8Array(0), new Uint32Array(0)).data;
   };
 
   const base = join(ROOT, 'node_modules/@jsquash');

@@ -36,7 +36,7 @@ export function nearnative(glue, exports, impl = 'nearnative') {
     const { width, height, jpeg } = JOBS[name];
     jobs[name] = jpeg
       ? async (input) => unwrap(glue.imageRun(text, input, none, noLengths))
-      : async (input) => unwrap(glue.imageRunRgba(text, input, width, height, none, noLengths));
+      : async (input) => unwrap(glue.imageRunRgba(text, input, width, height, true, none, noLengths));
   }
   return { impl, wasm: true, measurable: true, jobs, memory: () => wasmMemory(exports.memory) };
 }

@@ -40,7 +40,7 @@ export function createEngine({ flavor, glue }) {
       case 'run': {
         const [joined, lengths] = packOverlays(overlays);
         return output(guard(() => (input.rgba
-          ? glue.imageRunRgba(job, input.rgba, input.width, input.height, joined, lengths)
+          ? glue.imageRunRgba(job, input.rgba, input.width, input.height, input.alpha ?? true, joined, lengths)
           : glue.imageRun(job, input.bytes, joined, lengths))));
       }
       case 'stats': {

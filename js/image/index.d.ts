@@ -22,8 +22,8 @@ export type OutputFormat = 'png' | 'jpeg' | 'jpg' | 'webp' | 'gif' | 'qoi' | 'bm
 export type Build = 'simd128' | 'scalar';
 
 export interface ImageOptions {
-  /** RGBA8 pixels instead of an encoded file. */
-  raw?: { width: number; height: number; channels: 4 };
+  /** 8-bit pixels instead of an encoded file: grey, grey + alpha, RGB or RGBA. */
+  raw?: { width: number; height: number; channels: 1 | 2 | 3 | 4 };
   /** Largest width × height accepted (default 100 megapixels); `false` lifts it. */
   limitInputPixels?: number | boolean;
   /** Turn the image upright from EXIF (default true). */
@@ -50,7 +50,8 @@ export interface OutputInfo {
   format: 'png' | 'jpeg' | 'webp' | 'gif' | 'qoi' | 'bmp' | 'raw';
   width: number;
   height: number;
-  channels: 3 | 4;
+  /** 1 grey, 2 grey + alpha, 3 RGB, 4 RGBA: as stored in the file, or the bands of raw() output. */
+  channels: 1 | 2 | 3 | 4;
   size: number;
 }
 
@@ -63,7 +64,7 @@ export interface Metadata {
   /** As stored (EXIF orientation not applied), like sharp. */
   width: number;
   height: number;
-  space: 'srgb';
+  space: 'srgb' | 'b-w';
   channels: number;
   depth: 'uchar' | 'ushort';
   bitsPerSample: number;
@@ -168,6 +169,7 @@ export interface Pipeline {
   /** Lossy (VP8) at `quality` (default 80); lossless (VP8L) with `lossless: true` or quality 100. */
   webp(options?: WebpOptions): this;
   gif(): this;
+  /** 8-bit samples in sharp's bands: 1 after greyscale(), else RGB, plus alpha when the image has an alpha band. */
   raw(options?: { depth?: 'uchar' }): this;
   toBuffer(): Promise<OutputBytes>;
   toBuffer(options: { resolveWithObject: true }): Promise<{ data: OutputBytes; info: OutputInfo }>;

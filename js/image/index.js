@@ -74,9 +74,11 @@ async function resolveInput(value, options) {
     if (pixels.length !== width * height * channels) {
       throw invalid(`raw input of ${width}x${height} with ${channels} channel(s) needs ${width * height * channels} bytes, got ${pixels.length}`);
     }
-    if (channels === 4) return { input: { rgba: pixels, width, height }, transfer: [] };
+    // Whether sharp would see an alpha band, whatever its values: it shapes raw() output.
+    const alpha = channels === 2 || channels === 4;
+    if (channels === 4) return { input: { rgba: pixels, width, height, alpha }, transfer: [] };
     const rgba = widenToRgba(pixels, channels);
-    return { input: { rgba, width, height }, transfer: [rgba.buffer] };
+    return { input: { rgba, width, height, alpha }, transfer: [rgba.buffer] };
   }
   if (isBlob(value)) {
     const bytes = new Uint8Array(await value.arrayBuffer());

@@ -42,6 +42,15 @@ function pngPalette(o) {
   };
 }
 
+/** A GIF always has a palette: sharp's 256 colours and full dithering unless given. */
+function gifPalette(o) {
+  const colours = o.colours ?? o.colors;
+  return {
+    colours: colours === undefined ? 256 : num(colours, 'gif() colours', { min: 2, max: 256, integer: true }),
+    dither: o.dither === undefined ? 1 : num(o.dither, 'gif() dither', { min: 0, max: 1 }),
+  };
+}
+
 function num(value, where, { min = -Infinity, max = Infinity, integer = false } = {}) {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
     throw invalid(`${where} must be ${integer ? 'an integer' : 'a number'} between ${min} and ${max}, got ${value}`);
@@ -405,7 +414,7 @@ export class Pipeline {
     if (!canonical) throw invalid(`toFormat(): unknown format '${format}'`);
     const allowed = {
       jpeg: ['quality', 'progressive', 'chromaSubsampling', 'optimiseCoding', 'optimizeCoding'],
-      webp: ['quality', 'lossless'], png: ['compressionLevel', 'palette', 'colours', 'colors', 'dither'], gif: [], qoi: [], bmp: [],
+      webp: ['quality', 'lossless'], png: ['compressionLevel', 'palette', 'colours', 'colors', 'dither'], gif: ['colours', 'colors', 'dither'], qoi: [], bmp: [],
     }[canonical];
     const o = only(options, allowed, `${canonical}()`);
     if (canonical === 'webp' && o.lossless !== undefined && typeof o.lossless !== 'boolean') throw invalid('webp(): lossless must be true or false');
@@ -420,7 +429,7 @@ export class Pipeline {
     const chroma = o.chromaSubsampling ?? '4:2:0';
     if (chroma !== '4:2:0' && chroma !== '4:4:4') throw invalid(`jpeg(): chromaSubsampling must be '4:2:0' or '4:4:4', got '${chroma}'`);
     const compression = o.compressionLevel === undefined ? null : num(o.compressionLevel, 'png() compressionLevel', { min: 0, max: 9, integer: true });
-    this.#target = { kind: 'encoded', format: canonical, progressive: !!o.progressive, quality, compression, chroma, palette: pngPalette(o) };
+    this.#target = { kind: 'encoded', format: canonical, progressive: !!o.progressive, quality, compression, chroma, palette: canonical === 'png' ? pngPalette(o) : canonical === 'gif' ? gifPalette(o) : null };
     return this;
   }
 
@@ -429,11 +438,14 @@ export class Pipeline {
   webp(options) { return this.toFormat('webp', options); }
   gif(options) { return this.toFormat('gif', options); }
 
-  /** RGBA8 pixels (info.channels 4). */
+  /**
+   * 8-bit pixels in sharp's bands (info.channels): 1 after greyscale(), else RGB, plus alpha
+   * when the image has an alpha band.
+   */
   raw(options) {
     const o = only(options, ['depth'], 'raw()');
     if (o.depth !== undefined && o.depth !== 'uchar') throw unsupported(`raw(): depth '${o.depth}' is not supported; output is 8-bit (uchar)`);
-    this.#target = { kind: 'raw' };
+    this.#target = { kind: 'raw', layout: 'bands' };
     return this;
   }
 
@@ -461,7 +473,8 @@ export class Pipeline {
   /** Browsers: the result as an ImageData (RGBA8). */
   async toImageData() {
     if (typeof ImageData === 'undefined') throw unsupported('toImageData() needs ImageData (browsers); use raw().toBuffer() instead');
-    const copy = this.clone().raw();
+    const copy = this.clone();
+    copy.#target = { kind: 'raw', layout: 'rgba8' };
     const { data, info } = await copy.toBuffer({ resolveWithObject: true });
     return new ImageData(new Uint8ClampedArray(data.buffer, data.byteOffset, data.byteLength), info.width, info.height);
   }

@@ -141,7 +141,7 @@ enum Input {
 
 /// The input, the job and the expected output size of a bench job.
 fn setup(config: &Config, name: &str) -> Result<(String, Input, Job, (u32, u32)), String> {
-    let raw = |steps| Job { steps, target: Target::Raw, ..Job::default() };
+    let raw = |steps| Job { steps, target: Target::RAW_RGBA8, ..Job::default() };
     let webp = Job {
         steps: vec![Step::Resize(Resize::new(Some(1600), None))],
         target: Target::encoded(Some(Format::Webp)),
@@ -193,7 +193,7 @@ fn bench_job(config: &Config, name: &str) {
         let output = match (&input, copy) {
             (Input::Pixels(image), Some(pixels)) => {
                 Image::from_rgba(image.width, image.height, black_box(pixels), &job.limits)
-                    .and_then(|image| pipeline::run_image(&job, image, &[]))
+                    .and_then(|image| pipeline::run_image(&job, image, true, &[]))
             }
             (Input::Jpeg(bytes), _) => pipeline::run(&job, black_box(bytes), &[]),
             _ => unreachable!("a copy exists for pixel input"),
@@ -206,7 +206,7 @@ fn bench_job(config: &Config, name: &str) {
                 output.width, output.height, expected.0, expected.1
             ));
         }
-        if let (Input::Pixels(image), Target::Raw) = (&input, job.target) {
+        if let (Input::Pixels(image), Target::Raw { .. }) = (&input, job.target) {
             if output.bytes == image.pixels {
                 return Err("the output equals the input: the kernel did nothing".into());
             }

@@ -93,7 +93,13 @@ pub(crate) struct Grey {
 }
 
 impl Grey {
-    pub(crate) fn new() -> Grey {
+    /// The tables, built once per process (about 36,000 encodes for the step table).
+    pub(crate) fn shared() -> &'static Grey {
+        static GREY: std::sync::OnceLock<Grey> = std::sync::OnceLock::new();
+        GREY.get_or_init(Grey::new)
+    }
+
+    fn new() -> Grey {
         let srgb = Srgb8::new();
         let weighted = std::array::from_fn(|c| std::array::from_fn(|v| LUMINANCE[c] * srgb.decode[v]));
         let steps = EncodeSteps::new(&srgb);

@@ -162,6 +162,16 @@ impl EncodeOptions {
             palette: None,
         }
     }
+
+    /// The PNG zlib level asked for (`None`: the encoder's default), checked to be 0–9.
+    fn png_level(&self) -> Result<Option<u8>> {
+        match self.compression {
+            Some(level) if level > 9 => {
+                Err(Error::invalid_input(format!("PNG compression level must be 0 to 9, got {level}")))
+            }
+            level => Ok(level),
+        }
+    }
 }
 
 /// How much colour resolution a JPEG keeps: sharp's `chromaSubsampling`.
@@ -968,14 +978,20 @@ pub fn encode_with_channels(image: &Image, options: &EncodeOptions) -> Result<(V
     let (w, h) = (image.width, image.height);
     let mut out = Vec::new();
     let mut channels = if image.has_alpha { 4 } else { 3 };
-    if let Some(palette) = &options.palette {
-        if options.format != Format::Png {
-            return Err(Error::invalid_input(format!(
-                "a palette applies to PNG output only, not {}",
-                options.format.name()
-            )));
+    match (options.format, &options.palette) {
+        (Format::Png, Some(palette)) => {
+            return encode_indexed_png(image, palette, options.png_level()?).map(|bytes| (bytes, channels))
         }
-        return encode_indexed_png(image, palette, options.compression).map(|bytes| (bytes, channels));
+        (Format::Gif, palette) => {
+            return encode_gif(image, &palette.unwrap_or_default()).map(|bytes| (bytes, channels))
+        }
+        (format, Some(_)) => {
+            return Err(Error::invalid_input(format!(
+                "a palette applies to PNG and GIF output only, not {}",
+                format.name()
+            )))
+        }
+        _ => {}
     }
     match options.format {
         Format::Jpeg => {
@@ -1044,14 +1060,9 @@ pub fn encode_with_channels(image: &Image, options: &EncodeOptions) -> Result<(V
             let result = match format {
                 Format::Png => {
                     use image::codecs::png::CompressionType;
-                    let compression = match options.compression {
+                    let compression = match options.png_level()? {
                         None => CompressionType::Default,
-                        Some(level @ 0..=9) => CompressionType::Level(level),
-                        Some(level) => {
-                            return Err(Error::invalid_input(format!(
-                                "PNG compression level must be 0 to 9, got {level}"
-                            )))
-                        }
+                        Some(level) => CompressionType::Level(level),
                     };
                     let encoder = image::codecs::png::PngEncoder::new_with_quality(
                         cursor,
@@ -1059,20 +1070,6 @@ pub fn encode_with_channels(image: &Image, options: &EncodeOptions) -> Result<(V
                         image::codecs::png::FilterType::Adaptive,
                     );
                     image::ImageEncoder::write_image(encoder, &data, w, h, color)
-                }
-                Format::Gif => {
-                    let mut encoder = image::codecs::gif::GifEncoder::new(cursor);
-                    // GIF has one transparent index, not alpha. Half opaque or more is opaque, as
-                    // libvips (sharp) and most editors decide; the gif crate alone would make
-                    // every pixel with any alpha opaque, turning soft shadows into solid ones.
-                    let mut pixels = image.pixels.clone();
-                    for pixel in pixels.as_chunks_mut::<4>().0 {
-                        *pixel = if pixel[3] >= 128 { [pixel[0], pixel[1], pixel[2], 255] } else { [0; 4] };
-                    }
-                    let rgba = image::RgbaImage::from_raw(w, h, pixels).ok_or_else(|| {
-                        Error::new(nearnative_core::ErrorCode::Internal, "pixel buffer size mismatch")
-                    })?;
-                    encoder.encode_frame(image::Frame::new(rgba))
                 }
                 Format::Qoi => {
                     image::ImageEncoder::write_image(image::codecs::qoi::QoiEncoder::new(cursor), &data, w, h, color)
@@ -1087,7 +1084,7 @@ pub fn encode_with_channels(image: &Image, options: &EncodeOptions) -> Result<(V
                         color,
                     )
                 }
-                Format::Jpeg | Format::Webp => unreachable!("handled above"),
+                Format::Jpeg | Format::Webp | Format::Gif => unreachable!("handled above"),
             };
             result.map_err(|e| match e {
                 ImageError::Limits(l) => Error::limit_exceeded(format!("{} encoding: {l}", format.name())),
@@ -1114,8 +1111,55 @@ fn grey_samples(image: &Image, alpha: bool) -> Option<Vec<u8>> {
     })
 }
 
-/// An indexed-colour PNG of `image` reduced to `palette` (see [`crate::palette`]).
-fn encode_indexed_png(image: &Image, palette: &Palette, compression: Option<u8>) -> Result<Vec<u8>> {
+/// A GIF of `image` reduced to `palette` (see [`crate::palette`]).
+///
+/// GIF has one transparent index, not alpha. Half opaque or more is opaque, as libvips (sharp)
+/// and most editors decide; the rest is transparent.
+fn encode_gif(image: &Image, palette: &Palette) -> Result<Vec<u8>> {
+    let side = |v: u32| u16::try_from(v).ok();
+    let (Some(width), Some(height)) = (side(image.width), side(image.height)) else {
+        return Err(Error::limit_exceeded(format!(
+            "GIF cannot store {}x{}; its limit is 65535 per side",
+            image.width, image.height
+        )));
+    };
+    let cut;
+    let source =
+        if image.has_alpha {
+            let mut pixels = Vec::new();
+            pixels.try_reserve_exact(image.pixels.len()).map_err(|_| too_big(image.width, image.height))?;
+            pixels.extend(image.pixels.as_chunks::<4>().0.iter().flat_map(|&[r, g, b, a]| {
+                if a >= 128 {
+                    [r, g, b, 255]
+                } else {
+                    [0; 4]
+                }
+            }));
+            let has_alpha = crate::any_translucent(&pixels);
+            cut = Image { width: image.width, height: image.height, pixels, has_alpha };
+            &cut
+        } else {
+            image
+        };
+    let indexed = palette::quantise(source, palette)?;
+    let colours: Vec<u8> = indexed.entries.iter().flat_map(|e| [e[0], e[1], e[2]]).collect();
+    let failed = |e: gif::EncodingError| Error::invalid_input(format!("GIF encoding failed: {e}"));
+    let mut encoder = gif::Encoder::new(Vec::new(), width, height, &colours).map_err(failed)?;
+    let frame = gif::Frame {
+        width,
+        height,
+        // `compacted` puts the one transparent entry, if any, first.
+        transparent: indexed.entries.first().filter(|e| e[3] == 0).map(|_| 0),
+        buffer: std::borrow::Cow::Borrowed(&indexed.indices),
+        ..gif::Frame::default()
+    };
+    encoder.write_frame(&frame).map_err(failed)?;
+    encoder.into_inner().map_err(failed)
+}
+
+/// An indexed-colour PNG of `image` reduced to `palette` (see [`crate::palette`]), at a zlib
+/// `level` already checked by [`EncodeOptions::png_level`].
+fn encode_indexed_png(image: &Image, palette: &Palette, level: Option<u8>) -> Result<Vec<u8>> {
     let indexed = palette::quantise(image, palette)?;
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, image.width, image.height);
@@ -1131,11 +1175,10 @@ fn encode_indexed_png(image: &Image, palette: &Palette, compression: Option<u8>)
     if !transparency.is_empty() {
         encoder.set_trns(transparency);
     }
-    match compression {
+    match level {
         None => encoder.set_compression(png::Compression::Balanced),
         Some(0) => encoder.set_compression(png::Compression::NoCompression),
-        Some(level @ 1..=9) => encoder.set_deflate_compression(png::DeflateCompression::Level(level)),
-        Some(level) => return Err(Error::invalid_input(format!("PNG compression level must be 0 to 9, got {level}"))),
+        Some(level) => encoder.set_deflate_compression(png::DeflateCompression::Level(level)),
     }
     // Indices are labels, not intensities: differences between neighbours predict nothing.
     encoder.set_filter(png::Filter::NoFilter);

@@ -16,7 +16,7 @@ use crate::Image;
 /// The luminance of the linear-light values, encoded back to sRGB, into R, G and B: sharp's
 /// `greyscale()` (libvips' sRGB → B_W), byte for byte.
 pub fn grayscale(image: &mut Image) {
-    let grey = Grey::new();
+    let grey = Grey::shared();
     for px in image.pixels.as_chunks_mut::<4>().0 {
         let y = grey.grey(px[0], px[1], px[2]);
         *px = [y, y, y, px[3]];
@@ -223,7 +223,7 @@ pub fn invert(image: &mut Image) {
 /// Grey ([`grayscale`]'s) ≥ `level` becomes white, the rest black; alpha is thresholded at the
 /// same level, as sharp's `threshold()` does (it compares every band).
 pub fn threshold(image: &mut Image, level: u8) {
-    let grey = Grey::new();
+    let grey = Grey::shared();
     let cut = |v: u8| if v >= level { 255 } else { 0 };
     for px in image.pixels.as_chunks_mut::<4>().0 {
         let v = cut(grey.grey(px[0], px[1], px[2]));
@@ -235,12 +235,11 @@ pub fn threshold(image: &mut Image, level: u8) {
 /// keeps its lightness L* and takes the a*, b* of `rgb`, weighted by `1 − 4 (L*/100 − ½)²` so
 /// black and white stay neutral. Alpha is kept.
 pub fn tint(image: &mut Image, rgb: [u8; 3]) {
-    let grey = Grey::new();
+    let grey = Grey::shared();
     let srgb = grey.srgb();
     let [_, ta, tb] = srgb.lab(rgb);
     let table: [[u8; 3]; 256] = std::array::from_fn(|v| {
-        let v = srgb.linear(v as u8);
-        let [l, ..] = cie::lab_from_linear([v; 3]);
+        let [l, ..] = srgb.lab([v as u8; 3]);
         let t = l / 100.0 - 0.5;
         let weight = 1.0 - 4.0 * t * t;
         cie::linear_from_lab([l, weight * ta, weight * tb]).map(|c| srgb.encode(c))

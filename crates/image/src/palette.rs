@@ -182,12 +182,14 @@ fn learned(pixels: &[[u8; 4]], width: usize, alpha: bool, limit: usize, dither: 
     for _ in 0..REFINEMENTS {
         shown = refined(&bins, &shown);
     }
+    // `px` premultiplied: transparent ones go to the hole, entry 0, and only they (by distance
+    // an opaque black would take it when no entry is dark, a hole in a GIF).
+    let mut nearest = Nearest::new(&shown);
+    let after_hole = u8::from(transparent);
+    let mut index_of = |px: [u8; 4]| if transparent && px[3] == 0 { 0 } else { nearest.index_of(px) + after_hole };
     if transparent {
         shown.insert(0, [0; 4]);
     }
-    let mut nearest = Nearest::new(&shown);
-    // `px` premultiplied: transparent ones go to the hole, entry 0.
-    let mut index_of = |px: [u8; 4]| if transparent && px[3] == 0 { 0 } else { nearest.index_of(px) };
     let indices = if dither > 0.0 {
         diffused(pixels, width, alpha, &shown, (dither * 256.0).round() as i32, index_of)
     } else {

@@ -165,8 +165,27 @@ pub enum Target {
         #[serde(default)]
         palette: Option<Palette>,
     },
-    /// RGBA8 pixels, straight alpha.
-    Raw,
+    /// Pixels, straight alpha, laid out as `layout` says.
+    Raw {
+        #[serde(default)]
+        layout: RawLayout,
+    },
+}
+
+/// How [`Target::Raw`] lays out its pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawLayout {
+    /// R, G, B, A for every pixel, whatever the image: what canvases (ImageData) and frames hold.
+    #[default]
+    Rgba8,
+    /// The bands sharp's `raw()` gives. After a greyscale step, one: the grey, without alpha
+    /// (sharp keeps the first band only). Otherwise R, G, B, plus A when the image has an alpha
+    /// band: its source had one (a GIF: a transparent index), or a step gave it one (`ensure_alpha`,
+    /// `composite`, a translucent background for `pad`, `contain` or a rotation), and no later
+    /// step took it away (`remove_alpha`, `flatten`). Nothing is lost: a grey step followed by
+    /// colour gives R, G, B, and a translucent pixel keeps A.
+    Bands,
 }
 
 fn default_quality() -> u8 {
@@ -180,6 +199,9 @@ impl Default for Target {
 }
 
 impl Target {
+    /// RGBA8 pixels ([`RawLayout::Rgba8`]).
+    pub const RAW_RGBA8: Target = Target::Raw { layout: RawLayout::Rgba8 };
+
     /// `format` (`None` keeps the input's) with every other setting at its default.
     pub fn encoded(format: Option<Format>) -> Self {
         let defaults = EncodeOptions::new(Format::Png);
@@ -196,7 +218,7 @@ impl Target {
     /// The encoder settings, with `fallback` where no format was chosen; `None` for raw pixels.
     pub fn encode_options(&self, fallback: Format) -> Option<EncodeOptions> {
         match *self {
-            Target::Raw => None,
+            Target::Raw { .. } => None,
             Target::Encoded { format, quality, progressive, compression, chroma, palette } => Some(EncodeOptions {
                 format: format.unwrap_or(fallback),
                 quality,
@@ -246,13 +268,14 @@ impl Default for Job {
 /// A finished job.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Output {
-    /// Encoded file, or RGBA8 pixels for [`Target::Raw`].
+    /// Encoded file, or pixels for [`Target::Raw`] in its layout.
     pub bytes: Vec<u8>,
     /// `None` for raw pixels.
     pub format: Option<Format>,
     pub width: u32,
     pub height: u32,
-    /// Channels written: 3 or 4 for encoded output (JPEG always 3), 4 for raw.
+    /// Channels written: 3 or 4 for encoded output (JPEG always 3); 1 to 4 for raw pixels
+    /// (see [`RawLayout`]).
     pub channels: u8,
     /// The input's header, when the input was an encoded file.
     pub input: Option<Info>,
@@ -282,7 +305,7 @@ pub fn run(job: &Job, input: &[u8], overlays: &[&[u8]]) -> Result<Output> {
             // A cut of the source at full size (cover without enlargement): nothing to resample.
             let options = DecodeOptions { limits: job.limits, auto_orient: job.auto_orient, shrink_to: None };
             let (image, info) = codec::decode(input, &options)?;
-            return finish(job, &job.steps, image, Some(info), overlays);
+            return finish(job, &job.steps, image, Source::File(info), overlays);
         }
         let shrink_to = (job.shrink_on_load && job.auto_orient)
             .then(|| resize.minimum_source(info.width, info.height))
@@ -297,17 +320,25 @@ pub fn run(job: &Job, input: &[u8], overlays: &[&[u8]]) -> Result<Output> {
         drop(rows);
         geometry::orient(&mut image, orientation)?;
         geometry::pad_to_plan(&mut image, &plan, resize.background, &job.limits)?;
-        return finish(job, &job.steps[1..], image, Some(info), overlays);
+        return finish(job, &job.steps[1..], image, Source::File(info), overlays);
     }
     // Nearest-neighbour resizes and every other first step take the whole image.
     let options = DecodeOptions { limits: job.limits, auto_orient: job.auto_orient, shrink_to: None };
     let (image, info) = codec::decode(input, &options)?;
-    finish(job, &job.steps, image, Some(info), overlays)
+    finish(job, &job.steps, image, Source::File(info), overlays)
 }
 
-/// Runs the steps on pixels the host already has (ImageData, raw RGBA).
-pub fn run_image(job: &Job, image: Image, overlays: &[&[u8]]) -> Result<Output> {
-    finish(job, &job.steps, image, None, overlays)
+/// Runs the steps on pixels the host already has (ImageData, raw input widened to RGBA8).
+/// `alpha_band` says whether those pixels came with an alpha band (sharp's raw input with 2 or
+/// 4 channels, ImageData), whatever its values: it decides [`RawLayout::Bands`] output.
+pub fn run_image(job: &Job, image: Image, alpha_band: bool, overlays: &[&[u8]]) -> Result<Output> {
+    finish(job, &job.steps, image, Source::Pixels { alpha_band }, overlays)
+}
+
+/// Where a job's image came from.
+enum Source {
+    File(Info),
+    Pixels { alpha_band: bool },
 }
 
 /// Runs `job`'s steps in place on pixels a host keeps between jobs (a frame resident in Wasm
@@ -327,18 +358,77 @@ pub fn run_in_place(job: &Job, image: &mut Image, overlays: &[&[u8]]) -> Result<
     job.target.encode_options(Format::Png).map(|options| codec::encode(image, &options)).transpose()
 }
 
-fn finish(job: &Job, steps: &[Step], mut image: Image, info: Option<Info>, overlays: &[&[u8]]) -> Result<Output> {
+fn finish(job: &Job, steps: &[Step], mut image: Image, source: Source, overlays: &[&[u8]]) -> Result<Output> {
     for step in steps {
         apply(&mut image, step, &job.limits, overlays)?;
     }
     let (width, height) = (image.width, image.height);
-    match job.target.encode_options(info.as_ref().map_or(Format::Png, |i| i.format)) {
-        None => Ok(Output { bytes: image.pixels, format: None, width, height, channels: 4, input: info }),
+    let (info, source_alpha) = match source {
+        Source::File(info) => {
+            let alpha = info.has_alpha;
+            (Some(info), alpha)
+        }
+        Source::Pixels { alpha_band } => (None, alpha_band),
+    };
+    let fallback = info.as_ref().map_or(Format::Png, |i| i.format);
+    match job.target.encode_options(fallback) {
         Some(options) => {
             let (bytes, channels) = codec::encode_with_channels(&image, &options)?;
             Ok(Output { bytes, format: Some(options.format), width, height, channels, input: info })
         }
+        None if job.target == Target::RAW_RGBA8 => {
+            Ok(Output { bytes: image.pixels, format: None, width, height, channels: 4, input: info })
+        }
+        None => {
+            let alpha_band = job.steps.iter().fold(source_alpha, |alpha, step| step.alpha_band_after(alpha));
+            let (bytes, channels) = sharp_bands(image, job.steps.contains(&Step::Grayscale), alpha_band);
+            Ok(Output { bytes, format: None, width, height, channels, input: info })
+        }
     }
+}
+
+impl Step {
+    /// Whether, in sharp, the image has an alpha band after this step, given whether it had one
+    /// before (see [`RawLayout::Bands`]).
+    fn alpha_band_after(&self, before: bool) -> bool {
+        let translucent = |background: &[u8; 4]| background[3] != 255;
+        match self {
+            Step::RemoveAlpha | Step::Flatten { .. } | Step::Sobel => false,
+            Step::EnsureAlpha { .. } | Step::Composite { .. } => true,
+            Step::Pad(padding) => before || translucent(&padding.background),
+            Step::Resize(resize) => before || (resize.fit == Fit::Contain && translucent(&resize.background)),
+            Step::Rotate { degrees, background } => before || (degrees % 90.0 != 0.0 && translucent(background)),
+            _ => before,
+        }
+    }
+}
+
+/// The RGBA8 pixels of `image` as sharp's `raw()` lays them out (see [`RawLayout::Bands`]),
+/// rewritten in place, and how many channels that is.
+fn sharp_bands(image: Image, greyscaled: bool, alpha_band: bool) -> (Vec<u8>, u8) {
+    let grey = greyscaled && image.pixels.as_chunks::<4>().0.iter().all(|&[r, g, b, _]| r == g && g == b);
+    let mut pixels = image.pixels;
+    if grey {
+        pack(&mut pixels, |[v, ..]| [v]);
+        (pixels, 1)
+    } else if alpha_band || image.has_alpha {
+        (pixels, 4)
+    } else {
+        pack(&mut pixels, |[r, g, b, _]| [r, g, b]);
+        (pixels, 3)
+    }
+}
+
+/// Rewrites RGBA8 `pixels` in place as `N` samples per pixel, chosen by `pick`.
+fn pack<const N: usize>(pixels: &mut Vec<u8>, pick: impl Fn([u8; 4]) -> [u8; N]) {
+    let count = pixels.len() / 4;
+    for i in 0..count {
+        let at = 4 * i;
+        let samples = pick([pixels[at], pixels[at + 1], pixels[at + 2], pixels[at + 3]]);
+        // Writes never pass the pixel being read (N ≤ 4), so nothing unread is overwritten.
+        pixels[N * i..N * i + N].copy_from_slice(&samples);
+    }
+    pixels.truncate(N * count);
 }
 
 /// Applies one step in place.

@@ -4,7 +4,7 @@ mod support;
 
 use nearnative_core::ErrorCode;
 use nearnative_image::codec::{encode, EncodeOptions, Format};
-use nearnative_image::pipeline::{parse_steps, run, run_image, run_in_place, Job, Target};
+use nearnative_image::pipeline::{parse_steps, run, run_image, run_in_place, Job, RawLayout, Step, Target};
 use nearnative_image::{Image, Limits};
 use support::psnr;
 
@@ -28,7 +28,7 @@ fn gradient_jpeg(width: u32, height: u32) -> Vec<u8> {
 fn raw_job(query: &str) -> Job {
     let pairs: Vec<(&str, &str)> = query.split('&').map(|p| p.split_once('=').unwrap_or((p, ""))).collect();
     let (mut job, _) = parse_steps(pairs).unwrap();
-    job.target = Target::Raw;
+    job.target = Target::RAW_RGBA8;
     job
 }
 
@@ -162,7 +162,7 @@ fn without_enlargement_and_reduction_follow_sharp() {
     ] {
         let from_png = run(&raw_job(&query), &bytes, &[]).unwrap();
         assert_eq!((from_png.width, from_png.height), size, "{query}");
-        let from_pixels = run_image(&raw_job(&query), source.clone(), &[]).unwrap();
+        let from_pixels = run_image(&raw_job(&query), source.clone(), true, &[]).unwrap();
         assert_eq!(from_pixels.bytes, from_png.bytes, "{query}: streamed and whole-image paths agree");
         if let Some(pixels) = pixels {
             assert_eq!(from_png.bytes, pixels, "{query}: the source, not resampled");
@@ -402,7 +402,7 @@ fn in_place_runs_equal_whole_runs_and_rescan_opacity() {
     let source = gradient(97, 61, true);
     let job = raw_job("resize=40x30&fit=contain&background=ff000080&sharpen=1&grayscale");
     let expected =
-        run_image(&job, Image::from_rgba(97, 61, source.pixels.clone(), &Limits::DEFAULT).unwrap(), &[]).unwrap();
+        run_image(&job, Image::from_rgba(97, 61, source.pixels.clone(), &Limits::DEFAULT).unwrap(), true, &[]).unwrap();
     // A host wrote translucent pixels through a view: the stale flag must not be trusted.
     let mut frame = Image { has_alpha: false, ..source };
     assert_eq!(run_in_place(&job, &mut frame, &[]).unwrap(), None);
@@ -561,4 +561,42 @@ fn grey_images_are_written_as_grey_png_and_jpeg() {
     assert!(jpeg.len() < colour.len(), "grey {} bytes, colour {}", jpeg.len(), colour.len());
     let (back, _) = decode(&jpeg, &DecodeOptions::default()).unwrap();
     assert!(back.pixels.chunks_exact(4).all(|p| p[0] == p[1] && p[1] == p[2] && p[3] == 255));
+}
+
+#[test]
+fn raw_bands_follow_sharp_and_lose_nothing() {
+    let bands = |steps: Vec<Step>| Job { steps, target: Target::Raw { layout: RawLayout::Bands }, ..Job::default() };
+    let opaque = gradient(9, 5, false);
+    let rgb: Vec<u8> = opaque.pixels.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+    // (steps, the source has an alpha band, channels out)
+    let cases = [
+        (vec![], false, 3),
+        (vec![], true, 4),
+        (vec![Step::Grayscale], true, 1),
+        (vec![Step::RemoveAlpha], true, 3),
+        (vec![Step::EnsureAlpha { alpha: 255 }], false, 4),
+        (vec![Step::EnsureAlpha { alpha: 255 }, Step::Flatten { background: [1, 2, 3] }], false, 3),
+        (vec![Step::Rotate { degrees: 90.0, background: [0; 4] }], false, 3),
+        (vec![Step::Rotate { degrees: 30.0, background: [0; 4] }], false, 4),
+        (vec![Step::Rotate { degrees: 30.0, background: [9, 9, 9, 255] }], false, 3),
+        // A colour step after greyscale: sharp would keep the first band; we keep the colour.
+        (vec![Step::Grayscale, Step::Tint { rgb: [200, 30, 30] }], false, 3),
+    ];
+    for (steps, alpha_band, channels) in cases {
+        let out = run_image(&bands(steps.clone()), opaque.clone(), alpha_band, &[]).unwrap();
+        assert_eq!(out.channels, channels, "{steps:?}, alpha band {alpha_band}");
+        assert_eq!(out.bytes.len(), (out.width * out.height) as usize * usize::from(channels), "{steps:?}");
+    }
+    assert_eq!(run_image(&bands(vec![]), opaque.clone(), false, &[]).unwrap().bytes, rgb);
+    let grey = run_image(&bands(vec![Step::Grayscale]), opaque.clone(), false, &[]).unwrap();
+    let as_rgba = run_image(&raw_job("grayscale"), opaque.clone(), false, &[]).unwrap();
+    assert_eq!(grey.bytes, as_rgba.bytes.chunks_exact(4).map(|p| p[0]).collect::<Vec<u8>>());
+    // Translucent pixels keep their alpha whatever the bands say.
+    let translucent = gradient(9, 5, true);
+    assert_eq!(run_image(&bands(vec![]), translucent.clone(), false, &[]).unwrap().bytes, translucent.pixels);
+    // Decoded files: an RGBA PNG has an alpha band even when every pixel is opaque.
+    let rgba_png = encode(&Image { has_alpha: true, ..opaque.clone() }, &EncodeOptions::new(Format::Png)).unwrap();
+    assert_eq!(run(&bands(vec![]), &rgba_png, &[]).unwrap().channels, 4);
+    let rgb_png = encode(&opaque, &EncodeOptions::new(Format::Png)).unwrap();
+    assert_eq!(run(&bands(vec![]), &rgb_png, &[]).unwrap().bytes, rgb);
 }

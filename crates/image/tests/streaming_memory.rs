@@ -67,7 +67,7 @@ fn a_first_resize_holds_rows_not_the_image() {
     let job = |query: &str| {
         let pairs: Vec<(&str, &str)> = query.split('&').map(|p| p.split_once('=').unwrap_or((p, ""))).collect();
         let (mut job, _) = parse_steps(pairs).unwrap();
-        job.target = Target::Raw;
+        job.target = Target::RAW_RGBA8;
         job
     };
     let check = |name: &str, file: &[u8], query: &str| {

@@ -113,7 +113,7 @@ fn streamed_rows_equal_the_whole_decode() {
         let Ok(image) = decoded(case) else { continue };
         let job = Job {
             steps: vec![Step::Resize(Resize { fit: Fit::Fill, ..Resize::new(Some(image.width), Some(image.height)) })],
-            target: Target::Raw,
+            target: Target::RAW_RGBA8,
             ..Job::default()
         };
         match run(&job, &bytes, &[]) {
@@ -137,7 +137,7 @@ fn a_streamed_cmyk_jpeg_has_no_alpha() {
     // The reduced-IDCT path converts inks to light as the full decode does (it once read
     // already un-inverted inks as inverted, and came out nearly black).
     let (mut job, _) = parse_steps([("resize", "10x")]).unwrap();
-    job.target = Target::Raw;
+    job.target = Target::RAW_RGBA8;
     let reduced = run(&job, &bytes, &[]).unwrap();
     job.shrink_on_load = false;
     let full = run(&job, &bytes, &[]).unwrap();

@@ -110,7 +110,7 @@ const STEP_HELP: &[(&str, &str, &str)] = &[
     ("lossless", "", "lossless WebP (the same as --quality 100)"),
     ("compression", "0-9", "PNG zlib level: 0 stores, 9 is smallest and slowest (default: balanced, about 6)"),
     ("chroma-subsampling", "4:2:0|4:4:4", "JPEG colour resolution (default 4:2:0; 4:4:4 keeps coloured edges crisp)"),
-    ("palette", "N", "indexed-colour PNG of at most N colours, 2 to 256 (an image with fewer keeps them exactly)"),
+    ("palette", "N", "indexed-colour PNG, or GIF, of at most N colours, 2 to 256 (GIF: 256 unless given); an image with fewer keeps them exactly"),
     ("dither", "F", "palette error diffusion, 0 (none) to 1 (full, the default); implies --palette 256"),
     ("no-auto-orient", "", "keep the stored pixel order (default: turn upright by EXIF orientation)"),
     ("max-pixels", "N", "refuse images over N pixels, input or intermediate (default 100000000)"),

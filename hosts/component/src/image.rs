@@ -208,8 +208,8 @@ impl wit::Guest for Component {
     }
 
     fn process(image: wit::RawImage, steps: Vec<wit::Step>) -> Result<wit::RawImage, Error> {
-        let job = Job { steps: steps.into_iter().map(step).collect(), target: Target::Raw, ..Job::default() };
-        let output = pipeline::run_image(&job, raw_image(image)?, &[]).map_err(wit_error)?;
+        let job = Job { steps: steps.into_iter().map(step).collect(), target: Target::RAW_RGBA8, ..Job::default() };
+        let output = pipeline::run_image(&job, raw_image(image)?, true, &[]).map_err(wit_error)?;
         Ok(wit::RawImage { width: output.width, height: output.height, pixels: output.bytes })
     }
 

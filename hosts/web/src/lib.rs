@@ -328,20 +328,22 @@ mod image {
         pipeline::run(&job, input, &overlays).map(output_object).map_err(js_error)
     }
 
-    /// Runs `job` on RGBA8 pixels the caller already has (ImageData, raw input).
+    /// Runs `job` on RGBA8 pixels the caller already has (ImageData, raw input widened to
+    /// RGBA8); `alpha_band` says whether they came with alpha (see `pipeline::run_image`).
     #[wasm_bindgen(js_name = imageRunRgba)]
     pub fn image_run_rgba(
         job: &str,
         pixels: Vec<u8>,
         width: u32,
         height: u32,
+        alpha_band: bool,
         overlays: &[u8],
         overlay_lengths: &[u32],
     ) -> JsResult<JsValue> {
         let job = parse_job(job)?;
         let overlays = split_overlays(overlays, overlay_lengths)?;
         let image = Image::from_rgba(width, height, pixels, &job.limits).map_err(js_error)?;
-        pipeline::run_image(&job, image, &overlays).map(output_object).map_err(js_error)
+        pipeline::run_image(&job, image, alpha_band, &overlays).map(output_object).map_err(js_error)
     }
 
     /// RGBA8 pixels resident in Wasm memory between jobs, for loops over canvas or video
@@ -421,13 +423,13 @@ mod image {
         overlay_lengths: &[u32],
     ) -> JsResult<JsValue> {
         let mut job = parse_job(job)?;
-        job.target = Target::Raw;
+        job.target = Target::RAW_RGBA8;
         let overlays = split_overlays(overlays, overlay_lengths)?;
         let output = if raw_width == 0 && raw_height == 0 {
             pipeline::run(&job, &input, &overlays)
         } else {
             Image::from_rgba(raw_width, raw_height, input, &job.limits)
-                .and_then(|image| pipeline::run_image(&job, image, &overlays))
+                .and_then(|image| pipeline::run_image(&job, image, true, &overlays))
         }
         .map_err(js_error)?;
         let input_alpha = output.input.as_ref().is_some_and(|info| info.has_alpha);

@@ -553,6 +553,9 @@ def job_cases(previous):
         ("palette-dither", photo_png, "palette=64&dither=0.75&format=png", (120, 80)),
         ("palette-alpha", alpha_png, "resize=25x20&palette=256&dither=0&format=png", (25, 20)),
         ("threshold-palette-1bit", photo_png, "threshold=128&palette=2&format=png", (120, 80)),
+        # GIF through the same quantiser: sharp's defaults (256, full dither); alpha cut at 128.
+        ("gif-dither", photo_png, "format=gif", (120, 80)),
+        ("gif-alpha-16", alpha_png, "palette=16&dither=0.5&format=gif", (50, 40)),
     ]
     for id_, rel, query, (w, h) in jobs:
         with open(os.path.join(HERE, rel), "rb") as f:
