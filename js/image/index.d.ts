@@ -168,9 +168,20 @@ export interface Pipeline {
   jpeg(options?: JpegOptions): this;
   /** Lossy (VP8) at `quality` (default 80); lossless (VP8L) with `lossless: true` or quality 100. */
   webp(options?: WebpOptions): this;
-  gif(): this;
+  /** 256 colours and full dithering unless given (`colours`/`colors` 2–256, `dither` 0–1). */
+  gif(options?: { colours?: number; colors?: number; dither?: number }): this;
   /** 8-bit samples in sharp's bands: 1 after greyscale(), else RGB, plus alpha when the image has an alpha band. */
   raw(options?: { depth?: 'uchar' }): this;
+  /** A 3×3 matrix times [R, G, B] per pixel, truncated into 0–255 as sharp; alpha kept. */
+  recomb(matrix: [[number, number, number], [number, number, number], [number, number, number]]): this;
+  /** One channel as an opaque grey image. */
+  extractChannel(channel: 0 | 1 | 2 | 3 | 'red' | 'green' | 'blue' | 'alpha'): this;
+  /** White pixels become transparent. */
+  unflatten(): this;
+  /** 'b-w' writes grey (greyscale after every other step); 'srgb' is the default. */
+  toColourspace(space: 'srgb' | 'b-w'): this;
+  toColorspace(space: 'srgb' | 'b-w'): this;
+  toUint8Array(): Promise<{ data: Uint8Array; info: OutputInfo }>;
   toBuffer(): Promise<OutputBytes>;
   toBuffer(options: { resolveWithObject: true }): Promise<{ data: OutputBytes; info: OutputInfo }>;
   toBuffer(options: { resolveWithObject?: false }): Promise<OutputBytes>;

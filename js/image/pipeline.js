@@ -5,6 +5,7 @@
 
 import { NearnativeError, invalid, unsupported } from './errors.js';
 import { isNode } from './load.js';
+import { CSS_COLOURS } from './css-colours.js';
 
 const KERNELS = { nearest: 'nearest', linear: 'bilinear', cubic: 'bicubic', mitchell: 'mitchell', lanczos3: 'lanczos3' };
 const FITS = ['cover', 'contain', 'fill', 'inside', 'outside'];
@@ -13,7 +14,7 @@ const SHARP_ONLY_FORMATS = ['avif', 'heif', 'heic', 'tiff', 'tif', 'jp2', 'jxl',
 const GRAVITIES = ['centre', 'north', 'northeast', 'east', 'southeast', 'south', 'southwest', 'west', 'northwest'];
 // sharp.gravity's numbers (0 = centre, 1 = north, ...), which sharp's composite() also takes.
 const GRAVITY_NUMBERS = ['centre', 'north', 'east', 'south', 'west', 'northeast', 'southeast', 'southwest', 'northwest'];
-const NAMED = { black: [0, 0, 0, 255], white: [255, 255, 255, 255], transparent: [0, 0, 0, 0] };
+
 
 /** Throws `unsupported` for option keys outside `allowed`. */
 function only(options, allowed, where) {
@@ -70,7 +71,8 @@ export function parseColour(value, where = 'colour') {
   }
   if (typeof value === 'string') {
     const text = value.trim().toLowerCase();
-    if (NAMED[text]) return [...NAMED[text]];
+    if (text === 'transparent') return [0, 0, 0, 0];
+    if (Object.hasOwn(CSS_COLOURS, text)) return [...CSS_COLOURS[text], 255];
     let m = /^#?([0-9a-f]{3}|[0-9a-f]{6}|[0-9a-f]{8})$/.exec(text);
     if (m) {
       let hex = m[1];
@@ -80,7 +82,7 @@ export function parseColour(value, where = 'colour') {
     }
     m = /^rgba?\(\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)\s*(?:,\s*([\d.]+)\s*)?\)$/.exec(text);
     if (m) return parseColour({ r: +m[1], g: +m[2], b: +m[3], alpha: m[4] === undefined ? 1 : +m[4] }, where);
-    throw unsupported(`${where}: cannot read the colour '${value}'; use '#rrggbb', '#rrggbbaa', 'rgb(...)', { r, g, b, alpha } or black/white/transparent`);
+    throw unsupported(`${where}: cannot read the colour '${value}'; use '#rrggbb', '#rrggbbaa', 'rgb(...)', { r, g, b, alpha } or a CSS colour name`);
   }
   throw invalid(`${where}: expected a colour, got ${typeof value}`);
 }
@@ -108,6 +110,8 @@ export class Pipeline {
   #autoOrient = true;
   #shrinkOnLoad = true;
   #maxPixels = 100_000_000;
+  /** toColourspace('b-w'): greyscale applied after every other step, as sharp converts on output. */
+  #greyOutput = false;
   #overlays = [];
 
   constructor(input, options, run) {
@@ -143,6 +147,7 @@ export class Pipeline {
     copy.#autoOrient = this.#autoOrient;
     copy.#shrinkOnLoad = this.#shrinkOnLoad;
     copy.#maxPixels = this.#maxPixels;
+    copy.#greyOutput = this.#greyOutput;
     copy.#overlays = [...this.#overlays];
     return copy;
   }
@@ -353,6 +358,42 @@ export class Pipeline {
     return at === 0 ? this : this.#push({ op: 'threshold', level: at });
   }
 
+  /** A 3×3 matrix times [R, G, B] per pixel, truncated into 0–255 as sharp; alpha kept. */
+  recomb(matrix) {
+    const rows = Array.isArray(matrix) ? matrix : [];
+    if (rows.length === 4 && rows.every((r) => Array.isArray(r) && r.length === 4)) {
+      throw unsupported('recomb(): 4×4 matrices (with alpha) are not supported; use a 3×3 one');
+    }
+    if (rows.length !== 3 || !rows.every((r) => Array.isArray(r) && r.length === 3)) throw invalid('recomb() takes a 3×3 matrix: three rows of three numbers');
+    return this.#push({ op: 'recomb', matrix: rows.map((r) => r.map((v) => num(v, 'recomb() entry'))) });
+  }
+
+  /** One channel as an opaque grey image: 0–3 or 'red', 'green', 'blue', 'alpha'. */
+  extractChannel(channel) {
+    const named = { red: 0, green: 1, blue: 2, alpha: 3 };
+    const index = typeof channel === 'string' && channel in named ? named[channel] : channel;
+    if (!Number.isInteger(index) || index < 0 || index > 3) throw invalid(`extractChannel() takes 0-3 or 'red', 'green', 'blue', 'alpha', got ${JSON.stringify(channel)}`);
+    return this.#push({ op: 'extract_channel', channel: index });
+  }
+
+  /** White pixels become transparent. */
+  unflatten() {
+    return this.#push({ op: 'unflatten' });
+  }
+
+  /** 'b-w' writes grey (one band in raw(), a grey PNG or JPEG); 'srgb' is the default. */
+  toColourspace(space) {
+    const name = String(space).toLowerCase();
+    if (name === 'b-w') this.#greyOutput = true;
+    else if (name === 'srgb' || name === 'rgb') this.#greyOutput = false;
+    else throw unsupported(`toColourspace('${space}'): only 'srgb' and 'b-w' output are supported`);
+    return this;
+  }
+
+  toColorspace(space) {
+    return this.toColourspace(space);
+  }
+
   tint(colour) {
     const [r, g, b] = parseColour(colour, 'tint()');
     return this.#push({ op: 'tint', rgb: [r, g, b] });
@@ -451,7 +492,8 @@ export class Pipeline {
 
   /** The job as it crosses into Wasm (serde form of nearnative_image::Job). */
   toJSON() {
-    return { steps: this.#steps, target: this.#target, auto_orient: this.#autoOrient, shrink_on_load: this.#shrinkOnLoad, limits: { max_pixels: this.#maxPixels } };
+    const steps = this.#greyOutput ? [...this.#steps, { op: 'grayscale' }] : this.#steps;
+    return { steps, target: this.#target, auto_orient: this.#autoOrient, shrink_on_load: this.#shrinkOnLoad, limits: { max_pixels: this.#maxPixels } };
   }
 
   /** For frame.apply(): the job object and the composite inputs, as they stand. */
@@ -468,6 +510,12 @@ export class Pipeline {
     const { resolveWithObject = false } = only(options, ['resolveWithObject'], 'toBuffer()');
     const { data, info } = await this.#run('run', this.#state());
     return resolveWithObject ? { data, info } : data;
+  }
+
+  /** `{ data, info }` with `data` a Uint8Array (sharp 0.35's toUint8Array). */
+  async toUint8Array() {
+    const { data, info } = await this.toBuffer({ resolveWithObject: true });
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), info };
   }
 
   /** Browsers: the result as an ImageData (RGBA8). */
@@ -521,6 +569,30 @@ export class Pipeline {
     }
     return info;
   }
+}
+
+// sharp methods without an equivalent here: each throws `unsupported` saying why, rather than
+// the TypeError a missing method would give code ported from sharp.
+const NO_METADATA = 'output carries no metadata (EXIF, ICC, XMP): pixels come out upright and in sRGB';
+const UNSUPPORTED_METHODS = {
+  affine: 'affine transforms are not supported; use rotate(), resize() or extract()',
+  clahe: 'local contrast (CLAHE) is not supported; normalise() stretches contrast globally',
+  dilate: 'morphology is not supported', erode: 'morphology is not supported',
+  boolean: 'bitwise operations between images are not supported', bandbool: 'bitwise operations between bands are not supported',
+  joinChannel: 'adding bands is not supported; ensureAlpha() adds alpha',
+  pipelineColourspace: 'the working space is always 8-bit sRGB', pipelineColorspace: 'the working space is always 8-bit sRGB',
+  timeout: 'timeouts are not supported', tile: 'tiled (Deep Zoom) output is not supported',
+  avif: 'AVIF output is not supported', heif: 'HEIF output is not supported', tiff: 'TIFF output is not supported',
+  jp2: 'JPEG 2000 output is not supported', jxl: 'JPEG XL output is not supported',
+  withMetadata: NO_METADATA, keepMetadata: NO_METADATA, keepExif: NO_METADATA, withExif: NO_METADATA,
+  withExifMerge: NO_METADATA, keepIccProfile: NO_METADATA, withIccProfile: NO_METADATA, keepXmp: NO_METADATA,
+  withXmp: NO_METADATA, withDensity: NO_METADATA, keepGainMap: NO_METADATA, withGainMap: NO_METADATA,
+};
+for (const [name, why] of Object.entries(UNSUPPORTED_METHODS)) {
+  Object.defineProperty(Pipeline.prototype, name, {
+    value() { throw unsupported(`${name}(): ${why}`); },
+    writable: true, configurable: true,
+  });
 }
 
 export { NearnativeError };

@@ -599,10 +599,10 @@ describe('@nearnative/image in Node', () => {
         assert.equal(ours.info.channels, ref.info.channels, `${what} of ${name}: channels`);
         assert.equal(ours.data.length, ours.info.width * ours.info.height * ours.info.channels, `${what} of ${name}: length`);
         if (!exact || name === 'JPEG' || name === 'opaque GIF') continue; // lossy inputs decode differently
-        // sharp tints a one-band grey file unlike the same greys stored as RGB; ours is the latter.
-        if (what === 'tint' && name === 'grey PNG') continue;
-        // sharp pads a one-band grey image with the grey of a colour background; ours turns colour.
-        if (what === 'red extend' && name.startsWith('grey')) continue;
+        // sharp tints a grey (b-w) image unlike the same greys stored as RGB, and pads one with
+        // the grey of a colour background; ours treats every image as RGB.
+        const greyBands = name === 'grey PNG' || name.startsWith('raw grey');
+        if (greyBands && (what === 'tint' || what === 'red extend')) continue;
         const visible = (a) => (x, y) => ref.info.channels % 2 === 1 || a.pixels[(y * a.width + x) * 4 + 3] > 0;
         const theirs = { width: ref.info.width, height: ref.info.height, pixels: widened(ref.data, ref.info.channels) };
         assertClose({ width: ours.info.width, height: ours.info.height, pixels: widened(ours.data, ours.info.channels) }, theirs, 0, `${what} of ${name} vs sharp`, visible(theirs));
@@ -676,6 +676,52 @@ describe('@nearnative/image in Node', () => {
     assert.throws(() => image(PNG).png({ palette: 'yes' }), { code: 'invalid_input' });
     assert.throws(() => image(PNG).png({ palette: true, quality: 50 }), { code: 'unsupported' });
     assert.throws(() => image(PNG).jpeg({ palette: true }), { code: 'unsupported' }, 'palette is a PNG option');
+  });
+
+  test('recomb, extractChannel, unflatten and toColourspace give sharp\'s bytes and bands', async () => {
+    // White pixels for unflatten, in an image with alpha and one without.
+    const WHITE = map(ALPHA, (p, x, y) => ((x + y) % 5 === 0 ? [255, 255, 255, p[3]] : p));
+    const inputs = { RGB: encodePng(map(WHITE, ([r, g, b]) => [r, g, b, 255]), { rgb: true }), RGBA: encodePng(WHITE) };
+    const chains = [
+      ['sepia recomb', (p) => p.recomb([[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]])],
+      ['recomb out of range', (p) => p.recomb([[-1, 0.5, 0], [0, 2.5, 0], [0.7, 0.2, 0.1]])],
+      ['extractChannel(1)', (p) => p.extractChannel(1)], ['extractChannel(red)', (p) => p.extractChannel('red')],
+      ['extractChannel(alpha)', (p) => p.extractChannel('alpha')],
+      ['unflatten', (p) => p.unflatten()],
+      ['toColourspace(b-w)', (p) => p.toColourspace('b-w')], ['toColorspace(b-w) then flip', (p) => p.toColorspace('b-w').flip()],
+    ];
+    for (const [name, bytes] of Object.entries(inputs)) {
+      for (const [what, chain] of chains) {
+        if (what === 'extractChannel(alpha)' && name === 'RGB') continue; // sharp: no band 3 to extract
+        const ours = await chain(image(bytes)).raw().toBuffer({ resolveWithObject: true });
+        const ref = await chain(sharp(bytes)).raw().toBuffer({ resolveWithObject: true });
+        assert.equal(ours.info.channels, ref.info.channels, `${what} of ${name}: channels`);
+        const [a, b] = [ours, ref].map(({ data, info }) => ({ width: info.width, height: info.height, pixels: widened(data, info.channels) }));
+        assertClose(a, b, 0, `${what} of ${name} vs sharp`);
+      }
+    }
+    const grey = await image(inputs.RGB).toColourspace('b-w').png().toBuffer();
+    assert.equal((await sharp(grey).metadata()).channels, 1, 'b-w PNG is stored grey');
+    const { data, info } = await image(inputs.RGB).toUint8Array();
+    assert.ok(data instanceof Uint8Array && info.format === 'png', 'toUint8Array');
+    assert.throws(() => image(PNG).recomb([[1, 0], [0, 1]]), { code: 'invalid_input' });
+    assert.throws(() => image(PNG).extractChannel(4), { code: 'invalid_input' });
+    assert.throws(() => image(PNG).toColourspace('cmyk'), { code: 'unsupported' });
+    assert.throws(() => image(PNG).withMetadata(), (e) => e.code === 'unsupported' && /no metadata/.test(e.message));
+  });
+
+  test('colour strings: every CSS name, hex and rgb() read as sharp reads them', async () => {
+    const { CSS_COLOURS } = await import(path.join(ROOT, 'dist/npm/image/css-colours.js'));
+    const { default: colour } = await import('@img/colour'); // sharp's own parser
+    assert.equal(Object.keys(CSS_COLOURS).length, 148);
+    for (const name of [...Object.keys(CSS_COLOURS), 'RebeccaPurple', '#abc', '#a1b2c3', '#a1b2c380', 'rgb(1, 2, 3)', 'rgba(10,20,30,0.5)']) {
+      const want = colour(name);
+      const ours = await image(PNG).resize(4, 4).extend({ top: 1, background: name }).ensureAlpha().raw().toBuffer();
+      const got = Array.from(ours.subarray(0, 4));
+      const expected = [...want.rgb().array().slice(0, 3), Math.round(want.alpha() * 255)];
+      assert.deepEqual(got, expected, name);
+    }
+    assert.throws(() => image(PNG).extend({ top: 1, background: 'notacolour' }), { code: 'unsupported' });
   });
 
   test('gif({ colours, dither }) quantises as png({ palette }) does, as close to the source as sharp\'s', async () => {
@@ -896,7 +942,7 @@ describe('@nearnative/image in Node', () => {
     let ran = 0, refused = 0;
     for (const { call, status } of rows) {
       if (status === 'browser') continue;
-      const terminal = /\.(toBuffer|metadata|stats|toFile|toImageData)\(/.test(call);
+      const terminal = /\.(toBuffer|toUint8Array|metadata|stats|toFile|toImageData)\(/.test(call);
       const run = async () => {
         // toFile('out.png') writes into a scratch folder, not the working directory.
         const target = call.replace("toFile('out.png')", `toFile(${JSON.stringify(path.join(scratch, 'out.png'))})`);

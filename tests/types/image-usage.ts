@@ -26,6 +26,11 @@ const watermarked = image(bytes).composite([{ input: bytes, gravity: 'southeast'
   .linear([1.1, 1, 0.9], [0, 5, -5]).png({ compressionLevel: 9 });
 const crisp = image(bytes).jpeg({ quality: 90, chromaSubsampling: '4:4:4', optimiseCoding: true });
 const indexed = [image(bytes).png({ palette: true }), image(bytes).png({ colours: 16, dither: 0.5 }), image(bytes).png({ colors: 8 })];
+const gifs = [image(bytes).gif(), image(bytes).gif({ colours: 16, dither: 0 }), image(bytes).gif({ colors: 32 })];
+const bands = image(bytes).recomb([[0.3, 0.6, 0.1], [0.3, 0.6, 0.1], [0.3, 0.6, 0.1]]).extractChannel('green').unflatten()
+  .toColourspace('b-w').toColorspace('srgb');
+const { data: plain, info: plainInfo } = await image(bytes).raw().toUint8Array();
+const channels: 1 | 2 | 3 | 4 = plainInfo.channels;
 const pixels: ImageData = await image(new ImageData(1, 1)).raw().toImageData();
 const viaQuery = await transform(bytes, 'resize=800x&fit=cover&format=webp');
 configure({ workers: 0, memoryLimit: 64 * 1024 * 1024 });
@@ -36,4 +41,4 @@ try {
 } catch (err) {
   if (err instanceof NearnativeError && err.code === 'unsupported') console.log('typed error');
 }
-console.log(webp.length, data.length, width, build, mean, chained, watermarked, crisp, indexed, pixels.width, viaQuery.info.format, f.build, recycled);
+console.log(webp.length, data.length, width, build, mean, chained, watermarked, crisp, indexed, gifs, bands, plain.length, channels, pixels.width, viaQuery.info.format, f.build, recycled);

@@ -193,6 +193,55 @@ pub fn sepia(image: &mut Image) {
     apply_matrix(image, &m);
 }
 
+/// `matrix · [R, G, B]` for every pixel, as sharp's `recomb` computes it: summed in f64, stored
+/// as f32, then truncated toward zero into 0..=255 (libvips' cast; 145.73 gives 145). Alpha is
+/// kept and colour is not premultiplied.
+pub fn recomb(image: &mut Image, matrix: &[[f64; 3]; 3]) -> Result<()> {
+    if matrix.iter().flatten().any(|v| !v.is_finite()) {
+        return Err(Error::invalid_input("recomb: every matrix entry must be a finite number"));
+    }
+    for px in image.pixels.as_chunks_mut::<4>().0 {
+        let rgb = [px[0], px[1], px[2]].map(f64::from);
+        let [r, g, b] = matrix.map(|row| {
+            let sum = row[0] * rgb[0] + row[1] * rgb[1] + row[2] * rgb[2];
+            // `as u8` saturates (NaN to 0) and truncates, which is libvips' cast.
+            sum as f32 as u8
+        });
+        *px = [r, g, b, px[3]];
+    }
+    Ok(())
+}
+
+/// One channel (0 red, 1 green, 2 blue, 3 alpha) as an opaque grey image: sharp's
+/// `extractChannel`.
+pub fn extract_channel(image: &mut Image, channel: u8) -> Result<()> {
+    if channel > 3 {
+        return Err(Error::invalid_input(format!(
+            "extract-channel: the channel is 0 (red), 1 (green), 2 (blue) or 3 (alpha), got {channel}"
+        )));
+    }
+    let c = usize::from(channel);
+    for px in image.pixels.as_chunks_mut::<4>().0 {
+        let v = px[c];
+        *px = [v, v, v, 255];
+    }
+    image.has_alpha = false;
+    Ok(())
+}
+
+/// White pixels (R = G = B = 255) become fully transparent, the rest keep their alpha: sharp's
+/// `unflatten`, the inverse of flattening onto white.
+pub fn unflatten(image: &mut Image) {
+    let mut cleared = false;
+    for px in image.pixels.as_chunks_mut::<4>().0 {
+        if px[..3] == [255; 3] && px[3] != 0 {
+            px[3] = 0;
+            cleared = true;
+        }
+    }
+    image.has_alpha |= cleared;
+}
+
 /// Drops the alpha channel, keeping each pixel's colour as stored (sharp's `removeAlpha`; use
 /// `flatten` to put transparency over a background instead). The image is opaque after it.
 pub fn remove_alpha(image: &mut Image) {

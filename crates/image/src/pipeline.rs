@@ -89,6 +89,16 @@ pub enum Step {
         upper: u8,
     },
     Sepia,
+    /// `matrix · [R, G, B]` per pixel (sharp's `recomb`, see [`colour::recomb`]).
+    Recomb {
+        matrix: [[f64; 3]; 3],
+    },
+    /// One channel (0 red, 1 green, 2 blue, 3 alpha) as opaque grey (sharp's `extractChannel`).
+    ExtractChannel {
+        channel: u8,
+    },
+    /// White pixels become transparent (sharp's `unflatten`).
+    Unflatten,
     Invert,
     Threshold {
         level: u8,
@@ -179,12 +189,13 @@ pub enum RawLayout {
     /// R, G, B, A for every pixel, whatever the image: what canvases (ImageData) and frames hold.
     #[default]
     Rgba8,
-    /// The bands sharp's `raw()` gives. After a greyscale step, one: the grey, without alpha
-    /// (sharp keeps the first band only). Otherwise R, G, B, plus A when the image has an alpha
-    /// band: its source had one (a GIF: a transparent index), or a step gave it one (`ensure_alpha`,
-    /// `composite`, a translucent background for `pad`, `contain` or a rotation), and no later
-    /// step took it away (`remove_alpha`, `flatten`). Nothing is lost: a grey step followed by
-    /// colour gives R, G, B, and a translucent pixel keeps A.
+    /// The bands sharp's `raw()` gives. After a greyscale step (or `extract_channel`), one: the
+    /// grey, without alpha (sharp keeps the first band only). Otherwise R, G, B, plus A when
+    /// the image has an alpha band: its source had one (a GIF: a transparent index), or a step
+    /// gave it one (`ensure_alpha`, `composite`, `unflatten`, a translucent background for
+    /// `pad`, `contain` or a rotation), and no later step took it away (`remove_alpha`,
+    /// `flatten`). Nothing is lost: a grey step followed by colour gives R, G, B, and a
+    /// translucent pixel keeps A.
     Bands,
 }
 
@@ -381,7 +392,8 @@ fn finish(job: &Job, steps: &[Step], mut image: Image, source: Source, overlays:
         }
         None => {
             let alpha_band = job.steps.iter().fold(source_alpha, |alpha, step| step.alpha_band_after(alpha));
-            let (bytes, channels) = sharp_bands(image, job.steps.contains(&Step::Grayscale), alpha_band);
+            let greyed = job.steps.iter().any(|step| matches!(step, Step::Grayscale | Step::ExtractChannel { .. }));
+            let (bytes, channels) = sharp_bands(image, greyed, alpha_band);
             Ok(Output { bytes, format: None, width, height, channels, input: info })
         }
     }
@@ -393,8 +405,8 @@ impl Step {
     fn alpha_band_after(&self, before: bool) -> bool {
         let translucent = |background: &[u8; 4]| background[3] != 255;
         match self {
-            Step::RemoveAlpha | Step::Flatten { .. } | Step::Sobel => false,
-            Step::EnsureAlpha { .. } | Step::Composite { .. } => true,
+            Step::RemoveAlpha | Step::Flatten { .. } | Step::Sobel | Step::ExtractChannel { .. } => false,
+            Step::EnsureAlpha { .. } | Step::Composite { .. } | Step::Unflatten => true,
             Step::Pad(padding) => before || translucent(&padding.background),
             Step::Resize(resize) => before || (resize.fit == Fit::Contain && translucent(&resize.background)),
             Step::Rotate { degrees, background } => before || (degrees % 90.0 != 0.0 && translucent(background)),
@@ -459,6 +471,9 @@ pub fn apply(image: &mut Image, step: &Step, limits: &Limits, overlays: &[&[u8]]
         }
         Step::Normalise { lower, upper } => colour::normalise(image, *lower, *upper)?,
         Step::Sepia => colour::sepia(image),
+        Step::Recomb { matrix } => colour::recomb(image, matrix)?,
+        Step::ExtractChannel { channel } => colour::extract_channel(image, *channel)?,
+        Step::Unflatten => colour::unflatten(image),
         Step::Invert => colour::invert(image),
         Step::Threshold { level } => colour::threshold(image, *level),
         Step::Tint { rgb } => colour::tint(image, *rgb),
@@ -557,6 +572,9 @@ pub const VOCABULARY: &[(&str, bool)] = &[
     ("modulate", true),
     ("normalise", false),
     ("sepia", false),
+    ("recomb", true),
+    ("extract-channel", true),
+    ("unflatten", false),
     ("invert", false),
     ("threshold", true),
     ("tint", true),
@@ -672,6 +690,27 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
                 Step::Normalise { lower: default_normalise_lower(), upper: default_normalise_upper() }
             }
             "sepia" => Step::Sepia,
+            "recomb" => {
+                let v: Vec<f64> = value
+                    .split(',')
+                    .map(|p| p.trim().parse::<f64>().ok().filter(|n| n.is_finite()))
+                    .collect::<Option<_>>()
+                    .ok_or_else(|| bad("expected numbers separated by commas"))?;
+                match v[..] {
+                    [a, b, c, d, e, f, g, h, i] => Step::Recomb { matrix: [[a, b, c], [d, e, f], [g, h, i]] },
+                    _ => return Err(bad("expected the 3x3 matrix's nine numbers, row by row")),
+                }
+            }
+            "extract-channel" => Step::ExtractChannel {
+                channel: match value.trim() {
+                    "0" | "red" => 0,
+                    "1" | "green" => 1,
+                    "2" | "blue" => 2,
+                    "3" | "alpha" => 3,
+                    _ => return Err(bad("expected 0-3 or red, green, blue, alpha")),
+                },
+            },
+            "unflatten" => Step::Unflatten,
             "invert" => Step::Invert,
             "threshold" => {
                 let level = integers(value, 1)?[0];

@@ -102,6 +102,9 @@ fn step(step: wit::Step) -> Step {
         }
         W::Normalise((lower, upper)) => Step::Normalise { lower, upper },
         W::Sepia => Step::Sepia,
+        W::Recomb((r, g, b)) => Step::Recomb { matrix: [r, g, b].map(|(x, y, z)| [x, y, z]) },
+        W::ExtractChannel(channel) => Step::ExtractChannel { channel },
+        W::Unflatten => Step::Unflatten,
         W::Invert => Step::Invert,
         W::Threshold(level) => Step::Threshold { level },
         W::Tint(c) => Step::Tint { rgb: rgb(c) },

@@ -556,6 +556,10 @@ def job_cases(previous):
         # GIF through the same quantiser: sharp's defaults (256, full dither); alpha cut at 128.
         ("gif-dither", photo_png, "format=gif", (120, 80)),
         ("gif-alpha-16", alpha_png, "palette=16&dither=0.5&format=gif", (50, 40)),
+        # sharp's recomb (truncating), extractChannel and unflatten (the white frame turns clear).
+        ("recomb-png", photo_png, "recomb=0.393,0.769,0.189,0.349,0.686,0.168,-0.2,0.534,1.3&format=png", (120, 80)),
+        ("extract-channel-png", alpha_png, "extract-channel=alpha&format=png", (50, 40)),
+        ("pad-unflatten-png", photo_png, "pad=2,3,4,5&background=ffffff&unflatten&format=png", (128, 86)),
     ]
     for id_, rel, query, (w, h) in jobs:
         with open(os.path.join(HERE, rel), "rb") as f:
