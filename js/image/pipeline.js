@@ -251,6 +251,8 @@ export class Pipeline {
 
   /** sharpen(), sharpen(sigma), sharpen({ sigma, m2 }): unsharp mask of `sigma`, amount `m2` (default 1). */
   sharpen(options, flat, jagged) {
+    // sharp's "fast, mild sharpen" without options: this 3×3 convolution.
+    if (options === undefined) return this.convolve({ width: 3, height: 3, kernel: [-1, -1, -1, -1, 32, -1, -1, -1, -1], scale: 24 });
     if (typeof options === 'number') options = { sigma: options, m1: flat, m2: jagged };
     const o = only(options, ['sigma', 'm2'], 'sharpen()');
     const sigma = o.sigma === undefined ? 1 : num(o.sigma, 'sharpen() sigma', { min: 0.000001, max: 10 });
@@ -343,11 +345,12 @@ export class Pipeline {
     return this.#push({ op: 'gamma', gamma: num(g, 'gamma()', { min: 1, max: 3 }) });
   }
 
+  /** Alpha is negated too unless `{ alpha: false }`, as sharp. */
   negate(options) {
     if (options === false) return this;
     const o = only(options === true ? undefined : options, ['alpha'], 'negate()');
-    if (o.alpha === true) throw unsupported('negate(): negating the alpha channel is not supported; colours are negated, alpha kept');
-    return this.#push({ op: 'invert' });
+    if (o.alpha !== undefined && typeof o.alpha !== 'boolean') throw invalid('negate(): alpha must be true or false');
+    return this.#push({ op: 'invert', alpha: o.alpha !== false });
   }
 
   threshold(level = 128, options) {

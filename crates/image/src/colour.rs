@@ -264,9 +264,16 @@ pub fn ensure_alpha(image: &mut Image, alpha: u8) {
     }
 }
 
-/// `255 − c` for R, G and B.
-pub fn invert(image: &mut Image) {
-    apply_lut(image, &lut(|v| 255.0 - v));
+/// `255 − c` for R, G and B, and for alpha when `alpha` is set and the image has alpha (as
+/// sharp's `negate()` does by default: an opaque RGBA image comes out fully transparent).
+pub fn invert(image: &mut Image, alpha: bool) {
+    if alpha && image.has_alpha {
+        for px in image.pixels.as_chunks_mut::<4>().0 {
+            *px = px.map(|v| 255 - v);
+        }
+    } else {
+        apply_lut(image, &lut(|v| 255.0 - v));
+    }
 }
 
 /// Grey ([`grayscale`]'s) ≥ `level` becomes white, the rest black; alpha is thresholded at the

@@ -99,7 +99,12 @@ pub enum Step {
     },
     /// White pixels become transparent (sharp's `unflatten`).
     Unflatten,
-    Invert,
+    /// `255 − c` for R, G and B, and for alpha too when `alpha` (sharp's `negate()` default)
+    /// and the image has alpha.
+    Invert {
+        #[serde(default)]
+        alpha: bool,
+    },
     Threshold {
         level: u8,
     },
@@ -474,7 +479,7 @@ pub fn apply(image: &mut Image, step: &Step, limits: &Limits, overlays: &[&[u8]]
         Step::Recomb { matrix } => colour::recomb(image, matrix)?,
         Step::ExtractChannel { channel } => colour::extract_channel(image, *channel)?,
         Step::Unflatten => colour::unflatten(image),
-        Step::Invert => colour::invert(image),
+        Step::Invert { alpha } => colour::invert(image, *alpha),
         Step::Threshold { level } => colour::threshold(image, *level),
         Step::Tint { rgb } => colour::tint(image, *rgb),
         Step::Flatten { background } => flatten(image, *background),
@@ -711,7 +716,7 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
                 },
             },
             "unflatten" => Step::Unflatten,
-            "invert" => Step::Invert,
+            "invert" => Step::Invert { alpha: false },
             "threshold" => {
                 let level = integers(value, 1)?[0];
                 Step::Threshold { level: u8::try_from(level).map_err(|_| bad("threshold is 0 to 255"))? }

@@ -178,7 +178,11 @@ fn run_everything(img: &Image) {
         ("saturate", Box::new(|i| colour::saturate(i, 3.0).unwrap())),
         ("hue", Box::new(|i| colour::hue_rotate(i, -400.0).unwrap())),
         ("sepia", Box::new(colour::sepia)),
-        ("invert", Box::new(colour::invert)),
+        ("invert", Box::new(|i| colour::invert(i, false))),
+        ("invert alpha", Box::new(|i| colour::invert(i, true))),
+        ("recomb", Box::new(|i| colour::recomb(i, &[[0.5, 0.5, 0.0], [0.0, 2.0, 0.0], [-1.0, 0.0, 1.0]]).unwrap())),
+        ("extract channel", Box::new(|i| colour::extract_channel(i, 3).unwrap())),
+        ("unflatten", Box::new(colour::unflatten)),
         ("threshold", Box::new(|i| colour::threshold(i, 100))),
         ("tint", Box::new(|i| colour::tint(i, [255, 128, 0]))),
         ("stats", Box::new(|i| drop(colour::stats(i)))),
@@ -663,7 +667,7 @@ fn per_channel_ops_match_formulas() {
     channel_op(&|i| colour::contrast(i, 1.0).unwrap(), &|v| v);
     channel_op(&|i| colour::gamma(i, 2.2).unwrap(), &|v| 255.0 * (v / 255.0).powf(1.0 / f64::from(2.2f32)));
     channel_op(&|i| colour::gamma(i, 0.5).unwrap(), &|v| 255.0 * (v / 255.0).powf(2.0));
-    channel_op(&|i| colour::invert(i), &|v| 255.0 - v);
+    channel_op(&|i| colour::invert(i, false), &|v| 255.0 - v);
     channel_op(&|i| colour::linear(i, [1.3; 3], [0.0; 3]).unwrap(), &|v| v * f64::from(1.3f32));
     channel_op(&|i| colour::linear(i, [-1.0; 3], [255.0; 3]).unwrap(), &|v| 255.0 - v);
     channel_op(&|i| colour::linear(i, [0.5; 3], [-20.25; 3]).unwrap(), &|v| 0.5 * v - 20.25);
@@ -1194,4 +1198,32 @@ fn trim_cuts_a_one_colour_border() {
     assert_eq!(boxed(image(4, 4, [7, 7, 7, 255].repeat(16), false), Trim::default()).0, 4);
     let err = trim(&mut image(2, 2, vec![0; 16], false), &Trim::default()).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
+}
+
+#[test]
+fn sharp_band_ops_give_sharps_bytes() {
+    let pixels = vec![10, 200, 30, 255, 255, 255, 255, 128, 255, 255, 255, 255, 100, 50, 25, 0];
+    let image = Image { width: 4, height: 1, pixels, has_alpha: true };
+    // The bytes sharp 0.35.5 (libvips 8.17) gives for the same four pixels.
+    let mut sepia = image.clone();
+    colour::recomb(&mut sepia, &[[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]]).unwrap();
+    assert_eq!(sepia.pixels, [163, 145, 113, 255, 255, 255, 238, 128, 255, 255, 238, 255, 82, 73, 57, 0]);
+    let mut negative = image.clone();
+    colour::recomb(&mut negative, &[[-1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]).unwrap();
+    assert_eq!(negative.pixels[..4], [0, 200, 30, 255]);
+    assert!(colour::recomb(&mut negative, &[[f64::NAN, 0.0, 0.0], [0.0; 3], [0.0; 3]]).is_err());
+    let mut green = image.clone();
+    colour::extract_channel(&mut green, 1).unwrap();
+    assert_eq!(green.pixels, [200, 200, 200, 255, 255, 255, 255, 255, 255, 255, 255, 255, 50, 50, 50, 255]);
+    assert!(!green.has_alpha);
+    assert!(colour::extract_channel(&mut green, 4).is_err());
+    let mut clear = image.clone();
+    colour::unflatten(&mut clear);
+    assert_eq!(clear.pixels, [10, 200, 30, 255, 255, 255, 255, 0, 255, 255, 255, 0, 100, 50, 25, 0]);
+    let mut inverted = image.clone();
+    colour::invert(&mut inverted, true);
+    assert_eq!(inverted.pixels[..8], [245, 55, 225, 0, 0, 0, 0, 127]);
+    let mut kept = image;
+    colour::invert(&mut kept, false);
+    assert_eq!(kept.pixels[..8], [245, 55, 225, 255, 0, 0, 0, 128]);
 }

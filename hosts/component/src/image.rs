@@ -105,7 +105,7 @@ fn step(step: wit::Step) -> Step {
         W::Recomb((r, g, b)) => Step::Recomb { matrix: [r, g, b].map(|(x, y, z)| [x, y, z]) },
         W::ExtractChannel(channel) => Step::ExtractChannel { channel },
         W::Unflatten => Step::Unflatten,
-        W::Invert => Step::Invert,
+        W::Invert => Step::Invert { alpha: false },
         W::Threshold(level) => Step::Threshold { level },
         W::Tint(c) => Step::Tint { rgb: rgb(c) },
         W::Flatten(c) => Step::Flatten { background: rgb(c) },
