@@ -245,11 +245,19 @@ export class Pipeline {
   blur(sigma) {
     if (sigma === undefined || sigma === true) return this.#push({ op: 'box_blur', radius: 1 });
     if (sigma === false) return this;
-    if (typeof sigma === 'object') sigma = only(sigma, ['sigma'], 'blur()').sigma;
+    if (typeof sigma === 'object') {
+      const o = only(sigma, ['sigma', 'precision'], 'blur()');
+      // Ours is one filter, accurate to well under a level: sharp's integer (its default) and
+      // float precisions both get it; a box approximation is not offered.
+      if (o.precision !== undefined && o.precision !== 'integer' && o.precision !== 'float') {
+        throw unsupported(`blur(): precision '${o.precision}' is not supported; use 'integer' or 'float' (both run the exact filter)`);
+      }
+      sigma = o.sigma;
+    }
     return this.#push({ op: 'blur', sigma: num(sigma, 'blur() sigma', { min: 0.3, max: 1000 }) });
   }
 
-  /** sharpen(), sharpen(sigma), sharpen({ sigma, m2 }): unsharp mask of `sigma`, amount `m2` (default 1). */
+  /** sharpen(): sharp's mild 3×3 kernel; sharpen(sigma), sharpen({ sigma, m2 }): unsharp mask of `sigma`, amount `m2` (default 1). */
   sharpen(options, flat, jagged) {
     // sharp's "fast, mild sharpen" without options: this 3×3 convolution.
     if (options === undefined) return this.convolve({ width: 3, height: 3, kernel: [-1, -1, -1, -1, 32, -1, -1, -1, -1], scale: 24 });
