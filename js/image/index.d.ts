@@ -268,5 +268,23 @@ declare const _default: typeof image & {
   build: Build;
   parseColour: typeof parseColour;
   NearnativeError: typeof NearnativeError;
+  /** sharp's constants, with sharp's values. */
+  fit: { contain: 'contain'; cover: 'cover'; fill: 'fill'; inside: 'inside'; outside: 'outside' };
+  kernel: Record<'nearest' | 'linear' | 'cubic' | 'mitchell' | 'lanczos2' | 'lanczos3' | 'mks2013' | 'mks2021', string>;
+  gravity: Record<'center' | 'centre' | 'north' | 'east' | 'south' | 'west' | 'northeast' | 'southeast' | 'southwest' | 'northwest', number>;
+  position: Record<'top' | 'right' | 'bottom' | 'left' | 'right top' | 'right bottom' | 'left bottom' | 'left top', number>;
+  strategy: { entropy: number; attention: number };
+  align: Record<string, string>;
+  blend: Record<string, string>;
+  colourspace: Record<string, string>;
+  colorspace: Record<string, string>;
+  bool: { and: 'and'; or: 'or'; eor: 'eor' };
+  /** No operation cache exists: reports an empty one, whatever it is given. */
+  cache(options?: boolean | { memory?: number; files?: number; items?: number }): { memory: { current: number; high: number; max: number }; files: { current: number; max: number }; items: { current: number; max: number } };
+  /** Each job runs on one thread: 1, whatever it is given. */
+  concurrency(threads?: number): number;
+  /** Whether the simd128 build runs. */
+  simd(enable?: boolean): boolean;
+  counters(): { queue: number; process: number };
 };
 export default _default;

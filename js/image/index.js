@@ -209,6 +209,33 @@ export async function __trapForTests() {
   (await engine()).execute({ kind: 'trap' });
 }
 
-Object.assign(image, { configure, features, frame, transform, vocabulary, pool, build, parseColour, NearnativeError });
+// sharp's static constants, so code written as `{ fit: sharp.fit.cover }` or
+// `gravity: sharp.gravity.southeast` runs unchanged (values as in sharp 0.35).
+const SHARP_CONSTANTS = {
+  fit: { contain: 'contain', cover: 'cover', fill: 'fill', inside: 'inside', outside: 'outside' },
+  kernel: { nearest: 'nearest', linear: 'linear', cubic: 'cubic', mitchell: 'mitchell', lanczos2: 'lanczos2', lanczos3: 'lanczos3', mks2013: 'mks2013', mks2021: 'mks2021' },
+  gravity: { center: 0, centre: 0, north: 1, east: 2, south: 3, west: 4, northeast: 5, southeast: 6, southwest: 7, northwest: 8 },
+  position: { top: 1, right: 2, bottom: 3, left: 4, 'right top': 5, 'right bottom': 6, 'left bottom': 7, 'left top': 8 },
+  strategy: { entropy: 16, attention: 17 },
+  align: { left: 'low', top: 'low', low: 'low', center: 'centre', centre: 'centre', right: 'high', bottom: 'high', high: 'high' },
+  blend: Object.fromEntries(['clear', 'source', 'over', 'in', 'out', 'atop', 'dest', 'dest-over', 'dest-in', 'dest-out', 'dest-atop', 'xor', 'add', 'saturate', 'multiply', 'screen', 'overlay', 'darken', 'lighten', 'colour-dodge', 'color-dodge', 'colour-burn', 'color-burn', 'hard-light', 'soft-light', 'difference', 'exclusion'].map((b) => [b, b.replace('color-', 'colour-')])),
+  colourspace: { multiband: 'multiband', 'b-w': 'b-w', bw: 'b-w', cmyk: 'cmyk', srgb: 'srgb' },
+  bool: { and: 'and', or: 'or', eor: 'eor' },
+};
+SHARP_CONSTANTS.colorspace = SHARP_CONSTANTS.colourspace;
+
+/**
+ * sharp's global knobs that change no output. There is no operation cache to size or clear,
+ * and each job runs on one thread, so `cache()` reports an empty cache and `concurrency()` 1
+ * whatever they are given; `simd()` says whether the simd128 build runs.
+ */
+const SHARP_KNOBS = {
+  cache: () => ({ memory: { current: 0, high: 0, max: 0 }, files: { current: 0, max: 0 }, items: { current: 0, max: 0 } }),
+  concurrency: () => 1,
+  simd: () => build === 'simd128',
+  counters: () => ({ queue: pool?.stats().queued ?? 0, process: pool?.stats().busy ?? 0 }),
+};
+
+Object.assign(image, SHARP_CONSTANTS, SHARP_KNOBS, { configure, features, frame, transform, vocabulary, pool, build, parseColour, NearnativeError });
 export { Frame, NearnativeError, Pipeline, parseColour };
 export default image;

@@ -191,7 +191,8 @@ export class Pipeline {
       if (!KERNELS[o.kernel]) throw unsupported(`resize(): the kernel '${o.kernel}' is not supported; use ${Object.keys(KERNELS).join(', ')}`);
       step.filter = KERNELS[o.kernel];
     }
-    if (o.position !== undefined && !['centre', 'center'].includes(o.position)) {
+    // sharp.gravity.centre (0) is a centre position too.
+    if (o.position !== undefined && !['centre', 'center', 0].includes(o.position)) {
       throw unsupported(`resize(): position '${o.position}' is not supported; cover and contain are always centred`);
     }
     if (o.background !== undefined) step.background = parseColour(o.background, 'resize() background');

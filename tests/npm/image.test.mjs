@@ -720,6 +720,19 @@ describe('@nearnative/image in Node', () => {
     assert.throws(() => image(PNG).withMetadata(), (e) => e.code === 'unsupported' && /no metadata/.test(e.message));
   });
 
+  test('sharp\'s static constants and global knobs are there, with sharp\'s values', async () => {
+    for (const name of ['fit', 'kernel', 'gravity', 'position', 'strategy', 'align', 'blend', 'colourspace', 'colorspace', 'bool']) {
+      assert.deepEqual(image[name], sharp[name], name);
+    }
+    for (const name of ['cache', 'concurrency', 'simd', 'counters']) assert.equal(typeof image[name], 'function', name);
+    assert.equal(image.concurrency(4), 1, 'one thread per job');
+    assert.equal(image.simd(), image.build === 'simd128');
+    // Code written against the constants runs.
+    const out = await image(PNG).resize(8, 8, { fit: image.fit.contain, kernel: image.kernel.lanczos3, position: image.gravity.centre })
+      .composite([{ input: PNG, gravity: image.gravity.southeast, blend: image.blend.multiply }]).png().toBuffer({ resolveWithObject: true });
+    assert.deepEqual([out.info.width, out.info.height], [8, 8]);
+  });
+
   test('colour strings: every CSS name, hex and rgb() read as sharp reads them', async () => {
     const { CSS_COLOURS } = await import(path.join(ROOT, 'dist/npm/image/css-colours.js'));
     const { default: colour } = await import('@img/colour'); // sharp's own parser
