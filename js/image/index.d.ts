@@ -13,7 +13,12 @@ export class NearnativeError extends Error {
 /** Encoded image bytes. */
 export type BytesInput = Uint8Array | ArrayBuffer | ArrayBufferView | Blob;
 /** Anything `image()` reads: encoded bytes, a file path (Node), or pixels (ImageData, ImageBitmap, canvases). */
-export type Input = BytesInput | string | ImageData | ImageBitmap | OffscreenCanvas | HTMLCanvasElement | HTMLImageElement;
+export type Input = BytesInput | string | ImageData | ImageBitmap | OffscreenCanvas | HTMLCanvasElement | HTMLImageElement | CreateInput;
+
+/** sharp's blank image. */
+export interface CreateInput {
+  create: { width: number; height: number; channels: 3 | 4; background?: Colour };
+}
 
 export type Colour = string | { r?: number; g?: number; b?: number; alpha?: number } | [number, number, number] | [number, number, number, number];
 export type Fit = 'cover' | 'contain' | 'fill' | 'inside' | 'outside';

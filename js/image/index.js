@@ -166,7 +166,36 @@ async function runPipeline(kind, { input: value, options, job, overlays }) {
 /** sharp's constructor: `image(input, { raw, limitInputPixels, autoOrient, inline })`. */
 export function image(input, options) {
   if (input === undefined) throw unsupported('image() without input (sharp\'s stream mode) is not supported; pass the bytes');
+  if (input !== null && typeof input === 'object' && 'create' in input) return created(input, options);
   return new Pipeline(input, options, runPipeline);
+}
+
+/**
+ * sharp's `{ create: { width, height, channels, background } }`: a blank image, handed on as
+ * raw pixels of that many channels (so raw() output keeps sharp's bands).
+ */
+function created(input, options = {}) {
+  const keys = Object.keys(input).filter((k) => input[k] !== undefined);
+  if (keys.length !== 1) throw unsupported(`image({ create }): only 'create' is supported beside it, got ${keys.join(', ')}`);
+  const { width, height, channels, background, noise } = input.create ?? {};
+  if (noise !== undefined) throw unsupported('image({ create: { noise } }) is not supported');
+  for (const [v, what] of [[width, 'width'], [height, 'height']]) {
+    if (!Number.isInteger(v) || v < 1) throw invalid(`image({ create }): ${what} must be an integer ≥ 1, got ${v}`);
+  }
+  if (channels !== 3 && channels !== 4) throw invalid(`image({ create }): channels must be 3 or 4, got ${channels}`);
+  const limit = options.limitInputPixels;
+  const maxPixels = limit === false || limit === 0 ? Infinity : typeof limit === 'number' ? limit : 100_000_000;
+  if (width * height > maxPixels) {
+    throw new NearnativeError('limit_exceeded', `image({ create }): ${width}x${height} is over the limit of ${maxPixels} pixels (limitInputPixels)`);
+  }
+  const colour = parseColour(background ?? { r: 0, g: 0, b: 0 }, 'image({ create }) background').slice(0, channels);
+  const pixels = new Uint8Array(width * height * channels);
+  // One pixel, then doubling copies: a few dozen memmoves however large the image.
+  pixels.set(colour, 0);
+  for (let filled = channels; filled < pixels.length; filled *= 2) pixels.copyWithin(filled, 0, Math.min(filled, pixels.length - filled));
+  const { raw, ...rest } = options;
+  if (raw !== undefined) throw invalid('image(): give either raw or create, not both');
+  return new Pipeline(pixels, { ...rest, raw: { width, height, channels } }, runPipeline);
 }
 
 /**

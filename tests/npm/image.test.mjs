@@ -733,6 +733,24 @@ describe('@nearnative/image in Node', () => {
     assert.deepEqual([out.info.width, out.info.height], [8, 8]);
   });
 
+  test('image({ create }) makes sharp\'s blank image: size, bands, bytes, and a canvas to composite on', async () => {
+    for (const create of [{ width: 30, height: 20, channels: 3, background: '#336699' }, { width: 30, height: 20, channels: 4, background: { r: 10, g: 20, b: 30, alpha: 0.5 } }]) {
+      // Blending half-transparent pixels rounds differently from libvips by a level at most.
+      for (const [chain, tolerance] of [[(p) => p, 0], [(p) => p.composite([{ input: PNG_ALPHA, left: 3, top: 2 }]), 1]]) {
+        const ours = await chain(image({ create })).raw().toBuffer({ resolveWithObject: true });
+        const ref = await chain(sharp({ create })).raw().toBuffer({ resolveWithObject: true });
+        assert.deepEqual([ours.info.width, ours.info.height, ours.info.channels], [ref.info.width, ref.info.height, ref.info.channels]);
+        const [a, b] = [ours, ref].map(({ data, info }) => ({ width: info.width, height: info.height, pixels: widened(data, info.channels) }));
+        assertClose(a, b, tolerance, `create ${JSON.stringify(create)}`);
+      }
+    }
+    const big = await image({ create: { width: 3000, height: 2000, channels: 4, background: '#102030' } }).png().toBuffer({ resolveWithObject: true });
+    assert.deepEqual([big.info.width, big.info.height], [3000, 2000]);
+    assert.throws(() => image({ create: { width: 20000, height: 20000, channels: 3 } }), { code: 'limit_exceeded' });
+    assert.throws(() => image({ create: { width: 4, height: 4, channels: 2 } }), { code: 'invalid_input' });
+    assert.throws(() => image({ create: { width: 4, height: 4, channels: 3, noise: { type: 'gaussian' } } }), { code: 'unsupported' });
+  });
+
   test('colour strings: every CSS name, hex and rgb() read as sharp reads them', async () => {
     const { CSS_COLOURS } = await import(path.join(ROOT, 'dist/npm/image/css-colours.js'));
     const { default: colour } = await import('@img/colour'); // sharp's own parser

@@ -27,6 +27,7 @@ const watermarked = image(bytes).composite([{ input: bytes, gravity: 'southeast'
 const crisp = image(bytes).jpeg({ quality: 90, chromaSubsampling: '4:4:4', optimiseCoding: true });
 const indexed = [image(bytes).png({ palette: true }), image(bytes).png({ colours: 16, dither: 0.5 }), image(bytes).png({ colors: 8 })];
 const statics = [image.fit.cover, image.kernel.lanczos3, image.gravity.southeast, image.cache(false).memory.max, image.concurrency(1), image.simd(), image.counters().queue];
+const blank = image({ create: { width: 640, height: 480, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png();
 const gifs = [image(bytes).gif(), image(bytes).gif({ colours: 16, dither: 0 }), image(bytes).gif({ colors: 32 })];
 const bands = image(bytes).recomb([[0.3, 0.6, 0.1], [0.3, 0.6, 0.1], [0.3, 0.6, 0.1]]).extractChannel('green').unflatten()
   .toColourspace('b-w').toColorspace('srgb');
@@ -42,4 +43,4 @@ try {
 } catch (err) {
   if (err instanceof NearnativeError && err.code === 'unsupported') console.log('typed error');
 }
-console.log(webp.length, data.length, width, build, mean, chained, watermarked, crisp, indexed, statics, gifs, bands, plain.length, channels, pixels.width, viaQuery.info.format, f.build, recycled);
+console.log(webp.length, data.length, width, build, mean, chained, watermarked, crisp, indexed, statics, blank, gifs, bands, plain.length, channels, pixels.width, viaQuery.info.format, f.build, recycled);
