@@ -174,7 +174,8 @@ export function image(input, options) {
  * sharp's `{ create: { width, height, channels, background } }`: a blank image, handed on as
  * raw pixels of that many channels (so raw() output keeps sharp's bands).
  */
-function created(input, options = {}) {
+function created(input, options) {
+  options ??= {};
   const keys = Object.keys(input).filter((k) => input[k] !== undefined);
   if (keys.length !== 1) throw unsupported(`image({ create }): only 'create' is supported beside it, got ${keys.join(', ')}`);
   const { width, height, channels, background, noise } = input.create ?? {};

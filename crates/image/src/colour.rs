@@ -229,12 +229,14 @@ pub fn extract_channel(image: &mut Image, channel: u8) -> Result<()> {
     Ok(())
 }
 
-/// White pixels (R = G = B = 255) become fully transparent, the rest keep their alpha: sharp's
-/// `unflatten`, the inverse of flattening onto white.
+/// White pixels become fully transparent, the rest keep their alpha: sharp's `unflatten`, the
+/// inverse of flattening onto white. White is a grey ([`grayscale`]'s) of 255, as sharp tests
+/// it, so near-whites such as (255, 255, 250) go too.
 pub fn unflatten(image: &mut Image) {
+    let grey = Grey::shared();
     let mut cleared = false;
     for px in image.pixels.as_chunks_mut::<4>().0 {
-        if px[..3] == [255; 3] && px[3] != 0 {
+        if grey.grey(px[0], px[1], px[2]) == 255 && px[3] != 0 {
             px[3] = 0;
             cleared = true;
         }

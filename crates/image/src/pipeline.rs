@@ -321,7 +321,8 @@ pub fn run(job: &Job, input: &[u8], overlays: &[&[u8]]) -> Result<Output> {
             // A cut of the source at full size (cover without enlargement): nothing to resample.
             let options = DecodeOptions { limits: job.limits, auto_orient: job.auto_orient, shrink_to: None };
             let (image, info) = codec::decode(input, &options)?;
-            return finish(job, &job.steps, image, Source::File(info), overlays);
+            let alpha_band = info.has_alpha;
+            return finish(job, &job.steps, image, Some(info), alpha_band, overlays);
         }
         let shrink_to = (job.shrink_on_load && job.auto_orient)
             .then(|| resize.minimum_source(info.width, info.height))
@@ -336,25 +337,23 @@ pub fn run(job: &Job, input: &[u8], overlays: &[&[u8]]) -> Result<Output> {
         drop(rows);
         geometry::orient(&mut image, orientation)?;
         geometry::pad_to_plan(&mut image, &plan, resize.background, &job.limits)?;
-        return finish(job, &job.steps[1..], image, Source::File(info), overlays);
+        let planned_from = if sideways_as_stored { (info.height, info.width) } else { (info.width, info.height) };
+        let alpha_band = job.steps[0].alpha_band_after(info.has_alpha, planned_from);
+        return finish(job, &job.steps[1..], image, Some(info), alpha_band, overlays);
     }
     // Nearest-neighbour resizes and every other first step take the whole image.
     let options = DecodeOptions { limits: job.limits, auto_orient: job.auto_orient, shrink_to: None };
     let (image, info) = codec::decode(input, &options)?;
-    finish(job, &job.steps, image, Source::File(info), overlays)
+    let alpha_band = info.has_alpha;
+    finish(job, &job.steps, image, Some(info), alpha_band, overlays)
 }
 
 /// Runs the steps on pixels the host already has (ImageData, raw input widened to RGBA8).
 /// `alpha_band` says whether those pixels came with an alpha band (sharp's raw input with 2 or
-/// 4 channels, ImageData), whatever its values: it decides [`RawLayout::Bands`] output.
+/// 4 channels, ImageData), whatever its values: it decides what `negate` does to alpha and the
+/// [`RawLayout::Bands`] output.
 pub fn run_image(job: &Job, image: Image, alpha_band: bool, overlays: &[&[u8]]) -> Result<Output> {
-    finish(job, &job.steps, image, Source::Pixels { alpha_band }, overlays)
-}
-
-/// Where a job's image came from.
-enum Source {
-    File(Info),
-    Pixels { alpha_band: bool },
+    finish(job, &job.steps, image, None, alpha_band, overlays)
 }
 
 /// Runs `job`'s steps in place on pixels a host keeps between jobs (a frame resident in Wasm
@@ -368,24 +367,49 @@ enum Source {
 pub fn run_in_place(job: &Job, image: &mut Image, overlays: &[&[u8]]) -> Result<Option<Vec<u8>>> {
     job.limits.check(image.width, image.height)?;
     image.has_alpha = crate::any_translucent(&image.pixels);
-    for step in &job.steps {
-        apply(image, step, &job.limits, overlays)?;
-    }
+    // A frame holds canvas pixels: R, G, B and an alpha band, as a 4-channel raw input.
+    apply_steps(image, &job.steps, true, &job.limits, overlays)?;
     job.target.encode_options(Format::Png).map(|options| codec::encode(image, &options)).transpose()
 }
 
-fn finish(job: &Job, steps: &[Step], mut image: Image, source: Source, overlays: &[&[u8]]) -> Result<Output> {
+/// `steps` applied in order, given whether the image has an alpha band in sharp's sense before
+/// them (see [`RawLayout::Bands`]); returns whether it has one after them. The band decides
+/// what `negate` does to alpha and whether `extract_channel` has an alpha channel to take.
+fn apply_steps(
+    image: &mut Image,
+    steps: &[Step],
+    mut alpha_band: bool,
+    limits: &Limits,
+    overlays: &[&[u8]],
+) -> Result<bool> {
     for step in steps {
-        apply(&mut image, step, &job.limits, overlays)?;
-    }
-    let (width, height) = (image.width, image.height);
-    let (info, source_alpha) = match source {
-        Source::File(info) => {
-            let alpha = info.has_alpha;
-            (Some(info), alpha)
+        match step {
+            // sharp negates every band: an opaque alpha band comes out clear.
+            Step::Invert { alpha: true } if alpha_band => image.has_alpha = true,
+            Step::ExtractChannel { channel: 3 } if !alpha_band => {
+                return Err(Error::invalid_input(
+                    "extract-channel: the image has no alpha channel to extract (its channels are 0-2)",
+                ))
+            }
+            _ => {}
         }
-        Source::Pixels { alpha_band } => (None, alpha_band),
-    };
+        let size_before = (image.width, image.height);
+        apply(image, step, limits, overlays)?;
+        alpha_band = step.alpha_band_after(alpha_band, size_before);
+    }
+    Ok(alpha_band)
+}
+
+fn finish(
+    job: &Job,
+    steps: &[Step],
+    mut image: Image,
+    info: Option<Info>,
+    alpha_band: bool,
+    overlays: &[&[u8]],
+) -> Result<Output> {
+    let alpha_band = apply_steps(&mut image, steps, alpha_band, &job.limits, overlays)?;
+    let (width, height) = (image.width, image.height);
     let fallback = info.as_ref().map_or(Format::Png, |i| i.format);
     match job.target.encode_options(fallback) {
         Some(options) => {
@@ -396,7 +420,6 @@ fn finish(job: &Job, steps: &[Step], mut image: Image, source: Source, overlays:
             Ok(Output { bytes: image.pixels, format: None, width, height, channels: 4, input: info })
         }
         None => {
-            let alpha_band = job.steps.iter().fold(source_alpha, |alpha, step| step.alpha_band_after(alpha));
             let greyed = job.steps.iter().any(|step| matches!(step, Step::Grayscale | Step::ExtractChannel { .. }));
             let (bytes, channels) = sharp_bands(image, greyed, alpha_band);
             Ok(Output { bytes, format: None, width, height, channels, input: info })
@@ -406,14 +429,18 @@ fn finish(job: &Job, steps: &[Step], mut image: Image, source: Source, overlays:
 
 impl Step {
     /// Whether, in sharp, the image has an alpha band after this step, given whether it had one
-    /// before (see [`RawLayout::Bands`]).
-    fn alpha_band_after(&self, before: bool) -> bool {
+    /// before and its size before (see [`RawLayout::Bands`]). A translucent background adds one
+    /// only where it is used: padding that adds no pixel, or `contain` that fits exactly, adds none.
+    fn alpha_band_after(&self, before: bool, (width, height): (u32, u32)) -> bool {
         let translucent = |background: &[u8; 4]| background[3] != 255;
         match self {
             Step::RemoveAlpha | Step::Flatten { .. } | Step::Sobel | Step::ExtractChannel { .. } => false,
             Step::EnsureAlpha { .. } | Step::Composite { .. } | Step::Unflatten => true,
-            Step::Pad(padding) => before || translucent(&padding.background),
-            Step::Resize(resize) => before || (resize.fit == Fit::Contain && translucent(&resize.background)),
+            Step::Pad(p) => before || (translucent(&p.background) && [p.top, p.right, p.bottom, p.left] != [0; 4]),
+            Step::Resize(resize) => {
+                let pads = || resize.plan(width, height).is_ok_and(|plan| plan.image != plan.output);
+                before || (resize.fit == Fit::Contain && translucent(&resize.background) && pads())
+            }
             Step::Rotate { degrees, background } => before || (degrees % 90.0 != 0.0 && translucent(background)),
             _ => before,
         }

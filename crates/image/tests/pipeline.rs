@@ -4,6 +4,7 @@ mod support;
 
 use nearnative_core::ErrorCode;
 use nearnative_image::codec::{encode, EncodeOptions, Format};
+use nearnative_image::geometry::Padding;
 use nearnative_image::pipeline::{parse_steps, run, run_image, run_in_place, Job, RawLayout, Step, Target};
 use nearnative_image::{Image, Limits};
 use support::psnr;
@@ -579,6 +580,9 @@ fn raw_bands_follow_sharp_and_lose_nothing() {
         (vec![Step::Rotate { degrees: 90.0, background: [0; 4] }], false, 3),
         (vec![Step::Rotate { degrees: 30.0, background: [0; 4] }], false, 4),
         (vec![Step::Rotate { degrees: 30.0, background: [9, 9, 9, 255] }], false, 3),
+        // A translucent background adds alpha only where it adds pixels.
+        (vec![Step::Pad(Padding { top: 0, right: 0, bottom: 0, left: 0, background: [0; 4] })], false, 3),
+        (vec![Step::Pad(Padding { top: 1, right: 0, bottom: 0, left: 0, background: [0; 4] })], false, 4),
         // A colour step after greyscale: sharp would keep the first band; we keep the colour.
         (vec![Step::Grayscale, Step::Tint { rgb: [200, 30, 30] }], false, 3),
     ];
@@ -599,4 +603,14 @@ fn raw_bands_follow_sharp_and_lose_nothing() {
     assert_eq!(run(&bands(vec![]), &rgba_png, &[]).unwrap().channels, 4);
     let rgb_png = encode(&opaque, &EncodeOptions::new(Format::Png)).unwrap();
     assert_eq!(run(&bands(vec![]), &rgb_png, &[]).unwrap().bytes, rgb);
+    // negate() takes alpha too where there is an alpha band, opaque or not, as sharp.
+    let negate = |alpha_band| {
+        let job = Job { steps: vec![Step::Invert { alpha: true }], target: Target::RAW_RGBA8, ..Job::default() };
+        run_image(&job, opaque.clone(), alpha_band, &[]).unwrap().bytes[3]
+    };
+    assert_eq!((negate(true), negate(false)), (0, 255));
+    // No alpha band, no alpha channel to extract.
+    let extract = bands(vec![Step::ExtractChannel { channel: 3 }]);
+    assert_eq!(run_image(&extract, opaque.clone(), false, &[]).unwrap_err().code(), ErrorCode::InvalidInput);
+    assert_eq!(run_image(&extract, opaque, true, &[]).unwrap().bytes, vec![255; 45]);
 }
