@@ -34,21 +34,21 @@ function only(options, allowed, where) {
  */
 function pngPalette(o) {
   if (o.palette !== undefined && typeof o.palette !== 'boolean') throw invalid('png(): palette must be true or false');
-  const colours = o.colours ?? o.colors;
-  const wanted = o.palette ?? (colours !== undefined || o.dither !== undefined);
-  if (!wanted) return null;
-  return {
-    colours: colours === undefined ? 256 : num(colours, 'png() colours', { min: 2, max: 256, integer: true }),
-    dither: o.dither === undefined ? 1 : num(o.dither, 'png() dither', { min: 0, max: 1 }),
-  };
+  const wanted = o.palette ?? ((o.colours ?? o.colors) !== undefined || o.dither !== undefined);
+  return wanted ? paletteOptions(o, 'png()') : null;
 }
 
 /** A GIF always has a palette: sharp's 256 colours and full dithering unless given. */
 function gifPalette(o) {
+  return paletteOptions(o, 'gif()');
+}
+
+/** `colours` (or `colors`) and `dither` as `where` gives them, with sharp's defaults. */
+function paletteOptions(o, where) {
   const colours = o.colours ?? o.colors;
   return {
-    colours: colours === undefined ? 256 : num(colours, 'gif() colours', { min: 2, max: 256, integer: true }),
-    dither: o.dither === undefined ? 1 : num(o.dither, 'gif() dither', { min: 0, max: 1 }),
+    colours: colours === undefined ? 256 : num(colours, `${where} colours`, { min: 2, max: 256, integer: true }),
+    dither: o.dither === undefined ? 1 : num(o.dither, `${where} dither`, { min: 0, max: 1 }),
   };
 }
 

@@ -1098,17 +1098,21 @@ pub fn encode_with_channels(image: &Image, options: &EncodeOptions) -> Result<(V
 /// The grey samples (with alpha when `alpha`) of an image whose every pixel has R = G = B, or
 /// None as soon as one pixel has colour.
 fn grey_samples(image: &Image, alpha: bool) -> Option<Vec<u8>> {
-    let pixels = image.pixels.as_chunks::<4>().0;
-    // `all` stops at the first coloured pixel, usually in the first row: colour images pay
-    // almost nothing for the check.
-    if !pixels.iter().all(|&[r, g, b, _]| r == g && g == b) {
+    if !is_grey(image) {
         return None;
     }
+    let pixels = image.pixels.as_chunks::<4>().0;
     Some(if alpha {
         pixels.iter().flat_map(|&[v, _, _, a]| [v, a]).collect()
     } else {
         pixels.iter().map(|p| p[0]).collect()
     })
+}
+
+/// True when every pixel has R = G = B. `all` stops at the first coloured pixel, usually in
+/// the first row: colour images pay almost nothing for the check.
+pub(crate) fn is_grey(image: &Image) -> bool {
+    image.pixels.as_chunks::<4>().0.iter().all(|&[r, g, b, _]| r == g && g == b)
 }
 
 /// A GIF of `image` reduced to `palette` (see [`crate::palette`]).
@@ -1124,23 +1128,23 @@ fn encode_gif(image: &Image, palette: &Palette) -> Result<Vec<u8>> {
         )));
     };
     let cut;
-    let source =
-        if image.has_alpha {
-            let mut pixels = Vec::new();
-            pixels.try_reserve_exact(image.pixels.len()).map_err(|_| too_big(image.width, image.height))?;
-            pixels.extend(image.pixels.as_chunks::<4>().0.iter().flat_map(|&[r, g, b, a]| {
-                if a >= 128 {
-                    [r, g, b, 255]
-                } else {
-                    [0; 4]
-                }
-            }));
-            let has_alpha = crate::any_translucent(&pixels);
-            cut = Image { width: image.width, height: image.height, pixels, has_alpha };
-            &cut
-        } else {
-            image
-        };
+    let source = if image.has_alpha {
+        let mut pixels = Vec::new();
+        pixels.try_reserve_exact(image.pixels.len()).map_err(|_| too_big(image.width, image.height))?;
+        let mut has_alpha = false;
+        pixels.extend(image.pixels.as_chunks::<4>().0.iter().flat_map(|&[r, g, b, a]| {
+            if a >= 128 {
+                [r, g, b, 255]
+            } else {
+                has_alpha = true;
+                [0; 4]
+            }
+        }));
+        cut = Image { width: image.width, height: image.height, pixels, has_alpha };
+        &cut
+    } else {
+        image
+    };
     let indexed = palette::quantise(source, palette)?;
     let colours: Vec<u8> = indexed.entries.iter().flat_map(|e| [e[0], e[1], e[2]]).collect();
     let failed = |e: gif::EncodingError| Error::invalid_input(format!("GIF encoding failed: {e}"));

@@ -450,7 +450,7 @@ impl Step {
 /// The RGBA8 pixels of `image` as sharp's `raw()` lays them out (see [`RawLayout::Bands`]),
 /// rewritten in place, and how many channels that is.
 fn sharp_bands(image: Image, greyscaled: bool, alpha_band: bool) -> (Vec<u8>, u8) {
-    let grey = greyscaled && image.pixels.as_chunks::<4>().0.iter().all(|&[r, g, b, _]| r == g && g == b);
+    let grey = greyscaled && codec::is_grey(&image);
     let mut pixels = image.pixels;
     if grey {
         pack(&mut pixels, |[v, ..]| [v]);
@@ -625,6 +625,12 @@ pub const VOCABULARY: &[(&str, bool)] = &[
     ("max-pixels", true),
 ];
 
+/// Comma-separated finite numbers, each parsed in its own width (an f32 straight from the
+/// text, not rounded twice through f64).
+fn finite_numbers<T: std::str::FromStr + Into<f64> + Copy>(value: &str) -> Option<Vec<T>> {
+    value.split(',').map(|p| p.trim().parse::<T>().ok().filter(|n| (*n).into().is_finite())).collect()
+}
+
 pub fn takes_value(name: &str) -> Option<bool> {
     VOCABULARY.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
 }
@@ -640,6 +646,7 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
         let number = |v: &str| -> Result<f32> {
             v.trim().parse::<f32>().ok().filter(|n| n.is_finite()).ok_or_else(|| bad("expected a number"))
         };
+        let numbers = |v: &str| finite_numbers(v).ok_or_else(|| bad("expected numbers separated by commas"));
         let integers = |v: &str, n: usize| -> Result<Vec<u32>> {
             let parts: Vec<_> = v
                 .split(',')
@@ -681,7 +688,7 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
                 Step::Sharpen { sigma, amount }
             }
             "convolve" => {
-                let weights: Vec<f32> = value.split(',').map(number).collect::<Result<_>>()?;
+                let weights: Vec<f32> = numbers(value)?;
                 let size = match weights.len() {
                     9 => 3,
                     25 => 5,
@@ -695,7 +702,7 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
             "brightness" => Step::Brightness { factor: number(value)? },
             "contrast" => Step::Contrast { factor: number(value)? },
             "linear" => {
-                let v: Vec<f32> = value.split(',').map(number).collect::<Result<_>>()?;
+                let v: Vec<f32> = numbers(value)?;
                 match v[..] {
                     [a, b] => Step::Linear { a: [a; 3], b: [b; 3] },
                     [ar, ag, ab, br, bg, bb] => Step::Linear { a: [ar, ag, ab], b: [br, bg, bb] },
@@ -706,7 +713,7 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
             "saturate" => Step::Saturate { factor: number(value)? },
             "hue" => Step::Hue { degrees: number(value)? },
             "modulate" => {
-                let v: Vec<f32> = value.split(',').map(number).collect::<Result<_>>()?;
+                let v: Vec<f32> = numbers(value)?;
                 if v.is_empty() || v.len() > 4 {
                     return Err(bad("expected BRIGHTNESS[,SATURATION[,HUE[,LIGHTNESS]]]"));
                 }
@@ -723,11 +730,7 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
             }
             "sepia" => Step::Sepia,
             "recomb" => {
-                let v: Vec<f64> = value
-                    .split(',')
-                    .map(|p| p.trim().parse::<f64>().ok().filter(|n| n.is_finite()))
-                    .collect::<Option<_>>()
-                    .ok_or_else(|| bad("expected numbers separated by commas"))?;
+                let v: Vec<f64> = finite_numbers(value).ok_or_else(|| bad("expected numbers separated by commas"))?;
                 match v[..] {
                     [a, b, c, d, e, f, g, h, i] => Step::Recomb { matrix: [[a, b, c], [d, e, f], [g, h, i]] },
                     _ => return Err(bad("expected the 3x3 matrix's nine numbers, row by row")),
