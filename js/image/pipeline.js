@@ -15,6 +15,20 @@ const GRAVITIES = ['centre', 'north', 'northeast', 'east', 'southeast', 'south',
 // sharp.gravity's numbers (0 = centre, 1 = north, ...), which sharp's composite() also takes.
 const GRAVITY_NUMBERS = ['centre', 'north', 'east', 'south', 'west', 'northeast', 'southeast', 'southwest', 'northwest'];
 
+// sharp.position's names and sharp.strategy's numbers, beside the gravities.
+const POSITION_NAMES = { top: 'north', right: 'east', bottom: 'south', left: 'west', 'right top': 'northeast', 'right bottom': 'southeast', 'left bottom': 'southwest', 'left top': 'northwest' };
+const STRATEGY_NUMBERS = { 16: 'entropy', 17: 'attention' };
+
+/** sharp's resize `position`: a gravity, a position name or a strategy, by name or number. */
+function resizePosition(value) {
+  const name = Number.isInteger(value)
+    ? GRAVITY_NUMBERS[value] ?? STRATEGY_NUMBERS[value]
+    : value === 'center' ? 'centre' : POSITION_NAMES[value] ?? value;
+  if (!GRAVITIES.includes(name) && name !== 'entropy' && name !== 'attention') {
+    throw invalid(`resize(): position ${JSON.stringify(value)} is not a position; use a gravity (${GRAVITIES.join(', ')}), ${Object.keys(POSITION_NAMES).map((p) => `'${p}'`).join(', ')}, 'entropy', 'attention' or their sharp numbers`);
+  }
+  return name;
+}
 
 /** Throws `unsupported` for option keys outside `allowed`. */
 function only(options, allowed, where) {
@@ -191,10 +205,7 @@ export class Pipeline {
       if (!KERNELS[o.kernel]) throw unsupported(`resize(): the kernel '${o.kernel}' is not supported; use ${Object.keys(KERNELS).join(', ')}`);
       step.filter = KERNELS[o.kernel];
     }
-    // sharp.gravity.centre (0) is a centre position too.
-    if (o.position !== undefined && !['centre', 'center', 0].includes(o.position)) {
-      throw unsupported(`resize(): position '${o.position}' is not supported; cover and contain are always centred`);
-    }
+    if (o.position !== undefined) step.position = resizePosition(o.position);
     if (o.background !== undefined) step.background = parseColour(o.background, 'resize() background');
     if (o.withoutEnlargement) step.without_enlargement = true;
     if (o.withoutReduction) step.without_reduction = true;

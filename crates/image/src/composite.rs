@@ -47,7 +47,17 @@ impl Gravity {
     pub fn position(self, base: (u32, u32), overlay: (u32, u32)) -> (i64, i64) {
         let spare_x = i64::from(base.0) - i64::from(overlay.0);
         let spare_y = i64::from(base.1) - i64::from(overlay.1);
-        let (mid_x, mid_y) = ((spare_x + 1) / 2, (spare_y + 1) / 2);
+        self.place((spare_x, spare_y), ((spare_x + 1) / 2, (spare_y + 1) / 2))
+    }
+
+    /// Where an image goes on a larger canvas with `spare` pixels to fill (width, height), as
+    /// sharp's `CalculateEmbedPosition` places it: centring puts an odd spare pixel after.
+    pub(crate) fn embed(self, (spare_x, spare_y): (u32, u32)) -> (u32, u32) {
+        let (x, y) = self.place((spare_x.into(), spare_y.into()), ((spare_x / 2).into(), (spare_y / 2).into()));
+        (x as u32, y as u32)
+    }
+
+    fn place(self, (spare_x, spare_y): (i64, i64), (mid_x, mid_y): (i64, i64)) -> (i64, i64) {
         match self {
             Gravity::Centre => (mid_x, mid_y),
             Gravity::North => (mid_x, 0),

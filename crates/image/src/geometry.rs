@@ -5,7 +5,8 @@
 use fast_image_resize::{self as fir, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use nearnative_core::{Error, ErrorCode, Result};
 
-use crate::{alloc_pixels, filter, Image, Limits};
+use crate::composite::Gravity;
+use crate::{alloc_pixels, filter, smartcrop, Image, Limits};
 
 /// Resampling filters, from fastest to sharpest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -77,6 +78,83 @@ impl Fit {
     }
 }
 
+/// Which part of the image `cover` keeps, and where `contain` places it (sharp's `position`):
+/// a side, a corner or the centre, or (for `cover`) a search for the interesting part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Position {
+    #[default]
+    #[serde(alias = "center")]
+    Centre,
+    North,
+    NorthEast,
+    East,
+    SouthEast,
+    South,
+    SouthWest,
+    West,
+    NorthWest,
+    /// Cuts away, eight slices at a time, the edge whose colours carry less information
+    /// (libvips' `entropy` smartcrop). `contain` centres.
+    Entropy,
+    /// Centres the cut on the most edges, skin tones and saturated colour (libvips'
+    /// `attention` smartcrop). `contain` centres.
+    Attention,
+}
+
+impl Position {
+    /// A gravity (`north`, `northeast`, ...), sharp's position names (`top`, `right top`, ...)
+    /// or a strategy (`entropy`, `attention`).
+    pub fn from_name(name: &str) -> Result<Position> {
+        Ok(match name.trim().to_ascii_lowercase().as_str() {
+            "centre" | "center" => Position::Centre,
+            "north" | "top" => Position::North,
+            "northeast" | "right top" | "top right" => Position::NorthEast,
+            "east" | "right" => Position::East,
+            "southeast" | "right bottom" | "bottom right" => Position::SouthEast,
+            "south" | "bottom" => Position::South,
+            "southwest" | "left bottom" | "bottom left" => Position::SouthWest,
+            "west" | "left" => Position::West,
+            "northwest" | "left top" | "top left" => Position::NorthWest,
+            "entropy" => Position::Entropy,
+            "attention" => Position::Attention,
+            _ => {
+                return Err(Error::invalid_input(format!(
+                    "unknown position '{name}'; use centre, north, northeast, east, southeast, south, southwest, west, \
+                     northwest (or top, right top, ...), entropy or attention"
+                )))
+            }
+        })
+    }
+
+    /// The gravity this position places by; the strategies place `contain`'s image centred.
+    fn gravity(self) -> Gravity {
+        match self {
+            Position::Centre | Position::Entropy | Position::Attention => Gravity::Centre,
+            Position::North => Gravity::North,
+            Position::NorthEast => Gravity::NorthEast,
+            Position::East => Gravity::East,
+            Position::SouthEast => Gravity::SouthEast,
+            Position::South => Gravity::South,
+            Position::SouthWest => Gravity::SouthWest,
+            Position::West => Gravity::West,
+            Position::NorthWest => Gravity::NorthWest,
+        }
+    }
+
+    /// Where to cut a `size` box out of `image`, which holds it.
+    fn cut(self, image: &Image, (width, height): (u32, u32)) -> (u32, u32) {
+        match self {
+            Position::Entropy => smartcrop::entropy(image, width, height),
+            Position::Attention => smartcrop::attention(image, width, height),
+            _ => {
+                let (left, top) = self.gravity().position((image.width, image.height), (width, height));
+                (left as u32, top as u32)
+            }
+        }
+    }
+}
+
 /// A resize request: either side may be omitted to keep the aspect ratio.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Resize {
@@ -89,6 +167,9 @@ pub struct Resize {
     /// Padding colour for `contain` (RGBA). Default opaque black, as sharp.
     #[serde(default = "opaque_black")]
     pub background: [u8; 4],
+    /// Which part `cover` keeps and where `contain` places the image. Default centre.
+    #[serde(default)]
+    pub position: Position,
     /// Never scale up (sharp's `withoutEnlargement`): where the fit would enlarge the image, it
     /// keeps its size (`fill` decides per axis); `cover` then cuts what exceeds the box and
     /// `contain` pads to it.
@@ -111,13 +192,14 @@ impl Resize {
             fit: Fit::Cover,
             filter: Filter::Lanczos3,
             background: opaque_black(),
+            position: Position::Centre,
             without_enlargement: false,
             without_reduction: false,
         }
     }
 
     /// The plan when the scale is refused and the source keeps its size: as sharp does, the
-    /// box (a missing side taken from the source) still cuts it (`cover`, centred) or pads it
+    /// box (a missing side taken from the source) still cuts it (`cover`, at its position) or pads it
     /// (`contain`); the other fits give the source as it is.
     fn kept(&self, (box_w, box_h): (u32, u32), src_w: u32, src_h: u32) -> ResizePlan {
         match self.fit {
@@ -176,9 +258,16 @@ impl Resize {
                 plain(w, h)
             }
             Fit::Cover if self.keeps_size(cover_ratio) => self.kept((box_w, box_h), src_w, src_h),
-            Fit::Cover => {
+            Fit::Cover if self.position == Position::Centre => {
                 ResizePlan { output: (box_w, box_h), image: (box_w, box_h), crop_to_aspect: true, crop_only: false }
             }
+            // Elsewhere, as sharp: scale to cover the box, then cut it out at the position.
+            Fit::Cover => ResizePlan {
+                output: (box_w, box_h),
+                image: (cover_w.max(box_w), cover_h.max(box_h)),
+                crop_to_aspect: false,
+                crop_only: false,
+            },
             Fit::Contain if self.keeps_size(fit_ratio) => self.kept((box_w, box_h), src_w, src_h),
             Fit::Contain => {
                 ResizePlan { output: (box_w, box_h), image: (fit_w, fit_h), crop_to_aspect: false, crop_only: false }
@@ -195,8 +284,10 @@ impl Resize {
 pub struct ResizePlan {
     pub output: (u32, u32),
     pub image: (u32, u32),
+    /// The source is cropped to `output`'s aspect, centred, while it is resampled.
     pub crop_to_aspect: bool,
-    /// `output` is a centred cut of the source, not scaled (`cover` that keeps the source size).
+    /// `output` is a cut of the source at the position, not scaled (`cover` that keeps the
+    /// source size).
     pub crop_only: bool,
 }
 
@@ -219,8 +310,8 @@ pub fn resize(image: &mut Image, spec: &Resize, limits: &Limits) -> Result<()> {
     limits.check(plan.output.0, plan.output.1)?;
     if plan.crop_only {
         let (ow, oh) = plan.output;
-        // Centred as sharp centres a crop: odd leftovers put the extra pixel before.
-        return crop(image, (image.width - ow).div_ceil(2), (image.height - oh).div_ceil(2), ow, oh);
+        let (left, top) = spec.position.cut(image, plan.output);
+        return crop(image, left, top, ow, oh);
     }
     let (iw, ih) = plan.image;
     if (iw, ih) != (image.width, image.height) || plan.crop_to_aspect {
@@ -238,17 +329,25 @@ pub fn resize(image: &mut Image, spec: &Resize, limits: &Limits) -> Result<()> {
         image.width = iw;
         image.height = ih;
     }
-    pad_to_plan(image, &plan, spec.background, limits)
+    finish_plan(image, &plan, spec, limits)
 }
 
-/// Centres the resized `image` in the plan's output box (`contain`), padding with `background`.
-pub(crate) fn pad_to_plan(image: &mut Image, plan: &ResizePlan, background: [u8; 4], limits: &Limits) -> Result<()> {
+/// Brings the resampled `image` (the plan's `image` size) to the plan's output: cuts the box
+/// out of it at the position (`cover` off centre) or pads it with the background, the image
+/// placed at the position (`contain`).
+pub(crate) fn finish_plan(image: &mut Image, plan: &ResizePlan, spec: &Resize, limits: &Limits) -> Result<()> {
     if plan.output == plan.image {
         return Ok(());
     }
     let ((ow, oh), (iw, ih)) = (plan.output, plan.image);
-    let left = (ow - iw) / 2;
-    let top = (oh - ih) / 2;
+    if ow <= iw && oh <= ih {
+        let (left, top) = spec.position.cut(image, plan.output);
+        return crop(image, left, top, ow, oh);
+    }
+    // sharp embeds with an odd spare pixel after the image (its `CalculateEmbedPosition`),
+    // where a cut puts it before.
+    let (left, top) = spec.position.gravity().embed((ow - iw, oh - ih));
+    let background = spec.background;
     pad(image, Padding { top, left, right: ow - iw - left, bottom: oh - ih - top, background }, limits)
 }
 

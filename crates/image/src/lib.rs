@@ -16,6 +16,7 @@ pub mod geometry;
 mod jpeg;
 pub mod palette;
 pub mod pipeline;
+mod smartcrop;
 pub mod stream;
 mod webp;
 

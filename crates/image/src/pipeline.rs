@@ -336,7 +336,7 @@ pub fn run(job: &Job, input: &[u8], overlays: &[&[u8]]) -> Result<Output> {
         let mut image = stream::resample_rows(rows.as_mut(), resize, &stored_plan, &job.limits)?;
         drop(rows);
         geometry::orient(&mut image, orientation)?;
-        geometry::pad_to_plan(&mut image, &plan, resize.background, &job.limits)?;
+        geometry::finish_plan(&mut image, &plan, resize, &job.limits)?;
         let planned_from = if sideways_as_stored { (info.height, info.width) } else { (info.width, info.height) };
         let alpha_band = job.steps[0].alpha_band_after(info.has_alpha, planned_from);
         return finish(job, &job.steps[1..], image, Some(info), alpha_band, overlays);
@@ -579,6 +579,7 @@ pub struct OutputSettings {
 pub const VOCABULARY: &[(&str, bool)] = &[
     ("resize", true),
     ("fit", true),
+    ("position", true),
     ("filter", true),
     ("without-enlargement", false),
     ("without-reduction", false),
@@ -636,7 +637,7 @@ pub fn takes_value(name: &str) -> Option<bool> {
 }
 
 /// Builds a job from `name=value` pairs in order (CLI flags without dashes, HTTP query
-/// parameters). `fit`, `filter`, `background`, `without-enlargement` and `without-reduction`
+/// parameters). `fit`, `position`, `filter`, `background`, `without-enlargement` and `without-reduction`
 /// modify the step before them.
 pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<(Job, OutputSettings)> {
     let mut job = Job::default();
@@ -660,7 +661,7 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
         };
         let step = match name {
             "resize" => Step::Resize(parse_size(value).map_err(|m| bad(&m))?),
-            "fit" | "filter" | "background" | "without-enlargement" | "without-reduction" => {
+            "fit" | "position" | "filter" | "background" | "without-enlargement" | "without-reduction" => {
                 modify_last(&mut job.steps, name, value)?;
                 continue;
             }
@@ -885,6 +886,7 @@ fn modify_last(steps: &mut [Step], name: &str, value: &str) -> Result<()> {
     let bad = |what: String| Error::invalid_input(format!("{name}={value}: {what}"));
     match (name, steps.last_mut()) {
         ("fit", Some(Step::Resize(resize))) => resize.fit = Fit::from_name(value)?,
+        ("position", Some(Step::Resize(resize))) => resize.position = geometry::Position::from_name(value)?,
         ("filter", Some(Step::Resize(resize))) => resize.filter = geometry::Filter::from_name(value)?,
         ("without-enlargement", Some(Step::Resize(resize))) => resize.without_enlargement = true,
         ("without-reduction", Some(Step::Resize(resize))) => resize.without_reduction = true,

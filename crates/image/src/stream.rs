@@ -185,7 +185,7 @@ fn support(filter: FilterType) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geometry::{self, Fit};
+    use crate::geometry::{self, Fit, Position};
 
     /// An image already in memory, handed out row by row.
     struct VecRows<'a> {
@@ -227,7 +227,7 @@ mod tests {
         let plan = spec.plan(image.width, image.height).unwrap();
         let mut out =
             resample_rows_in_bands(&mut VecRows { image, next: 0 }, spec, &plan, &limits, band_bytes).unwrap();
-        geometry::pad_to_plan(&mut out, &plan, spec.background, &limits).unwrap();
+        geometry::finish_plan(&mut out, &plan, spec, &limits).unwrap();
         out
     }
 
@@ -271,6 +271,27 @@ mod tests {
             }
         }
         assert!(worst > 48.0, "banding moved a result to {worst:.1} dB from the single call");
+    }
+
+    /// Off-centre positions scale to cover, then cut or pad after the last band: one band is
+    /// the whole call bit for bit, whatever the position.
+    #[test]
+    fn positions_cut_after_the_bands() {
+        let positions = [Position::SouthEast, Position::West, Position::Entropy, Position::Attention];
+        for alpha in [false, true] {
+            let image = picture(203, 331, alpha);
+            for position in positions {
+                for fit in [Fit::Cover, Fit::Contain] {
+                    let spec = Resize { fit, position, ..Resize::new(Some(61), Some(23)) };
+                    let mut whole = image.clone();
+                    geometry::resize(&mut whole, &spec, &Limits::DEFAULT).unwrap();
+                    assert_eq!((whole.width, whole.height), (61, 23));
+                    assert!(streamed(&image, &spec, usize::MAX).pixels == whole.pixels, "{spec:?}");
+                    let banded = streamed(&image, &spec, 1);
+                    assert!(psnr(&banded.pixels, &whole.pixels) > 40.0, "{spec:?}: banded differs");
+                }
+            }
+        }
     }
 
     #[test]

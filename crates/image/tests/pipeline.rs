@@ -123,6 +123,40 @@ fn fit_modes_follow_sharp() {
     }
 }
 
+/// sharp's `position`: `cover` off centre scales to cover the box and cuts it at sharp's
+/// `CalculateCrop` offsets (an odd spare pixel before a centred cut); `contain` pads at its
+/// `CalculateEmbedPosition` (an odd spare pixel after).
+#[test]
+fn positions_cut_and_pad_where_sharp_does() {
+    let bytes = encode(&gradient(400, 200, false), &EncodeOptions::new(Format::Png)).unwrap();
+    let outside = run(&raw_job("resize=101x101&fit=outside"), &bytes, &[]).unwrap();
+    assert_eq!((outside.width, outside.height), (202, 101));
+    let cut = |left: usize| -> Vec<u8> {
+        outside.bytes.chunks_exact(202 * 4).flat_map(|row| row[left * 4..(left + 101) * 4].to_vec()).collect()
+    };
+    for (position, left) in
+        [("north", 51), ("top", 51), ("east", 101), ("right top", 101), ("west", 0), ("left bottom", 0)]
+    {
+        let out = run(&raw_job(&format!("resize=101x101&position={position}")), &bytes, &[]).unwrap();
+        assert!(out.bytes == cut(left), "position={position} is not the cover-sized image cut at {left}");
+    }
+    for (position, (left, top)) in [("south", (0, 11)), ("northeast", (0, 0)), ("centre", (0, 5)), ("entropy", (0, 5))]
+    {
+        let out =
+            run(&raw_job(&format!("resize=100x61&fit=contain&background=ff0000&position={position}")), &bytes, &[])
+                .unwrap();
+        let red_rows =
+            |from: usize, to: usize| out.bytes[from * 400..to * 400].chunks_exact(4).all(|px| px == [255, 0, 0, 255]);
+        assert!(
+            red_rows(0, top) && red_rows(top + 50, 61) && !red_rows(top, top + 1),
+            "position={position}: {left},{top}"
+        );
+    }
+    let err = parse_steps([("resize", "10x10"), ("position", "middle")]).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+    assert!(err.message().contains("unknown position 'middle'"), "{err}");
+}
+
 /// sharp's `withoutEnlargement`/`withoutReduction` (its `ResolveShrink`: each axis's scale
 /// clamped, then `cover` cuts and `contain` pads) on a 100x80 source, natively and streamed
 /// (PNG input) alike; a kept `cover` is a centred cut, odd leftovers putting the extra pixel

@@ -69,6 +69,12 @@ pub struct InfoArgs {
 const STEP_HELP: &[(&str, &str, &str)] = &[
     ("resize", "WxH|Wx|xH", "resize; given one side, the other keeps the aspect ratio"),
     ("fit", "MODE", "how the preceding --resize WxH fits: cover (default), contain, fill, inside, outside"),
+    (
+        "position",
+        "NAME",
+        "what cover keeps and where contain places the image: centre (default), north, northeast, east, southeast, \
+         south, southwest, west, northwest, or for cover entropy or attention (sharp's strategies)",
+    ),
     ("filter", "NAME", "its filter: lanczos3 (default), mitchell, bicubic, bilinear, nearest"),
     ("without-enlargement", "", "never scale the preceding --resize up (sharp's withoutEnlargement)"),
     ("without-reduction", "", "never scale it down"),

@@ -4,7 +4,7 @@
 use nearnative_image::codec::ChromaSubsampling;
 use nearnative_image::composite::{Blend, Gravity};
 use nearnative_image::filter::Kernel;
-use nearnative_image::geometry::{Filter, Fit, Padding, Resize, Trim};
+use nearnative_image::geometry::{Filter, Fit, Padding, Position, Resize, Trim};
 use nearnative_image::palette::Palette;
 use nearnative_image::pipeline::{self, Job, Output, Step, Target};
 use nearnative_image::{codec, Format, Image, Info, Limits};
@@ -64,6 +64,19 @@ fn step(step: wit::Step) -> Step {
                 wit::Filter::Lanczos3 => Filter::Lanczos3,
             },
             background: rgba(r.background),
+            position: match r.position {
+                wit::Position::Centre => Position::Centre,
+                wit::Position::North => Position::North,
+                wit::Position::NorthEast => Position::NorthEast,
+                wit::Position::East => Position::East,
+                wit::Position::SouthEast => Position::SouthEast,
+                wit::Position::South => Position::South,
+                wit::Position::SouthWest => Position::SouthWest,
+                wit::Position::West => Position::West,
+                wit::Position::NorthWest => Position::NorthWest,
+                wit::Position::Entropy => Position::Entropy,
+                wit::Position::Attention => Position::Attention,
+            },
             without_enlargement: r.without_enlargement,
             without_reduction: r.without_reduction,
         }),

@@ -560,6 +560,13 @@ def job_cases(previous):
         ("recomb-png", photo_png, "recomb=0.393,0.769,0.189,0.349,0.686,0.168,-0.2,0.534,1.3&format=png", (120, 80)),
         ("extract-channel-png", alpha_png, "extract-channel=alpha&format=png", (50, 40)),
         ("pad-unflatten-png", photo_png, "pad=2,3,4,5&background=ffffff&unflatten&format=png", (128, 86)),
+        # sharp's position: cover cuts at a gravity or where entropy or attention points, and
+        # contain pads at a gravity; the streamed path (JPEG, a first resize) and the whole one.
+        ("cover-north-east-jpeg", photo_jpg, "resize=40x40&position=right top&format=png", (40, 40)),
+        ("cover-entropy-bands", wide_png, "resize=300x300&position=entropy&format=png", (300, 300)),
+        ("cover-attention-png", photo_png, "rotate=90&resize=60x30&position=attention&format=png", (60, 30)),
+        ("contain-south-west", alpha_png, "resize=64x64&fit=contain&position=southwest&background=0000ff80&format=png",
+         (64, 64)),
     ]
     for id_, rel, query, (w, h) in jobs:
         with open(os.path.join(HERE, rel), "rb") as f:
