@@ -37,13 +37,17 @@ export interface ImageOptions {
   inline?: boolean;
 }
 
+/** sharp's gravities: a side, a corner or the centre. */
+export type Gravity = 'centre' | 'center' | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest';
+
 export interface ResizeOptions {
   width?: number | null;
   height?: number | null;
   fit?: Fit;
   kernel?: Kernel;
   background?: Colour;
-  position?: 'centre' | 'center';
+  /** What `cover` keeps and where `contain` places the image: a gravity, a sharp position name, `entropy` or `attention` (cover only), or their sharp numbers. */
+  position?: Gravity | 'top' | 'right' | 'bottom' | 'left' | 'right top' | 'right bottom' | 'left bottom' | 'left top' | 'entropy' | 'attention' | number;
   /** Never scale up: where the fit would enlarge the image it keeps its size (`fill` per axis; `cover` cuts, `contain` pads). */
   withoutEnlargement?: boolean;
   /** Never scale down; wins over `withoutEnlargement`. */
@@ -105,7 +109,7 @@ export interface CompositeInput {
   top?: number;
   /** Without `left`/`top`: a side, a corner or (the default) the centre. */
   /** A name, or sharp.gravity's number (0 centre, 1 north, 2 east, ..., 8 northwest). */
-  gravity?: 'centre' | 'center' | 'north' | 'northeast' | 'east' | 'southeast' | 'south' | 'southwest' | 'west' | 'northwest' | number;
+  gravity?: Gravity | number;
   blend?: 'over' | 'multiply' | 'screen';
 }
 
@@ -145,7 +149,7 @@ export interface Pipeline {
   trim(options?: { background?: Colour; threshold?: number; lineArt?: boolean; margin?: number }): this;
   flip(flip?: boolean): this;
   flop(flop?: boolean): this;
-  blur(sigma?: number | boolean | { sigma: number }): this;
+  blur(sigma?: number | boolean | { sigma: number; precision?: 'integer' | 'float' | 'approximate' }): this;
   sharpen(options?: number | { sigma?: number; m2?: number }, flat?: number, jagged?: number): this;
   median(size?: 3): this;
   convolve(kernel: { width: 3 | 5; height: 3 | 5; kernel: number[]; scale?: number; offset?: number }): this;

@@ -141,7 +141,7 @@ describe('image: pipeline', () => {
 
   test('resize keeps the aspect ratio for WIDTHx, and the encoded output says what it wrote', () => {
     const out = image.pipeline(OPAQUE_PNG, [
-      { tag: 'resize', val: { width: 32, height: undefined, fit: 'cover', filter: 'lanczos3', background: BLACK, withoutEnlargement: false, withoutReduction: false } },
+      { tag: 'resize', val: { width: 32, height: undefined, fit: 'cover', filter: 'lanczos3', background: BLACK, position: 'centre', withoutEnlargement: false, withoutReduction: false } },
     ], { format: 'webp', quality: 80, progressive: false, compression: undefined, chromaSubsampling: 'chroma420', palette: undefined });
     assert.deepEqual([out.format, out.width, out.height, out.channels], ['webp', 32, 24, 3]);
     const info = image.info(out.bytes);
@@ -151,7 +151,7 @@ describe('image: pipeline', () => {
     for (const filter of ['nearest', 'bilinear', 'bicubic', 'mitchell', 'lanczos3']) {
       for (const fit of ['cover', 'contain', 'fill', 'inside', 'outside']) {
         const r = image.process({ width: 50, height: 30, pixels: flat }, [
-          { tag: 'resize', val: { width: 20, height: 20, fit, filter, background: { r: 200, g: 100, b: 50, a: 255 }, withoutEnlargement: false, withoutReduction: false } },
+          { tag: 'resize', val: { width: 20, height: 20, fit, filter, background: { r: 200, g: 100, b: 50, a: 255 }, position: 'centre', withoutEnlargement: false, withoutReduction: false } },
         ]);
         const expected = { cover: [20, 20], contain: [20, 20], fill: [20, 20], inside: [20, 12], outside: [33, 20] }[fit];
         assert.deepEqual([r.width, r.height], expected, `${fit} ${filter}`);
@@ -185,9 +185,14 @@ describe('image: transform (the CLI/HTTP query vocabulary) = pipeline (WIT varia
       { tag: 'crop', val: { left: 3, top: 2, width: 20, height: 15 } }, { tag: 'flop' }, { tag: 'flip' },
       { tag: 'rotate', val: { degrees: 90, background: BLACK } }]],
     ['resize=20x10&fit=contain&filter=mitchell&background=ff000080', [
-      { tag: 'resize', val: { width: 20, height: 10, fit: 'contain', filter: 'mitchell', background: { r: 255, g: 0, b: 0, a: 128 }, withoutEnlargement: false, withoutReduction: false } }]],
+      { tag: 'resize', val: { width: 20, height: 10, fit: 'contain', filter: 'mitchell', background: { r: 255, g: 0, b: 0, a: 128 }, position: 'centre', withoutEnlargement: false, withoutReduction: false } }]],
+    ['resize=20x10&position=right top&resize=9x9&fit=contain&position=southwest', [
+      { tag: 'resize', val: { width: 20, height: 10, fit: 'cover', filter: 'lanczos3', background: BLACK, position: 'north-east', withoutEnlargement: false, withoutReduction: false } },
+      { tag: 'resize', val: { width: 9, height: 9, fit: 'contain', filter: 'lanczos3', background: BLACK, position: 'south-west', withoutEnlargement: false, withoutReduction: false } }]],
+    ['resize=12x30&position=attention', [
+      { tag: 'resize', val: { width: 12, height: 30, fit: 'cover', filter: 'lanczos3', background: BLACK, position: 'attention', withoutEnlargement: false, withoutReduction: false } }]],
     ['resize=x9&filter=nearest&rotate=30&background=00ff00', [
-      { tag: 'resize', val: { width: undefined, height: 9, fit: 'cover', filter: 'nearest', background: BLACK, withoutEnlargement: false, withoutReduction: false } },
+      { tag: 'resize', val: { width: undefined, height: 9, fit: 'cover', filter: 'nearest', background: BLACK, position: 'centre', withoutEnlargement: false, withoutReduction: false } },
       { tag: 'rotate', val: { degrees: 30, background: { r: 0, g: 255, b: 0, a: 255 } } }]],
     ['pad=1,2,3,4&background=102030', [
       { tag: 'pad', val: { top: 1, right: 2, bottom: 3, left: 4, background: { r: 16, g: 32, b: 48, a: 255 } } }]],

@@ -159,6 +159,12 @@ function assertClose(actual, expected, tolerance, what, region = () => true) {
   }
   assert.ok(worst <= tolerance, `${what}: largest difference ${worst} > ${tolerance} at ${at}`);
 }
+/** Peak signal-to-noise ratio of two equal-length sample arrays, in dB (Infinity when equal). */
+function psnr(a, b) {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += (a[i] - b[i]) ** 2;
+  return 10 * Math.log10((255 * 255) / (sum / a.length));
+}
 async function sharpRaw(bytes) {
   const { data, info } = await sharp(bytes).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   return { width: info.width, height: info.height, pixels: new Uint8Array(data) };
@@ -294,6 +300,39 @@ describe('@nearnative/image in Node', () => {
       const fit = args.find((a) => a && typeof a === 'object')?.fit ?? 'cover';
       const kept = (fit === 'cover' || fit === 'inside' || fit === 'outside') && ours.width <= 64 && ours.height <= 48;
       if (kept) assertClose(ours, ref, 0, `${what}: a cut of the source, as sharp`);
+    }
+  });
+
+  test('resize position: gravities, position names and numbers cut and pad where sharp does; entropy cuts as sharp', async () => {
+    // Texture on the left, a smooth ramp elsewhere, a band of skin tone low down.
+    const scene = makeImage(96, 64, (x, y) => {
+      if (y >= 44 && y < 54 && x >= 50) return [224, 172, 140, 255];
+      if (x < 30) { const v = (x * 7919 + y * 104729) % 251; return [v, (v * 3) % 256, (v * 7) % 256, 255]; }
+      return [100 + x, 80 + y, 120, 255];
+    });
+    const bytes = encodePng(scene, { rgb: true });
+    const cases = [
+      [40, 40, { position: 'north' }], [40, 40, { position: 'right top' }], [40, 40, { position: image.position.left }],
+      [40, 40, { position: image.gravity.southeast }], [30, 60, { position: 'bottom' }], [90, 30, { position: 'south' }],
+      [90, 30, { position: 'left bottom' }], [40, 40, { position: 'entropy' }], [90, 20, { position: image.strategy.entropy }],
+      [20, 60, { position: 'entropy' }],
+      [40, 40, { fit: 'contain', position: 'east', background: 'red' }], [80, 30, { fit: 'contain', position: 'southwest', background: 'red' }],
+      [41, 41, { fit: 'contain', position: 'entropy', background: 'red' }],
+    ];
+    for (const args of cases) {
+      const what = JSON.stringify(args);
+      const ours = await rawOf(image(bytes).resize(...args));
+      const ref = await sharpRaw(await sharp(bytes).resize(...args).png().toBuffer());
+      assert.deepEqual([ours.width, ours.height], [ref.width, ref.height], what);
+      const db = psnr(ours.pixels, ref.pixels);
+      assert.ok(db > 35, `${what}: ${db.toFixed(1)} dB from sharp (a cut elsewhere is far below)`);
+    }
+    // Attention has no sharp-identical answer (the cut can differ): the skin-tone band must stay.
+    const kept = await rawOf(image(bytes).resize(96, 20, { position: 'attention' }));
+    const skinRows = Array.from({ length: kept.height }, (_, y) => px(kept, 80, y)).filter((p) => p.every((v, c) => Math.abs(v - [224, 172, 140, 255][c]) <= 2));
+    assert.ok(skinRows.length >= 9, `attention kept ${skinRows.length} of the skin band's 10 rows`);
+    for (const position of ['middle', 9, 18, true]) {
+      assert.throws(() => image(bytes).resize(10, 10, { position }), (e) => e.code === 'invalid_input' && /position/.test(e.message), String(position));
     }
   });
 
@@ -651,11 +690,6 @@ describe('@nearnative/image in Node', () => {
   });
 
   test('png({ palette }) writes indexed colour that libpng reads, as close to the source as sharp\'s', async () => {
-    const psnr = (a, b) => {
-      let sum = 0;
-      for (let i = 0; i < a.length; i++) sum += (a[i] - b[i]) ** 2;
-      return 10 * Math.log10((255 * 255) / (sum / a.length));
-    };
     for (const [name, src, bytes] of [['BASE', BASE, PNG], ['SMOOTH', SMOOTH, PNG_SMOOTH]]) {
       const ours = await image(bytes).png({ palette: true }).toBuffer();
       const ref = await sharp(bytes).png({ palette: true }).toBuffer();
@@ -775,11 +809,6 @@ describe('@nearnative/image in Node', () => {
   });
 
   test('gif({ colours, dither }) quantises as png({ palette }) does, as close to the source as sharp\'s', async () => {
-    const psnr = (a, b) => {
-      let sum = 0;
-      for (let i = 0; i < a.length; i++) sum += (a[i] - b[i]) ** 2;
-      return 10 * Math.log10((255 * 255) / (sum / a.length));
-    };
     const psnrs = [];
     const colours = (raw) => new Set(Array.from({ length: raw.pixels.length / 4 }, (_, i) => raw.pixels.slice(i * 4, i * 4 + 4).join())).size;
     for (const [name, src, bytes] of [['BASE', BASE, PNG], ['SMOOTH', SMOOTH, PNG_SMOOTH]]) {

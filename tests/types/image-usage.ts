@@ -11,6 +11,8 @@ const width: number = info.width;
 const written = await image('photo.jpg').resize(800, 600, { withoutEnlargement: true, withoutReduction: false })
   .composite([{ input: 'logo.png', left: 10, top: 10 }]).toFile('thumb.webp');
 const writtenWidth: number = written.width;
+const portrait = await image(bytes).resize(200, 200, { position: 'top' }).resize(100, 100, { position: image.strategy.attention })
+  .resize(90, 60, { fit: 'contain', position: 'southwest' }).toBuffer();
 const meta: Metadata = await image(bytes).metadata();
 const build: 'simd128' | 'scalar' = meta.build;
 const stats: Stats = await image(new Blob([bytes])).extract({ left: 0, top: 0, width: 1, height: 1 }).stats();
