@@ -288,6 +288,12 @@ declare const _default: typeof image & {
   colourspace: Record<string, string>;
   colorspace: Record<string, string>;
   bool: { and: 'and'; or: 'or'; eor: 'eor' };
+  /** sharp's `format`, describing this package: what it reads and writes; file paths in Node only; no streams. */
+  format: Record<'jpeg' | 'png' | 'webp' | 'gif' | 'qoi' | 'bmp' | 'raw', {
+    id: string;
+    input: { file: boolean; buffer: boolean; stream: boolean; fileSuffix?: string[] };
+    output: { file: boolean; buffer: boolean; stream: boolean; alias?: string[] };
+  }>;
   /** No operation cache exists: reports an empty one, whatever it is given. */
   cache(options?: boolean | { memory?: number; files?: number; items?: number }): { memory: { current: number; high: number; max: number }; files: { current: number; max: number }; items: { current: number; max: number } };
   /** Each job runs on one thread: 1, whatever it is given. */

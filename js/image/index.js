@@ -254,6 +254,18 @@ const SHARP_CONSTANTS = {
 };
 SHARP_CONSTANTS.colorspace = SHARP_CONSTANTS.colourspace;
 
+// sharp.format in sharp's shape, describing this package: the formats it reads and writes,
+// file paths in Node only (toFile() picks the format from these suffixes), no streams.
+SHARP_CONSTANTS.format = Object.fromEntries([
+  ['jpeg', ['.jpg', '.jpeg'], ['jpg']], ['png', ['.png'], []], ['webp', ['.webp'], []],
+  ['gif', ['.gif'], []], ['qoi', ['.qoi'], []], ['bmp', ['.bmp'], []],
+].map(([id, fileSuffix, alias]) => [id, {
+  id,
+  input: { file: isNode, buffer: true, stream: false, fileSuffix },
+  output: { file: isNode, buffer: true, stream: false, alias },
+}]));
+SHARP_CONSTANTS.format.raw = { id: 'raw', input: { file: false, buffer: true, stream: false }, output: { file: false, buffer: true, stream: false } };
+
 /**
  * sharp's global knobs that change no output. There is no operation cache to size or clear,
  * and each job runs on one thread, so `cache()` reports an empty cache and `concurrency()` 1

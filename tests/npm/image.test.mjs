@@ -303,7 +303,7 @@ describe('@nearnative/image in Node', () => {
     }
   });
 
-  test('resize position: gravities, position names and numbers cut and pad where sharp does; entropy cuts as sharp', async () => {
+  test('resize position: gravities, position names and numbers cut and pad where sharp does; entropy cuts as sharp, attention mostly', async () => {
     // Texture on the left, a smooth ramp elsewhere, a band of skin tone low down.
     const scene = makeImage(96, 64, (x, y) => {
       if (y >= 44 && y < 54 && x >= 50) return [224, 172, 140, 255];
@@ -327,10 +327,17 @@ describe('@nearnative/image in Node', () => {
       const db = psnr(ours.pixels, ref.pixels);
       assert.ok(db > 35, `${what}: ${db.toFixed(1)} dB from sharp (a cut elsewhere is far below)`);
     }
-    // Attention has no sharp-identical answer (the cut can differ): the skin-tone band must stay.
-    const kept = await rawOf(image(bytes).resize(96, 20, { position: 'attention' }));
-    const skinRows = Array.from({ length: kept.height }, (_, y) => px(kept, 80, y)).filter((p) => p.every((v, c) => Math.abs(v - [224, 172, 140, 255][c]) <= 2));
-    assert.ok(skinRows.length >= 9, `attention kept ${skinRows.length} of the skin band's 10 rows`);
+    // Attention scores a 32x32 reduction, and our reduction is not libvips' to the bit, so a
+    // near tie can fall a cell apart: most cuts, not all, are sharp's.
+    let same = 0;
+    const sizes = [[96, 20], [40, 64], [30, 30], [90, 30], [20, 50], [64, 16], [50, 50]];
+    for (const args of sizes) {
+      const ours = await rawOf(image(bytes).resize(...args, { position: 'attention' }));
+      const ref = await sharpRaw(await sharp(bytes).resize(...args, { position: 'attention' }).png().toBuffer());
+      assert.deepEqual([ours.width, ours.height], [ref.width, ref.height]);
+      if (psnr(ours.pixels, ref.pixels) > 35) same++;
+    }
+    assert.ok(same >= 4, `attention cut where sharp does in ${same} of ${sizes.length} cases`);
     for (const position of ['middle', 9, 18, true]) {
       assert.throws(() => image(bytes).resize(10, 10, { position }), (e) => e.code === 'invalid_input' && /position/.test(e.message), String(position));
     }
@@ -770,6 +777,25 @@ describe('@nearnative/image in Node', () => {
     for (const name of ['cache', 'concurrency', 'simd', 'counters']) assert.equal(typeof image[name], 'function', name);
     assert.equal(image.concurrency(4), 1, 'one thread per job');
     assert.equal(image.simd(), image.build === 'simd128');
+    // format: sharp's shape, and true to this package: every listed format is written and read
+    // back, and every file suffix picks it in toFile().
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nn-format-'));
+    try {
+      for (const [id, info] of Object.entries(image.format)) {
+        assert.deepEqual(Object.keys(info), Object.keys(sharp.format.jpeg), id);
+        assert.deepEqual(Object.keys(info.input).slice(0, 3), ['file', 'buffer', 'stream'], id);
+        if (id === 'raw') continue;
+        const written = await image(PNG).toFormat(id).toBuffer();
+        assert.equal((await image(written).metadata()).format, id, `${id} reads back`);
+        for (const suffix of info.input.fileSuffix) {
+          const file = path.join(dir, `out${suffix}`);
+          assert.equal((await image(PNG).toFile(file)).format, id, suffix);
+          assert.equal((await image(file).metadata()).format, id, `${suffix} read from a path`);
+        }
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
     // Code written against the constants runs.
     const out = await image(PNG).resize(8, 8, { fit: image.fit.contain, kernel: image.kernel.lanczos3, position: image.gravity.centre })
       .composite([{ input: PNG, gravity: image.gravity.southeast, blend: image.blend.multiply }]).png().toBuffer({ resolveWithObject: true });

@@ -179,12 +179,17 @@ impl EncodeSteps {
 
 /// CIE L*a*b* (D65) of linear sRGB values in 0..=1.
 pub(crate) fn lab_from_linear(rgb: [f32; 3]) -> [f32; 3] {
+    lab_from_xyz(xyz_from_linear(rgb))
+}
+
+/// CIE XYZ of linear sRGB values in 0..=1, scaled as libvips scales it (white's Y is 100).
+pub(crate) fn xyz_from_linear(rgb: [f32; 3]) -> [f32; 3] {
     let [r, g, b] = rgb.map(|c| c * WHITE[1]);
-    let xyz = [
-        0.4124 * r + 0.3576 * g + 0.1805 * b,
-        0.2126 * r + 0.7152 * g + 0.0722 * b,
-        0.0193 * r + 0.1192 * g + 0.9505 * b,
-    ];
+    [0.4124 * r + 0.3576 * g + 0.1805 * b, 0.2126 * r + 0.7152 * g + 0.0722 * b, 0.0193 * r + 0.1192 * g + 0.9505 * b]
+}
+
+/// CIE L*a*b* of CIE XYZ (D65, white's Y 100).
+pub(crate) fn lab_from_xyz(xyz: [f32; 3]) -> [f32; 3] {
     let [fx, fy, fz] = std::array::from_fn(|c| {
         let t = f64::from(xyz[c] / WHITE[c]);
         (if t < 0.008856 { 7.787 * t + 16.0 / 116.0 } else { t.cbrt() }) as f32

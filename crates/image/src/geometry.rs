@@ -97,7 +97,7 @@ pub enum Position {
     /// Cuts away, eight slices at a time, the edge whose colours carry less information
     /// (libvips' `entropy` smartcrop). `contain` centres.
     Entropy,
-    /// Centres the cut on the most edges, skin tones and saturated colour (libvips'
+    /// Centres the cut on the most edges, skin tones and red (libvips'
     /// `attention` smartcrop). `contain` centres.
     Attention,
 }

@@ -4,8 +4,8 @@
 //!
 //! - [`entropy`] trims the edges: in eight or so steps per axis, the slice (left or right, top
 //!   or bottom) whose colours carry less information goes.
-//! - [`attention`] shrinks the image to a 32×32 grid, scores each cell for edges (Sobel on
-//!   L*), skin tones and saturated colour, blurs the scores by the cut's size and centres the
+//! - [`attention`] shrinks the image to a 32×32 grid, scores each cell for edges (a Laplacian
+//!   of luminance), skin tones and redness, blurs the scores by the cut's size and centres the
 //!   cut on the best cell.
 //!
 //! Colour is premultiplied by alpha first, so what hides in transparent pixels counts for
@@ -13,7 +13,7 @@
 
 use fast_image_resize::{self as fir, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 
-use crate::cie::Grey;
+use crate::cie::{self, Grey};
 use crate::Image;
 
 /// The top-left corner of the `width`×`height` cut of `image` that keeps the most entropy.
@@ -90,51 +90,92 @@ pub(crate) fn attention(image: &Image, width: u32, height: u32) -> (u32, u32) {
     };
     let (cols, rows) = (cols as usize, rows as usize);
     let srgb = Grey::shared().srgb();
-    let mut lightness = Vec::with_capacity(cols * rows);
+    let mut luminance = Vec::with_capacity(cols * rows);
     let mut score = Vec::with_capacity(cols * rows);
     for &[r, g, b, a] in small.as_chunks::<4>().0 {
-        let [l, a_star, b_star] = srgb.lab(premultiplied([r, g, b], a));
-        let skin = (3.0..=22.0).contains(&a_star) && (4.0..=31.0).contains(&b_star) && l >= 15.0;
-        let saturated = a_star.hypot(b_star) > 60.0;
-        lightness.push(l);
-        score.push(if skin { 255.0 } else { 0.0 } + if saturated { 255.0 } else { 0.0 });
+        let xyz = cie::xyz_from_linear(premultiplied([r, g, b], a).map(|c| srgb.linear(c)));
+        luminance.push(xyz[1]);
+        // Dark cells score nothing for colour. Elsewhere skin scores up to 100 by how close the
+        // colour's direction in XYZ lies to skin's, and redness (a*) adds as it is.
+        score.push(if xyz[1] > 5.0 {
+            let magnitude = xyz.iter().map(|v| v * v).sum::<f32>().sqrt();
+            let off_skin = xyz.iter().zip(SKIN).map(|(v, s)| (v / magnitude - s).powi(2)).sum::<f32>().sqrt();
+            (100.0 - 100.0 * off_skin) + cie::lab_from_xyz(xyz)[1]
+        } else {
+            0.0
+        });
     }
-    let at = |x: usize, y: usize| lightness[y * cols + x];
+    // Edges: five times the magnitude of a 4-neighbour Laplacian of luminance, edges replicated.
+    let y_at = |x: usize, y: usize| luminance[y * cols + x];
     for y in 0..rows {
-        let (up, down) = (y.saturating_sub(1), (y + 1).min(rows - 1));
         for x in 0..cols {
-            let (left, right) = (x.saturating_sub(1), (x + 1).min(cols - 1));
-            let horizontal = (at(right, up) - at(left, up))
-                + 2.0 * (at(right, y) - at(left, y))
-                + (at(right, down) - at(left, down));
-            let vertical =
-                (at(left, down) - at(left, up)) + 2.0 * (at(x, down) - at(x, up)) + (at(right, down) - at(right, up));
-            score[y * cols + x] += horizontal.abs() + vertical.abs();
+            let around = y_at(x, y.saturating_sub(1))
+                + y_at(x, (y + 1).min(rows - 1))
+                + y_at(x.saturating_sub(1), y)
+                + y_at((x + 1).min(cols - 1), y);
+            score[y * cols + x] += (5.0 * (4.0 * y_at(x, y) - around)).abs();
         }
     }
-    // The blur spreads each cell's score over about a tenth of the cut's diagonal.
-    let (cell_w, cell_h) = (f64::from(image.width) / cols as f64, f64::from(image.height) / rows as f64);
-    let sigma = ((f64::from(width) / cell_w).hypot(f64::from(height) / cell_h) / 10.0).max(1.0);
+    // The blur spreads each cell's score over a tenth of the cut's diagonal, in cells.
+    let (scale_x, scale_y) = (cols as f64 / f64::from(image.width), rows as f64 / f64::from(image.height));
+    let sigma = ((f64::from(width) * scale_x).hypot(f64::from(height) * scale_y) / 10.0).max(1.0);
     let score: Vec<f64> = score.into_iter().map(f64::from).collect();
     let blurred = blur_grid(&score, cols, rows, sigma);
     let best = blurred.iter().enumerate().fold(0, |best, (i, &v)| if v > blurred[best] { i } else { best });
-    // Centre the cut on the best cell's corner, kept inside the image.
-    let place = |cell: usize, size: f64, cut: u32, whole: u32| {
-        (cell as f64 * size - f64::from(cut / 2)).clamp(0.0, f64::from(whole - cut)) as u32
+    // Back to image pixels (truncated), then the cut centred there and kept inside the image.
+    let place = |cell: usize, scale: f64, cut: u32, whole: u32| {
+        let centre = (cell as f64 / scale) as i64;
+        (centre - i64::from(cut / 2)).clamp(0, i64::from(whole - cut)) as u32
     };
-    (place(best % cols, cell_w, width, image.width), place(best / cols, cell_h, height, image.height))
+    (place(best % cols, scale_x, width, image.width), place(best / cols, scale_y, height, image.height))
 }
 
-/// `image` reduced to `cols`×`rows` with Lanczos3, colour premultiplied by alpha; `None` if
-/// the resizer refuses.
+/// The direction of skin tones in XYZ, negated (smartcrop.js's skin colour, as libvips uses it).
+const SKIN: [f32; 3] = [0.78, 0.57, 0.44];
+
+/// `image` reduced to `cols`×`rows` as libvips' `resize` reduces: first a box average over
+/// whole blocks while that leaves at least twice the size to go (the rows and columns the
+/// blocks do not fill are dropped), then Lanczos3 for the rest. `None` if the resizer refuses.
 fn shrunk(image: &Image, cols: u32, rows: u32) -> Option<Vec<u8>> {
-    let src = fir::images::ImageRef::new(image.width, image.height, &image.pixels, PixelType::U8x4).ok()?;
+    let block = |from: u32, to: u32| ((f64::from(from) / f64::from(to) / 2.0).floor() as u32).max(1);
+    let (bx, by) = (block(image.width, cols), block(image.height, rows));
+    let boxed;
+    let source = if bx > 1 || by > 1 {
+        boxed = box_average(image, bx, by);
+        &boxed
+    } else {
+        image
+    };
+    let src = fir::images::ImageRef::new(source.width, source.height, &source.pixels, PixelType::U8x4).ok()?;
     let mut pixels = vec![0u8; (cols * rows * 4) as usize];
     let mut dst = fir::images::Image::from_slice_u8(cols, rows, &mut pixels, PixelType::U8x4).ok()?;
     let options =
         ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3)).use_alpha(image.has_alpha);
     Resizer::new().resize(&src, &mut dst, &options).ok()?;
     Some(pixels)
+}
+
+/// The mean of every whole `bx`×`by` block, rounded half up.
+fn box_average(image: &Image, bx: u32, by: u32) -> Image {
+    let (width, height) = (image.width / bx, image.height / by);
+    let stride = image.width as usize * 4;
+    let count = bx * by;
+    let mut pixels = Vec::with_capacity(width as usize * height as usize * 4);
+    for y in 0..height as usize {
+        for x in 0..width as usize {
+            let mut sum = [0u32; 4];
+            for row in y * by as usize..(y + 1) * by as usize {
+                let start = row * stride + x * bx as usize * 4;
+                for px in image.pixels[start..start + bx as usize * 4].as_chunks::<4>().0 {
+                    for c in 0..4 {
+                        sum[c] += u32::from(px[c]);
+                    }
+                }
+            }
+            pixels.extend(sum.map(|s| ((s + count / 2) / count) as u8));
+        }
+    }
+    Image { width, height, pixels, has_alpha: image.has_alpha }
 }
 
 /// A Gaussian blur of a small grid: a sampled kernel cut where it falls below a fifth of its
