@@ -46,8 +46,8 @@ export function createEngine({ flavor, glue }) {
       case 'stats': {
         const [joined, lengths] = packOverlays(overlays);
         return guard(() => (input.rgba
-          ? glue.imageStats(job, input.rgba, input.width, input.height, joined, lengths)
-          : glue.imageStats(job, input.bytes, 0, 0, joined, lengths)));
+          ? glue.imageStats(job, input.rgba, input.width, input.height, input.alpha ?? true, input.grey ?? false, joined, lengths)
+          : glue.imageStats(job, input.bytes, 0, 0, false, false, joined, lengths)));
       }
       case 'metadata':
         return guard(() => glue.imageMetadata(input.bytes));

@@ -78,7 +78,8 @@ async function resolveInput(value, options) {
     const alpha = channels === 2 || channels === 4;
     if (channels === 4) return { input: { rgba: pixels, width, height, alpha }, transfer: [] };
     const rgba = widenToRgba(pixels, channels);
-    return { input: { rgba, width, height, alpha }, transfer: [rgba.buffer] };
+    // Grey samples stay one band (plus alpha) in sharp's stats().
+    return { input: { rgba, width, height, alpha, grey: channels <= 2 }, transfer: [rgba.buffer] };
   }
   if (isBlob(value)) {
     const bytes = new Uint8Array(await value.arrayBuffer());

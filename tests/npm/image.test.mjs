@@ -884,6 +884,36 @@ describe('@nearnative/image in Node', () => {
     assert.deepEqual(cropped.channels[0].sum, BASE.pixels[0] + BASE.pixels[4], 'stats after the chain');
   });
 
+  test('stats() counts sharp\'s bands: grey and raw inputs; after the chain, raw()\'s bands', async () => {
+    const kept = { 1: [0], 2: [0, 3], 3: [0, 1, 2] };
+    const rawInput = (channels) => [Buffer.from(ALPHA.pixels.filter((_, i) => kept[channels].includes(i % 4))), { raw: { width: 24, height: 16, channels } }];
+    const inputs = {
+      'grey PNG': [await sharp(...rawInput(1)).toColourspace('b-w').png().toBuffer()],
+      'raw grey': rawInput(1), 'raw grey + alpha': rawInput(2), 'raw RGB': rawInput(3),
+      'raw opaque RGBA': [map(ALPHA, ([r, g, b]) => [r, g, b, 255]).pixels, { raw: { width: 24, height: 16, channels: 4 } }],
+      'RGBA PNG': [PNG_ALPHA],
+    };
+    for (const [name, [input, options]] of Object.entries(inputs)) {
+      // sharp measures its input and ignores the chain, so only the input is compared.
+      const ours = await image(input, options).stats();
+      const ref = await sharp(input, options).stats();
+      assert.equal(ours.channels.length, ref.channels.length, `${name}: channels`);
+      assert.equal(ours.isOpaque, ref.isOpaque, `${name}: isOpaque`);
+      ours.channels.forEach((c, i) => {
+        for (const k of ['min', 'max', 'sum']) assert.equal(c[k], ref.channels[i][k], `${name}: channel ${i} ${k}`);
+      });
+      // Ours measures the chain's result, in the bands raw() gives it.
+      for (const chain of [(p) => p.greyscale(), (p) => p.ensureAlpha(), (p) => p.tint('#3366cc')]) {
+        const { info } = await chain(image(input, options)).raw().toBuffer({ resolveWithObject: true });
+        const bands = (await chain(image(input, options)).stats()).channels.length;
+        const grey = name.includes('grey') && !chain.toString().includes('tint');
+        // A grey image raw() widens to RGB(A) is measured as grey (plus alpha).
+        const expected = grey ? { 4: 2, 3: 1 }[info.channels] ?? info.channels : info.channels;
+        assert.equal(bands, expected, `${name}, ${chain}`);
+      }
+    }
+  });
+
   test('JPEG, WebP, GIF, QOI, BMP output: magic bytes, metadata, decoded pixels', async () => {
     const jpeg = await image(PNG_SMOOTH).jpeg({ quality: 90 }).toBuffer({ resolveWithObject: true });
     assert.deepEqual([...jpeg.data.subarray(0, 3)], [0xff, 0xd8, 0xff]);

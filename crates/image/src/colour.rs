@@ -352,39 +352,66 @@ pub struct Stats {
 /// byte is 255. An image without pixels reports zeros.
 pub fn stats(image: &Image) -> Stats {
     let hist = histogram(image);
-    let n: u64 = hist[0].iter().sum();
     let count = if image.has_alpha { 4 } else { 3 };
-    let channels = hist[..count]
-        .iter()
-        .map(|h| {
-            let min = h.iter().position(|&c| c > 0).unwrap_or(0) as u8;
-            let max = h.iter().rposition(|&c| c > 0).unwrap_or(0) as u8;
-            let (mut sum, mut sum_sq) = (0u128, 0u128);
-            for (v, &c) in h.iter().enumerate() {
-                sum += v as u128 * u128::from(c);
-                sum_sq += (v * v) as u128 * u128::from(c);
+    let is_opaque = hist[3][255] == hist[0].iter().sum::<u64>();
+    Stats { channels: hist[..count].iter().map(channel_stats).collect(), is_opaque }
+}
+
+/// [`stats`] of interleaved samples in `bands` bands, as sharp's `raw()` lays them out: grey,
+/// grey + alpha, RGB or RGBA. Alpha is the last of 2 or 4 bands.
+pub fn band_stats(samples: &[u8], bands: usize) -> Stats {
+    let bands = bands.clamp(1, 4);
+    let mut hist = vec![[0u64; 256]; bands];
+    for px in samples.chunks_exact(bands) {
+        for (h, &v) in hist.iter_mut().zip(px) {
+            h[usize::from(v)] += 1;
+        }
+    }
+    let pixels = (samples.len() / bands) as u64;
+    let is_opaque = bands % 2 == 1 || hist[bands - 1][255] == pixels;
+    Stats { channels: hist.iter().map(channel_stats).collect(), is_opaque }
+}
+
+/// sharp's `stats()` of a job's output in `raw()`'s `bands`: as [`band_stats`], except that an
+/// image that came in grey (`grey_input`) and is still grey counts one band, plus alpha, as
+/// sharp measures the image it holds where `raw()` converts it to RGB.
+pub fn sharp_stats(samples: &[u8], bands: usize, grey_input: bool) -> Stats {
+    let mut stats = band_stats(samples, bands);
+    let still_grey = || samples.chunks_exact(bands).all(|p| p[0] == p[1] && p[1] == p[2]);
+    if grey_input && bands >= 3 && still_grey() {
+        let alpha = (bands == 4).then(|| stats.channels[3].clone());
+        stats.channels.truncate(1);
+        stats.channels.extend(alpha);
+    }
+    stats
+}
+
+fn channel_stats(h: &[u64; 256]) -> ChannelStats {
+    let n: u64 = h.iter().sum();
+    let min = h.iter().position(|&c| c > 0).unwrap_or(0) as u8;
+    let max = h.iter().rposition(|&c| c > 0).unwrap_or(0) as u8;
+    let (mut sum, mut sum_sq) = (0u128, 0u128);
+    for (v, &c) in h.iter().enumerate() {
+        sum += v as u128 * u128::from(c);
+        sum_sq += (v * v) as u128 * u128::from(c);
+    }
+    let (mean, stdev) = if n == 0 {
+        (0.0, 0.0)
+    } else {
+        let n = u128::from(n);
+        let mean = sum as f64 / n as f64;
+        // n(n−1)·variance = n·Σv² − (Σv)², exact in integers (f64 if that could overflow).
+        let stdev = if n < 2 {
+            0.0
+        } else {
+            match (n.checked_mul(sum_sq), sum.checked_mul(sum)) {
+                (Some(a), Some(b)) => (a.saturating_sub(b) as f64 / (n as f64 * (n - 1) as f64)).sqrt(),
+                _ => ((sum_sq as f64 - n as f64 * mean * mean) / (n - 1) as f64).max(0.0).sqrt(),
             }
-            let (mean, stdev) = if n == 0 {
-                (0.0, 0.0)
-            } else {
-                let n = u128::from(n);
-                let mean = sum as f64 / n as f64;
-                // n(n−1)·variance = n·Σv² − (Σv)², exact in integers (f64 if that could overflow).
-                let stdev = if n < 2 {
-                    0.0
-                } else {
-                    match (n.checked_mul(sum_sq), sum.checked_mul(sum)) {
-                        (Some(a), Some(b)) => (a.saturating_sub(b) as f64 / (n as f64 * (n - 1) as f64)).sqrt(),
-                        _ => ((sum_sq as f64 - n as f64 * mean * mean) / (n - 1) as f64).max(0.0).sqrt(),
-                    }
-                };
-                (mean, stdev)
-            };
-            ChannelStats { min, max, sum: sum as u64, mean, stdev }
-        })
-        .collect();
-    let is_opaque = hist[3][255] == n;
-    Stats { channels, is_opaque }
+        };
+        (mean, stdev)
+    };
+    ChannelStats { min, max, sum: sum as u64, mean, stdev }
 }
 
 /// sRGB transfer function, exact (IEC 61966-2-1), 0..=1 in and out.

@@ -50,7 +50,7 @@ impl Filter {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Fit {
-    /// Fill the box exactly, cropping the overflow around the centre.
+    /// Fill the box exactly, cropping the overflow at the position (default centre).
     #[default]
     Cover,
     /// Fit inside the box and pad the rest with the background colour.
@@ -227,8 +227,8 @@ impl Resize {
         }
     }
 
-    /// The size of the result for a `src_w`×`src_h` input, and the scaled size of the image
-    /// inside it (they differ only for `contain`).
+    /// The size of the result for a `src_w`×`src_h` input, and the size the image is scaled to
+    /// (smaller for `contain`, which pads it; larger for `cover` off centre, which cuts it).
     pub fn plan(&self, src_w: u32, src_h: u32) -> Result<ResizePlan> {
         let (sw, sh) = (f64::from(src_w), f64::from(src_h));
         let scaled = |v: f64| (v.round() as u64).clamp(1, u64::from(u32::MAX)) as u32;
@@ -308,6 +308,9 @@ impl ResizePlan {
 pub fn resize(image: &mut Image, spec: &Resize, limits: &Limits) -> Result<()> {
     let plan = spec.plan(image.width, image.height)?;
     limits.check(plan.output.0, plan.output.1)?;
+    // Off centre, `cover` holds the whole cover-sized image before the cut: a very tall or wide
+    // source can make that far larger than the box.
+    limits.check(plan.image.0, plan.image.1)?;
     if plan.crop_only {
         let (ow, oh) = plan.output;
         let (left, top) = spec.position.cut(image, plan.output);

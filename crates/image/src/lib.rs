@@ -125,7 +125,9 @@ impl Default for Limits {
 /// An RGBA8 buffer of `width * height` pixels, or `limit_exceeded` when the allocator says no
 /// (a 128 MiB edge worker must get an error, not a trap).
 pub(crate) fn alloc_pixels(width: u32, height: u32) -> Result<Vec<u8>> {
-    let len = width as usize * height as usize * 4;
+    // Checked: on wasm32 a size the pixel limit lets through could still overflow usize.
+    let len = (width as usize).checked_mul(height as usize).and_then(|n| n.checked_mul(4));
+    let len = len.ok_or_else(|| out_of_memory(width, height))?;
     let mut pixels = Vec::new();
     pixels.try_reserve_exact(len).map_err(|_| out_of_memory(width, height))?;
     pixels.resize(len, 0);

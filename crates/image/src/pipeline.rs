@@ -330,8 +330,8 @@ pub fn run(job: &Job, input: &[u8], overlays: &[&[u8]]) -> Result<Output> {
         let options = DecodeOptions { limits: job.limits, auto_orient: job.auto_orient, shrink_to };
         let mut rows = codec::decode_rows(input, &info, orientation, &options)?;
         // Resample the stored rows; a stored-sideways image is resampled to the transposed
-        // size and the small result turned upright, then padded there, so `contain` centres
-        // it as on an upright input.
+        // size and the small result turned upright, then cut or padded there, so the position
+        // applies as on an upright input.
         let stored_plan = if orientation.swaps_axes() { plan.transposed() } else { plan };
         let mut image = stream::resample_rows(rows.as_mut(), resize, &stored_plan, &job.limits)?;
         drop(rows);

@@ -14,6 +14,7 @@
 use fast_image_resize::{self as fir, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 
 use crate::cie::{self, Grey};
+use crate::composite::Gravity;
 use crate::Image;
 
 /// The top-left corner of the `width`×`height` cut of `image` that keeps the most entropy.
@@ -86,7 +87,8 @@ const GRID: u32 = 32;
 pub(crate) fn attention(image: &Image, width: u32, height: u32) -> (u32, u32) {
     let (cols, rows) = (GRID.min(image.width), GRID.min(image.height));
     let Some(small) = shrunk(image, cols, rows) else {
-        return ((image.width - width) / 2, (image.height - height) / 2);
+        let (left, top) = Gravity::Centre.position((image.width, image.height), (width, height));
+        return (left as u32, top as u32);
     };
     let (cols, rows) = (cols as usize, rows as usize);
     let srgb = Grey::shared().srgb();

@@ -1,7 +1,9 @@
 //! Band-streamed resize: a job whose first step shrinks the image reads the decoder's rows in
 //! order and resizes them band by band, so no full-size RGBA8 image (nor fast_image_resize's
 //! full-height intermediate, nor its premultiplied copy of the source) ever exists. Memory
-//! follows the output size plus one band, and, for PNG, the decoder's single row.
+//! follows the output size plus one band, and, for PNG, the decoder's single row. (`cover` off
+//! centre resamples to the size that covers the box and cuts afterwards: for such jobs memory
+//! follows that size, checked against the pixel limit.)
 //!
 //! Each band is an ordinary fast_image_resize call on the source rows that band's output rows
 //! reach (their filter windows included), with a crop box placing the band where it lies in
@@ -38,8 +40,8 @@ pub fn streams(spec: &Resize) -> bool {
     spec.filter != Filter::Nearest
 }
 
-/// Resamples the rows of `source` to `plan.image` (cropping to its aspect for `cover`), without
-/// `contain`'s padding. The plan comes from the caller because the source may be a reduced
+/// Resamples the rows of `source` to `plan.image` (cropping to its aspect for a centred
+/// `cover`), without `contain`'s padding or an off-centre `cover`'s cut. The plan comes from the caller because the source may be a reduced
 /// decode of the image the plan was made for (JPEG shrink-on-load): sizes follow the original.
 pub fn resample_rows(source: &mut dyn RowSource, spec: &Resize, plan: &ResizePlan, limits: &Limits) -> Result<Image> {
     resample_rows_in_bands(source, spec, plan, limits, BAND_BYTES)
@@ -55,6 +57,7 @@ fn resample_rows_in_bands(
     let (width, height) = (source.width(), source.height());
     limits.check(width, height)?;
     limits.check(plan.output.0, plan.output.1)?;
+    limits.check(plan.image.0, plan.image.1)?;
     let has_alpha = source.has_alpha();
     if plan.image == (width, height) && !plan.crop_to_aspect {
         // Nothing to resample: the rows are the image.

@@ -152,6 +152,15 @@ fn positions_cut_and_pad_where_sharp_does() {
             "position={position}: {left},{top}"
         );
     }
+    // A tall, narrow source cut off centre needs its whole cover-sized image (here 4000 x 1.6
+    // million): over the pixel limit, a clear error before any allocation; centred, it runs.
+    let tall = encode(&gradient(10, 4000, false), &EncodeOptions::new(Format::Png)).unwrap();
+    for first in ["", "flip=h&"] {
+        let err = run(&raw_job(&format!("{first}resize=4000x4000&position=west")), &tall, &[]).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::LimitExceeded, "{first}: {err}");
+    }
+    let centred = run(&raw_job("resize=400x400"), &tall, &[]).unwrap();
+    assert_eq!((centred.width, centred.height), (400, 400));
     let err = parse_steps([("resize", "10x10"), ("position", "middle")]).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
     assert!(err.message().contains("unknown position 'middle'"), "{err}");

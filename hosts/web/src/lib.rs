@@ -254,7 +254,7 @@ mod image {
     //! buffer plus a small info object.
 
     use nearnative_core::Error;
-    use nearnative_image::pipeline::{self, Job, Output, Target};
+    use nearnative_image::pipeline::{self, Job, Output, RawLayout, Target};
     use nearnative_image::{codec, colour, Image, Info, Limits};
     use wasm_bindgen::prelude::*;
 
@@ -411,31 +411,33 @@ mod image {
         codec::probe(input).map(|info| info_object(&info)).map_err(js_error)
     }
 
-    /// Per-channel statistics of the image after the job's steps (its target is ignored).
-    /// `raw_width`/`raw_height` are 0 for encoded input, else the size of RGBA8 `input`.
+    /// Per-channel statistics of the image after the job's steps (its target is ignored), over
+    /// the bands `raw()` would give, as sharp counts them. `raw_width`/`raw_height` are 0 for
+    /// encoded input, else the size of RGBA8 `input`, whose alpha is a band when `alpha_band`
+    /// and which came from grey samples when `grey_input`.
     #[wasm_bindgen(js_name = imageStats)]
     pub fn image_stats(
         job: &str,
         input: Vec<u8>,
         raw_width: u32,
         raw_height: u32,
+        alpha_band: bool,
+        grey_input: bool,
         overlays: &[u8],
         overlay_lengths: &[u32],
     ) -> JsResult<JsValue> {
         let mut job = parse_job(job)?;
-        job.target = Target::RAW_RGBA8;
+        job.target = Target::Raw { layout: RawLayout::Bands };
         let overlays = split_overlays(overlays, overlay_lengths)?;
         let output = if raw_width == 0 && raw_height == 0 {
             pipeline::run(&job, &input, &overlays)
         } else {
             Image::from_rgba(raw_width, raw_height, input, &job.limits)
-                .and_then(|image| pipeline::run_image(&job, image, true, &overlays))
+                .and_then(|image| pipeline::run_image(&job, image, alpha_band, &overlays))
         }
         .map_err(js_error)?;
-        let input_alpha = output.input.as_ref().is_some_and(|info| info.has_alpha);
-        let mut image = Image::from_rgba(output.width, output.height, output.bytes, &job.limits).map_err(js_error)?;
-        image.has_alpha |= input_alpha;
-        let stats = colour::stats(&image);
+        let grey_input = grey_input || output.input.as_ref().is_some_and(|info| info.channels <= 2);
+        let stats = colour::sharp_stats(&output.bytes, usize::from(output.channels), grey_input);
         let channels = js_sys::Array::new();
         for c in &stats.channels {
             channels.push(&object(&[
