@@ -41,6 +41,38 @@ pub enum Gravity {
 }
 
 impl Gravity {
+    /// A gravity's name (`north`, `northeast`, ...) or sharp's position name for it (`top`,
+    /// `right top`, ...), in any case.
+    pub fn from_name(name: &str) -> Option<Gravity> {
+        Some(match name.trim().to_ascii_lowercase().as_str() {
+            "centre" | "center" => Gravity::Centre,
+            "north" | "top" => Gravity::North,
+            "northeast" | "right top" | "top right" => Gravity::NorthEast,
+            "east" | "right" => Gravity::East,
+            "southeast" | "right bottom" | "bottom right" => Gravity::SouthEast,
+            "south" | "bottom" => Gravity::South,
+            "southwest" | "left bottom" | "bottom left" => Gravity::SouthWest,
+            "west" | "left" => Gravity::West,
+            "northwest" | "left top" | "top left" => Gravity::NorthWest,
+            _ => return None,
+        })
+    }
+
+    /// The name JSON jobs use for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Gravity::Centre => "centre",
+            Gravity::North => "north",
+            Gravity::NorthEast => "northeast",
+            Gravity::East => "east",
+            Gravity::SouthEast => "southeast",
+            Gravity::South => "south",
+            Gravity::SouthWest => "southwest",
+            Gravity::West => "west",
+            Gravity::NorthWest => "northwest",
+        }
+    }
+
     /// The top-left corner of a `overlay`-sized image placed on `base` (both width, height).
     /// Centring puts an odd spare pixel before the overlay, `(spare + 1) / 2` with C's division
     /// towards zero, exactly as sharp's `CalculateCrop` does.

@@ -80,20 +80,13 @@ impl Fit {
 
 /// Which part of the image `cover` keeps, and where `contain` places it (sharp's `position`):
 /// a side, a corner or the centre, or (for `cover`) a search for the interesting part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+///
+/// In JSON jobs it is one name: a gravity (`"north"`, `"right top"`, ...), `"entropy"` or
+/// `"attention"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub enum Position {
-    #[default]
-    #[serde(alias = "center")]
-    Centre,
-    North,
-    NorthEast,
-    East,
-    SouthEast,
-    South,
-    SouthWest,
-    West,
-    NorthWest,
+    Gravity(Gravity),
     /// Cuts away, eight slices at a time, the edge whose colours carry less information
     /// (libvips' `entropy` smartcrop). `contain` centres.
     Entropy,
@@ -102,43 +95,43 @@ pub enum Position {
     Attention,
 }
 
+impl Default for Position {
+    fn default() -> Position {
+        Position::Gravity(Gravity::Centre)
+    }
+}
+
 impl Position {
+    pub const CENTRE: Position = Position::Gravity(Gravity::Centre);
+
     /// A gravity (`north`, `northeast`, ...), sharp's position names (`top`, `right top`, ...)
     /// or a strategy (`entropy`, `attention`).
     pub fn from_name(name: &str) -> Result<Position> {
-        Ok(match name.trim().to_ascii_lowercase().as_str() {
-            "centre" | "center" => Position::Centre,
-            "north" | "top" => Position::North,
-            "northeast" | "right top" | "top right" => Position::NorthEast,
-            "east" | "right" => Position::East,
-            "southeast" | "right bottom" | "bottom right" => Position::SouthEast,
-            "south" | "bottom" => Position::South,
-            "southwest" | "left bottom" | "bottom left" => Position::SouthWest,
-            "west" | "left" => Position::West,
-            "northwest" | "left top" | "top left" => Position::NorthWest,
-            "entropy" => Position::Entropy,
-            "attention" => Position::Attention,
-            _ => {
-                return Err(Error::invalid_input(format!(
+        match name.trim().to_ascii_lowercase().as_str() {
+            "entropy" => Ok(Position::Entropy),
+            "attention" => Ok(Position::Attention),
+            _ => Gravity::from_name(name).map(Position::Gravity).ok_or_else(|| {
+                Error::invalid_input(format!(
                     "unknown position '{name}'; use centre, north, northeast, east, southeast, south, southwest, west, \
                      northwest (or top, right top, ...), entropy or attention"
-                )))
-            }
-        })
+                ))
+            }),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Position::Gravity(gravity) => gravity.name(),
+            Position::Entropy => "entropy",
+            Position::Attention => "attention",
+        }
     }
 
     /// The gravity this position places by; the strategies place `contain`'s image centred.
     fn gravity(self) -> Gravity {
         match self {
-            Position::Centre | Position::Entropy | Position::Attention => Gravity::Centre,
-            Position::North => Gravity::North,
-            Position::NorthEast => Gravity::NorthEast,
-            Position::East => Gravity::East,
-            Position::SouthEast => Gravity::SouthEast,
-            Position::South => Gravity::South,
-            Position::SouthWest => Gravity::SouthWest,
-            Position::West => Gravity::West,
-            Position::NorthWest => Gravity::NorthWest,
+            Position::Gravity(gravity) => gravity,
+            Position::Entropy | Position::Attention => Gravity::Centre,
         }
     }
 
@@ -147,11 +140,24 @@ impl Position {
         match self {
             Position::Entropy => smartcrop::entropy(image, width, height),
             Position::Attention => smartcrop::attention(image, width, height),
-            _ => {
-                let (left, top) = self.gravity().position((image.width, image.height), (width, height));
+            Position::Gravity(gravity) => {
+                let (left, top) = gravity.position((image.width, image.height), (width, height));
                 (left as u32, top as u32)
             }
         }
+    }
+}
+
+impl TryFrom<String> for Position {
+    type Error = Error;
+    fn try_from(name: String) -> Result<Position> {
+        Position::from_name(&name)
+    }
+}
+
+impl From<Position> for String {
+    fn from(position: Position) -> String {
+        position.name().to_owned()
     }
 }
 
@@ -192,7 +198,7 @@ impl Resize {
             fit: Fit::Cover,
             filter: Filter::Lanczos3,
             background: opaque_black(),
-            position: Position::Centre,
+            position: Position::CENTRE,
             without_enlargement: false,
             without_reduction: false,
         }
@@ -258,7 +264,7 @@ impl Resize {
                 plain(w, h)
             }
             Fit::Cover if self.keeps_size(cover_ratio) => self.kept((box_w, box_h), src_w, src_h),
-            Fit::Cover if self.position == Position::Centre => {
+            Fit::Cover if self.position == Position::CENTRE => {
                 ResizePlan { output: (box_w, box_h), image: (box_w, box_h), crop_to_aspect: true, crop_only: false }
             }
             // Elsewhere, as sharp: scale to cover the box, then cut it out at the position.
@@ -322,17 +328,22 @@ pub fn resize(image: &mut Image, spec: &Resize, limits: &Limits) -> Result<()> {
         if plan.crop_to_aspect {
             options = options.fit_into_destination(None);
         }
-        let src = fir::images::ImageRef::new(image.width, image.height, &image.pixels, PixelType::U8x4)
-            .map_err(|e| internal(format!("resize source: {e}")))?;
-        let mut dst_pixels = alloc_pixels(iw, ih)?;
-        let mut dst = fir::images::Image::from_slice_u8(iw, ih, &mut dst_pixels, PixelType::U8x4)
-            .map_err(|e| internal(format!("resize destination: {e}")))?;
-        Resizer::new().resize(&src, &mut dst, &options).map_err(|e| internal(format!("resize: {e}")))?;
-        image.pixels = dst_pixels;
+        image.pixels = resampled(image, (iw, ih), &options)?;
         image.width = iw;
         image.height = ih;
     }
     finish_plan(image, &plan, spec, limits)
+}
+
+/// `image`'s pixels resampled to `width`×`height` as `options` ask; `image` is left as it was.
+pub(crate) fn resampled(image: &Image, (width, height): (u32, u32), options: &ResizeOptions) -> Result<Vec<u8>> {
+    let src = fir::images::ImageRef::new(image.width, image.height, &image.pixels, PixelType::U8x4)
+        .map_err(|e| internal(format!("resize source: {e}")))?;
+    let mut pixels = alloc_pixels(width, height)?;
+    let mut dst = fir::images::Image::from_slice_u8(width, height, &mut pixels, PixelType::U8x4)
+        .map_err(|e| internal(format!("resize destination: {e}")))?;
+    Resizer::new().resize(&src, &mut dst, options).map_err(|e| internal(format!("resize: {e}")))?;
+    Ok(pixels)
 }
 
 /// Brings the resampled `image` (the plan's `image` size) to the plan's output: cuts the box

@@ -11,10 +11,11 @@
 //! Colour is premultiplied by alpha first, so what hides in transparent pixels counts for
 //! nothing.
 
-use fast_image_resize::{self as fir, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions};
 
 use crate::cie::{self, Grey};
 use crate::composite::Gravity;
+use crate::geometry;
 use crate::Image;
 
 /// The top-left corner of the `width`×`height` cut of `image` that keeps the most entropy.
@@ -148,13 +149,9 @@ fn shrunk(image: &Image, cols: u32, rows: u32) -> Option<Vec<u8>> {
     } else {
         image
     };
-    let src = fir::images::ImageRef::new(source.width, source.height, &source.pixels, PixelType::U8x4).ok()?;
-    let mut pixels = vec![0u8; (cols * rows * 4) as usize];
-    let mut dst = fir::images::Image::from_slice_u8(cols, rows, &mut pixels, PixelType::U8x4).ok()?;
     let options =
         ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3)).use_alpha(image.has_alpha);
-    Resizer::new().resize(&src, &mut dst, &options).ok()?;
-    Some(pixels)
+    geometry::resampled(source, (cols, rows), &options).ok()
 }
 
 /// The mean of every whole `bx`×`by` block, rounded half up.

@@ -188,6 +188,7 @@ fn support(filter: FilterType) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::composite::Gravity;
     use crate::geometry::{self, Fit, Position};
 
     /// An image already in memory, handed out row by row.
@@ -280,7 +281,12 @@ mod tests {
     /// the whole call bit for bit, whatever the position.
     #[test]
     fn positions_cut_after_the_bands() {
-        let positions = [Position::SouthEast, Position::West, Position::Entropy, Position::Attention];
+        let positions = [
+            Position::Gravity(Gravity::SouthEast),
+            Position::Gravity(Gravity::West),
+            Position::Entropy,
+            Position::Attention,
+        ];
         for alpha in [false, true] {
             let image = picture(203, 331, alpha);
             for position in positions {
