@@ -151,7 +151,8 @@ export interface Pipeline {
   flop(flop?: boolean): this;
   blur(sigma?: number | boolean | { sigma: number; precision?: 'integer' | 'float' | 'approximate' }): this;
   sharpen(options?: number | { sigma?: number; m2?: number }, flat?: number, jagged?: number): this;
-  median(size?: 3): this;
+  /** Median of each `size`×`size` neighbourhood (default 3), 1..=1000. */
+  median(size?: number): this;
   convolve(kernel: { width: 3 | 5; height: 3 | 5; kernel: number[]; scale?: number; offset?: number }): this;
   greyscale(grey?: boolean): this;
   grayscale(grey?: boolean): this;
@@ -260,7 +261,8 @@ export declare function transform(
   query: string | URLSearchParams | Array<[string, string?]>,
   options?: { inline?: boolean },
 ): Promise<{ data: OutputBytes; info: OutputInfo }>;
-export declare function vocabulary(): Promise<Array<{ name: string; takesValue: boolean }>>;
+/** `takesValue`: always a value (`resize=800x`); `optionalValue`: a flag that may carry one (`median`, `median=5`). */
+export declare function vocabulary(): Promise<Array<{ name: string; takesValue: boolean; optionalValue: boolean }>>;
 export declare function parseColour(colour: Colour): [number, number, number, number];
 /** Browsers: the worker pool; null in Node. */
 export declare const pool: WorkerPool | null;

@@ -230,7 +230,7 @@ export async function transform(input, query, { inline = false } = {}) {
   return { data: toNodeBuffer(result.data), info: result.info };
 }
 
-/** The step names `transform()` understands (`[{ name, takesValue }]`). */
+/** The step names `transform()` understands (`[{ name, takesValue, optionalValue }]`). */
 export async function vocabulary() {
   return (await engine()).vocabulary();
 }

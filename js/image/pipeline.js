@@ -282,8 +282,8 @@ export class Pipeline {
   }
 
   median(size = 3) {
-    if (size !== 3) throw unsupported(`median(): only a 3×3 median is supported, got size ${size}`);
-    return this.#push({ op: 'median' });
+    if (!Number.isInteger(size) || size < 1 || size > 1000) throw invalid(`median(): size must be a whole number in 1..1000, got ${size}`);
+    return this.#push({ op: 'median', size });
   }
 
   convolve(kernel) {

@@ -196,9 +196,9 @@ describe('image: transform (the CLI/HTTP query vocabulary) = pipeline (WIT varia
       { tag: 'rotate', val: { degrees: 30, background: { r: 0, g: 255, b: 0, a: 255 } } }]],
     ['pad=1,2,3,4&background=102030', [
       { tag: 'pad', val: { top: 1, right: 2, bottom: 3, left: 4, background: { r: 16, g: 32, b: 48, a: 255 } } }]],
-    ['blur=1.5&box-blur=2&sharpen=1,2&median&sobel', [
+    ['blur=1.5&box-blur=2&sharpen=1,2&median&median=4&sobel', [
       { tag: 'blur', val: 1.5 }, { tag: 'box-blur', val: 2 }, { tag: 'sharpen', val: { sigma: 1, amount: 2 } },
-      { tag: 'median' }, { tag: 'sobel' }]],
+      { tag: 'median', val: 3 }, { tag: 'median', val: 4 }, { tag: 'sobel' }]],
     ['convolve=0,-1,0,-1,5,-1,0,-1,0', [
       { tag: 'convolve', val: { size: 3, weights: new Float32Array([0, -1, 0, -1, 5, -1, 0, -1, 0]), scale: undefined, offset: 0 } }]],
     ['grayscale&brightness=1.2&contrast=1.1&gamma=2.2&saturate=0.5&hue=90', [

@@ -536,6 +536,12 @@ describe('@nearnative/image in Node', () => {
     // Median removes an isolated speck exactly.
     const speck = makeImage(9, 9, (x, y) => (x === 4 && y === 4 ? [255, 255, 255, 255] : [10, 20, 30, 255]));
     assertClose(await rawOf(image(encodePng(speck)).median()), makeImage(9, 9, () => [10, 20, 30, 255]), 0, 'median');
+    // median(size) of any size is libvips' rank filter, exactly, on an opaque image.
+    const noisy = encodePng(makeImage(37, 23, (x, y) => [(x * 37 + y * 91) % 256, (x * y * 13 + 7) % 256, (x * 5 + y * y) % 256, 255]));
+    for (const size of [2, 4, 5, 7]) {
+      assertClose(await rawOf(image(noisy).median(size)), await sharpRaw(await sharp(noisy).median(size).png().toBuffer()), 0, `median(${size}) as sharp`);
+    }
+    for (const size of [0, 2.5, 1001]) assert.throws(() => image(noisy).median(size), (e) => e.code === 'invalid_input');
     // Identity and mean kernels against JS, interior pixels.
     const identity = await rawOf(image(PNG).convolve({ width: 3, height: 3, kernel: [0, 0, 0, 0, 1, 0, 0, 0, 0] }));
     assertClose(identity, BASE, 0, 'identity kernel');

@@ -156,6 +156,104 @@ pub fn median3(image: &mut Image) -> Result<()> {
     }
 }
 
+/// Largest accepted median window side, as sharp's `median`: the work per pixel grows with it.
+pub const MAX_MEDIAN_SIZE: u32 = 1000;
+
+/// Per-channel median of the `size`×`size` neighbourhood (sharp's `median(size)`), edges
+/// clamped. The window of pixel x spans `x − size/2 ..= x − size/2 + size − 1`, as libvips'
+/// rank filter places it (so an even window leans left and up), and the median is the value of
+/// rank `size²/2` counting from 0.
+///
+/// Size 3 is [`median3`]. Other sizes slide a 256-bin histogram per channel along each row
+/// (Huang's algorithm: `2·size` updates per pixel and channel); with alpha, colour is filtered
+/// premultiplied and rounded to 8 bits (`c·a/255`), then un-premultiplied.
+pub fn median(image: &mut Image, size: u32) -> Result<()> {
+    if size == 0 || size > MAX_MEDIAN_SIZE {
+        return Err(Error::invalid_input(format!("median size {size} is outside 1..={MAX_MEDIAN_SIZE}")));
+    }
+    match size {
+        1 => Ok(()),
+        3 => median3(image),
+        _ => {
+            let (w, h) = dims(image)?;
+            if w == 0 || h == 0 {
+                return Ok(());
+            }
+            median_histogram(image, w, h, size as usize)
+        }
+    }
+}
+
+fn median_histogram(image: &mut Image, w: usize, h: usize, size: usize) -> Result<()> {
+    let alpha = image.has_alpha;
+    let row_bytes = w * 4;
+    // The source, premultiplied when there is alpha (the output replaces `image`'s pixels).
+    let mut source: Vec<u8> = scratch(row_bytes * h, 0)?;
+    source.copy_from_slice(&image.pixels);
+    if alpha {
+        for px in source.as_chunks_mut::<4>().0 {
+            let a = u32::from(px[3]);
+            for c in &mut px[..3] {
+                *c = ((u32::from(*c) * a + 127) / 255) as u8;
+            }
+        }
+    }
+    let before = size / 2;
+    let clamp = |v: usize, n: usize| v.saturating_sub(before).min(n - 1);
+    // The window's columns for output x are clamp(x + i) for i in 0..size.
+    let rank = (size * size / 2) as u32;
+    let mut rows: Vec<usize> = Vec::with_capacity(size);
+    let mut hist = vec![[0u32; 256]; 4];
+    for y in 0..h {
+        rows.clear();
+        rows.extend((0..size).map(|i| clamp(y + i, h) * row_bytes));
+        for c in 0..4 {
+            let hist = &mut hist[c];
+            hist.fill(0);
+            for i in 0..size {
+                let x = clamp(i, w) * 4 + c;
+                for &r in &rows {
+                    hist[usize::from(source[r + x])] += 1;
+                }
+            }
+            // `median` is the current answer and `below` the count of values under it.
+            let (mut median, mut below) = (0usize, 0u32);
+            for x in 0..w {
+                if x > 0 {
+                    let (gone, new) = (clamp(x - 1, w) * 4 + c, clamp(x - 1 + size, w) * 4 + c);
+                    if gone != new {
+                        for &r in &rows {
+                            let (g, n) = (usize::from(source[r + gone]), usize::from(source[r + new]));
+                            hist[g] -= 1;
+                            hist[n] += 1;
+                            below = below - u32::from(g < median) + u32::from(n < median);
+                        }
+                    }
+                }
+                while below > rank {
+                    median -= 1;
+                    below -= hist[median];
+                }
+                while below + hist[median] <= rank {
+                    below += hist[median];
+                    median += 1;
+                }
+                image.pixels[y * row_bytes + x * 4 + c] = median as u8;
+            }
+        }
+    }
+    if alpha {
+        for px in image.pixels.as_chunks_mut::<4>().0 {
+            let a = u32::from(px[3]);
+            for c in &mut px[..3] {
+                // Rounded c·255 / a; alpha 0 leaves transparent black.
+                *c = (u32::from(*c) * 255 + a / 2).checked_div(a).map_or(0, |q| q.min(255) as u8);
+            }
+        }
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
 

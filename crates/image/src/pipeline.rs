@@ -48,7 +48,11 @@ pub enum Step {
     },
     Convolve(Kernel),
     Sobel,
-    Median,
+    /// The `size`×`size` median (default 3), see [`filter::median`].
+    Median {
+        #[serde(default = "default_median_size")]
+        size: u32,
+    },
     Grayscale,
     Brightness {
         factor: f32,
@@ -138,6 +142,9 @@ pub enum Step {
     },
 }
 
+fn default_median_size() -> u32 {
+    3
+}
 fn default_sharpen_amount() -> f32 {
     1.0
 }
@@ -490,7 +497,7 @@ pub fn apply(image: &mut Image, step: &Step, limits: &Limits, overlays: &[&[u8]]
         Step::Sharpen { sigma, amount } => filter::sharpen(image, *sigma, *amount)?,
         Step::Convolve(kernel) => filter::convolve(image, kernel)?,
         Step::Sobel => filter::sobel(image)?,
-        Step::Median => filter::median3(image)?,
+        Step::Median { size } => filter::median(image, *size)?,
         Step::Grayscale => colour::grayscale(image),
         Step::Brightness { factor } => colour::brightness(image, *factor)?,
         Step::Contrast { factor } => colour::contrast(image, *factor)?,
@@ -574,56 +581,67 @@ pub struct OutputSettings {
     pub palette: Option<Palette>,
 }
 
+/// Whether a step name takes a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Takes {
+    /// A flag: `--trim`, `?trim`.
+    Nothing,
+    /// `--resize 800x` or `--resize=800x`, `?resize=800x`.
+    Value,
+    /// A flag that may carry a value: `--median` or `--median=5`, `?median` or `?median=5`.
+    OptionalValue,
+}
+
 /// The names [`parse_steps`] understands and whether each takes a value: the CLI flags
 /// (`--resize 800x`) and the HTTP query (`?resize=800x`) are this one list.
-pub const VOCABULARY: &[(&str, bool)] = &[
-    ("resize", true),
-    ("fit", true),
-    ("position", true),
-    ("filter", true),
-    ("without-enlargement", false),
-    ("without-reduction", false),
-    ("background", true),
-    ("crop", true),
-    ("rotate", true),
-    ("flip", true),
-    ("pad", true),
-    ("trim", false),
-    ("blur", true),
-    ("box-blur", true),
-    ("sharpen", true),
-    ("convolve", true),
-    ("sobel", false),
-    ("median", false),
-    ("grayscale", false),
-    ("brightness", true),
-    ("contrast", true),
-    ("linear", true),
-    ("gamma", true),
-    ("saturate", true),
-    ("hue", true),
-    ("modulate", true),
-    ("normalise", false),
-    ("sepia", false),
-    ("recomb", true),
-    ("extract-channel", true),
-    ("unflatten", false),
-    ("invert", false),
-    ("threshold", true),
-    ("tint", true),
-    ("flatten", false),
-    ("remove-alpha", false),
-    ("ensure-alpha", true),
-    ("quality", true),
-    ("format", true),
-    ("progressive", false),
-    ("lossless", false),
-    ("compression", true),
-    ("chroma-subsampling", true),
-    ("palette", true),
-    ("dither", true),
-    ("no-auto-orient", false),
-    ("max-pixels", true),
+pub const VOCABULARY: &[(&str, Takes)] = &[
+    ("resize", Takes::Value),
+    ("fit", Takes::Value),
+    ("position", Takes::Value),
+    ("filter", Takes::Value),
+    ("without-enlargement", Takes::Nothing),
+    ("without-reduction", Takes::Nothing),
+    ("background", Takes::Value),
+    ("crop", Takes::Value),
+    ("rotate", Takes::Value),
+    ("flip", Takes::Value),
+    ("pad", Takes::Value),
+    ("trim", Takes::Nothing),
+    ("blur", Takes::Value),
+    ("box-blur", Takes::Value),
+    ("sharpen", Takes::Value),
+    ("convolve", Takes::Value),
+    ("sobel", Takes::Nothing),
+    ("median", Takes::OptionalValue),
+    ("grayscale", Takes::Nothing),
+    ("brightness", Takes::Value),
+    ("contrast", Takes::Value),
+    ("linear", Takes::Value),
+    ("gamma", Takes::Value),
+    ("saturate", Takes::Value),
+    ("hue", Takes::Value),
+    ("modulate", Takes::Value),
+    ("normalise", Takes::Nothing),
+    ("sepia", Takes::Nothing),
+    ("recomb", Takes::Value),
+    ("extract-channel", Takes::Value),
+    ("unflatten", Takes::Nothing),
+    ("invert", Takes::Nothing),
+    ("threshold", Takes::Value),
+    ("tint", Takes::Value),
+    ("flatten", Takes::Nothing),
+    ("remove-alpha", Takes::Nothing),
+    ("ensure-alpha", Takes::Value),
+    ("quality", Takes::Value),
+    ("format", Takes::Value),
+    ("progressive", Takes::Nothing),
+    ("lossless", Takes::Nothing),
+    ("compression", Takes::Value),
+    ("chroma-subsampling", Takes::Value),
+    ("palette", Takes::Value),
+    ("dither", Takes::Value),
+    ("no-auto-orient", Takes::Nothing),
+    ("max-pixels", Takes::Value),
 ];
 
 /// Comma-separated finite numbers, each parsed in its own width (an f32 straight from the
@@ -632,7 +650,7 @@ fn finite_numbers<T: std::str::FromStr + Into<f64> + Copy>(value: &str) -> Optio
     value.split(',').map(|p| p.trim().parse::<T>().ok().filter(|n| (*n).into().is_finite())).collect()
 }
 
-pub fn takes_value(name: &str) -> Option<bool> {
+pub fn takes_value(name: &str) -> Option<Takes> {
     VOCABULARY.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
 }
 
@@ -698,7 +716,9 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
                 Step::Convolve(Kernel { size, weights, scale: None, offset: 0.0 })
             }
             "sobel" => Step::Sobel,
-            "median" => Step::Median,
+            // A flag for the classic 3×3; `median=5` (HTTP, CLI `--median=5`) for other sizes.
+            "median" if value.is_empty() => Step::Median { size: 3 },
+            "median" => Step::Median { size: integers(value, 1)?[0] },
             "grayscale" | "greyscale" => Step::Grayscale,
             "brightness" => Step::Brightness { factor: number(value)? },
             "contrast" => Step::Contrast { factor: number(value)? },

@@ -171,6 +171,8 @@ fn run_everything(img: &Image) {
         ("convolve 5", Box::new(move |i| filter::convolve(i, &k5).unwrap())),
         ("sobel", Box::new(|i| filter::sobel(i).unwrap())),
         ("median", Box::new(|i| filter::median3(i).unwrap())),
+        ("median 4", Box::new(|i| filter::median(i, 4).unwrap())),
+        ("median 9", Box::new(|i| filter::median(i, 9).unwrap())),
         ("grayscale", Box::new(colour::grayscale)),
         ("brightness", Box::new(|i| colour::brightness(i, 1.7).unwrap())),
         ("contrast", Box::new(|i| colour::contrast(i, 0.3).unwrap())),
@@ -589,6 +591,75 @@ fn median_matches_brute_force() {
     assert!(img.pixels.chunks_exact(4).all(|p| p[0] == 50));
 }
 
+/// The `size`×`size` median by sorting each window, with libvips' window placement (left and
+/// up of centre for even sizes) and rank `size²/2`; alpha images on `round(c·a/255)`.
+fn reference_median_of_size(img: &Image, size: usize) -> Vec<u8> {
+    let (w, h) = (img.width as usize, img.height as usize);
+    let mut source = img.pixels.clone();
+    if img.has_alpha {
+        for px in source.chunks_exact_mut(4) {
+            let a = u32::from(px[3]);
+            for c in &mut px[..3] {
+                *c = ((u32::from(*c) * a + 127) / 255) as u8;
+            }
+        }
+    }
+    let mut out = vec![0u8; w * h * 4];
+    let mut window = Vec::with_capacity(size * size);
+    for y in 0..h {
+        for x in 0..w {
+            for c in 0..4 {
+                window.clear();
+                for j in 0..size {
+                    for i in 0..size {
+                        let sy = clamp_index(y as isize + j as isize - (size / 2) as isize, h);
+                        let sx = clamp_index(x as isize + i as isize - (size / 2) as isize, w);
+                        window.push(source[(sy * w + sx) * 4 + c]);
+                    }
+                }
+                window.sort_unstable();
+                out[(y * w + x) * 4 + c] = window[size * size / 2];
+            }
+            if img.has_alpha {
+                let px = &mut out[(y * w + x) * 4..(y * w + x) * 4 + 4];
+                let a = u32::from(px[3]);
+                for c in &mut px[..3] {
+                    *c = (u32::from(*c) * 255 + a / 2).checked_div(a).map_or(0, |q| q.min(255) as u8);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn median_of_any_size_matches_sorting_the_window() {
+    for alpha in [false, true] {
+        for (w, h) in [(23, 19), (1, 6), (6, 1), (2, 3), (1, 1)] {
+            for size in [2, 4, 5, 6, 7, 12] {
+                let img = random_image(w, h, alpha, u64::from(w * 31 + h * 7 + size));
+                let mut got = img.clone();
+                filter::median(&mut got, size).unwrap();
+                assert_eq!(
+                    got.pixels,
+                    reference_median_of_size(&img, size as usize),
+                    "alpha={alpha} {w}x{h} size {size}"
+                );
+            }
+        }
+    }
+    // Size 3 is the 3x3 filter, size 1 changes nothing.
+    let img = random_image(9, 7, true, 5);
+    let (mut three, mut classic, mut one) = (img.clone(), img.clone(), img.clone());
+    filter::median(&mut three, 3).unwrap();
+    filter::median3(&mut classic).unwrap();
+    filter::median(&mut one, 1).unwrap();
+    assert_eq!(three, classic);
+    assert_eq!(one, img);
+    assert_invalid(filter::median(&mut img.clone(), 0), &["median size 0"]);
+    assert_invalid(filter::median(&mut img.clone(), 1001), &["median size 1001"]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Robustness
 
@@ -619,6 +690,7 @@ fn inconsistent_buffers_are_errors_not_panics() {
     assert_invalid(filter::sharpen(&mut bad.clone(), 1.0, 1.0), &["10x10"]);
     assert_invalid(filter::sobel(&mut bad.clone()), &["10x10"]);
     assert_invalid(filter::median3(&mut bad.clone()), &["10x10"]);
+    assert_invalid(filter::median(&mut bad.clone(), 5), &["10x10"]);
     let k = Kernel { size: 3, weights: vec![1.0; 9], scale: None, offset: 0.0 };
     assert_invalid(filter::convolve(&mut bad.clone(), &k), &["10x10"]);
     // Colour ops and composite just work on what is there.

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use nearnative_core::Error;
-use nearnative_image::pipeline::{self, Job, Target};
+use nearnative_image::pipeline::{self, Job, Takes, Target};
 use nearnative_image::{probe, Format, Info};
 
 use crate::output::AtomicFile;
@@ -93,7 +93,7 @@ const STEP_HELP: &[(&str, &str, &str)] = &[
     ("sharpen", "SIGMA[,AMOUNT]", "unsharp mask (AMOUNT defaults to 1)"),
     ("convolve", "W1,..,W9", "3x3 kernel (or 25 weights: 5x5), row by row, divided by the weights' sum"),
     ("sobel", "", "Sobel edge magnitude, as a grey image"),
-    ("median", "", "3x3 median filter"),
+    ("median", "[SIZE]", "median of each SIZExSIZE neighbourhood (default 3, sharp's median)"),
     ("grayscale", "", "shades of grey: the luminance of linear light, as sharp"),
     ("brightness", "F", "multiply every colour channel by F (1 = unchanged)"),
     ("contrast", "F", "scale the distance from mid-grey by F (1 = unchanged, 0 = flat grey)"),
@@ -129,7 +129,10 @@ fn convert_help() -> String {
     let rows: Vec<(String, &str)> = STEP_HELP
         .iter()
         .map(|(name, value, what)| {
-            let flag = if value.is_empty() { format!("--{name}") } else { format!("--{name} {value}") };
+            let flag = match *value {
+                "" => format!("--{name}"),
+                value => format!("--{name} {value}"),
+            };
             (flag, *what)
         })
         .collect();
@@ -187,18 +190,23 @@ fn split_steps(raw: &[String]) -> std::result::Result<(Pairs, Option<String>), E
             Some((name, value)) => (name, Some(value.to_owned())),
             None => (flag, None),
         };
-        let takes_value = if name == "ext" { Some(true) } else { pipeline::takes_value(name) };
-        let value = match (takes_value, inline) {
+        let takes = if name == "ext" { Some(Takes::Value) } else { pipeline::takes_value(name) };
+        let value = match (takes, inline) {
             (None, _) => {
                 return Err(Error::invalid_input(format!(
                     "unknown step --{name}; `nearnative image convert --help` lists the steps"
                 )))
             }
-            (Some(false), Some(_)) => return Err(Error::invalid_input(format!("--{name} takes no value"))),
-            (Some(false), None) => String::new(),
-            (Some(true), Some(value)) => value,
+            (Some(Takes::Nothing), Some(_)) => return Err(Error::invalid_input(format!("--{name} takes no value"))),
+            (Some(Takes::Nothing), None) => String::new(),
+            // Every step starts with `--`, so a following word is this one's value (`--median 5`).
+            (Some(Takes::OptionalValue), None) => match args.as_slice().first() {
+                Some(next) if !next.starts_with("--") => args.next().cloned().unwrap_or_default(),
+                _ => String::new(),
+            },
+            (Some(Takes::Value | Takes::OptionalValue), Some(value)) => value,
             // The next argument is the value even when it starts with '-' (`--rotate -90`).
-            (Some(true), None) => {
+            (Some(Takes::Value), None) => {
                 args.next().cloned().ok_or_else(|| Error::invalid_input(format!("--{name} needs a value")))?
             }
         };
@@ -452,7 +460,12 @@ mod tests {
 
     #[test]
     fn every_step_of_the_vocabulary_is_documented() {
-        let documented: Vec<(&str, bool)> = STEP_HELP.iter().map(|(n, v, _)| (*n, !v.is_empty())).collect();
+        let takes = |value: &str| match value {
+            "" => Takes::Nothing,
+            optional if optional.starts_with('[') => Takes::OptionalValue,
+            _ => Takes::Value,
+        };
+        let documented: Vec<(&str, Takes)> = STEP_HELP.iter().map(|(n, v, _)| (*n, takes(v))).collect();
         assert_eq!(documented, pipeline::VOCABULARY.to_vec());
     }
 
@@ -460,11 +473,26 @@ mod tests {
     fn steps_keep_their_order_and_values() {
         let raw: Vec<String> =
             ["--crop", "1,2,3,4", "--rotate", "-90", "--grayscale", "--resize=10x", "--ext", "webp", "--fit", "fill"]
+                .into_iter()
+                .chain(["--median", "--median", "5", "--median=4", "--median"])
                 .map(String::from)
-                .to_vec();
+                .collect();
         let (pairs, ext) = split_steps(&raw).unwrap();
         let names: Vec<_> = pairs.iter().map(|(n, v)| format!("{n}={v}")).collect();
-        assert_eq!(names, ["crop=1,2,3,4", "rotate=-90", "grayscale=", "resize=10x", "fit=fill"]);
+        assert_eq!(
+            names,
+            [
+                "crop=1,2,3,4",
+                "rotate=-90",
+                "grayscale=",
+                "resize=10x",
+                "fit=fill",
+                "median=",
+                "median=5",
+                "median=4",
+                "median="
+            ]
+        );
         assert_eq!(ext.as_deref(), Some("webp"));
     }
 

@@ -102,7 +102,7 @@ fn step(step: wit::Step) -> Step {
         W::Sharpen(s) => Step::Sharpen { sigma: s.sigma, amount: s.amount },
         W::Convolve(k) => Step::Convolve(Kernel { size: k.size, weights: k.weights, scale: k.scale, offset: k.offset }),
         W::Sobel => Step::Sobel,
-        W::Median => Step::Median,
+        W::Median(size) => Step::Median { size },
         W::Grayscale => Step::Grayscale,
         W::Brightness(factor) => Step::Brightness { factor },
         W::Contrast(factor) => Step::Contrast { factor },

@@ -467,8 +467,12 @@ mod image {
     #[wasm_bindgen(js_name = imageVocabulary)]
     pub fn image_vocabulary() -> JsValue {
         let list = js_sys::Array::new();
-        for (name, takes_value) in pipeline::VOCABULARY {
-            list.push(&object(&[("name", (*name).into()), ("takesValue", (*takes_value).into())]));
+        for &(name, takes) in pipeline::VOCABULARY {
+            list.push(&object(&[
+                ("name", name.into()),
+                ("takesValue", (takes == pipeline::Takes::Value).into()),
+                ("optionalValue", (takes == pipeline::Takes::OptionalValue).into()),
+            ]));
         }
         list.into()
     }

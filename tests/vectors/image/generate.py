@@ -538,6 +538,9 @@ def job_cases(previous):
         ("alpha-resize-webp", alpha_png, "resize=25x20&format=webp", (25, 20)),
         ("threshold-bmp", photo_png, "threshold=128&format=bmp", (120, 80)),
         ("sobel-median", photo_png, "median&sobel&format=png", (120, 80)),
+        # sharp's median(size): an odd and an even window (libvips places it left of centre).
+        ("median-5", photo_png, "median=5&format=png", (120, 80)),
+        ("median-4-alpha", alpha_png, "median=4&format=png", (50, 40)),
         ("linear-png-compression-9", photo_png, "linear=1.2,-10&format=png&compression=9", (120, 80)),
         ("png-compression-0", alpha_png, "resize=40x&format=png&compression=0", (40, 32)),
         ("remove-then-ensure-alpha", alpha_png, "remove-alpha&ensure-alpha=0.5&format=png", (50, 40)),
