@@ -601,14 +601,23 @@ fn load_premultiplied(px: &[u8], dst: &mut [f32], alpha: bool) {
 
 /// Copies one row of RGBA values into lanes `lane0..lane0 + ch` of every `lanes`-wide line of
 /// `strip` (one line per pixel).
-#[inline(never)] // called per row; keeps the slices provably disjoint, so the loop vectorises
 fn transpose_into(row: &[f32], strip: &mut [f32], lanes: usize, lane0: usize, ch: usize) {
     if lane0 + ch > lanes {
         return;
     }
-    for (line, v) in strip.chunks_exact_mut(lanes).zip(row.chunks_exact(4)) {
-        for (d, &v) in line[lane0..lane0 + ch].iter_mut().zip(v) {
-            *d = v;
+    // A constant channel count: a copy of `ch` floats would be a libc call per pixel.
+    if ch == 3 {
+        transpose_channels::<3>(row, strip, lanes, lane0);
+    } else {
+        transpose_channels::<4>(row, strip, lanes, lane0);
+    }
+}
+
+#[inline(never)] // called per row; keeps the slices provably disjoint
+fn transpose_channels<const CH: usize>(row: &[f32], strip: &mut [f32], lanes: usize, lane0: usize) {
+    for (line, v) in strip.chunks_exact_mut(lanes).zip(row.as_chunks::<4>().0) {
+        if let Some(d) = line.get_mut(lane0..lane0 + CH) {
+            d.copy_from_slice(&v[..CH]);
         }
     }
 }
