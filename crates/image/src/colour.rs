@@ -27,10 +27,14 @@ pub fn grayscale(image: &mut Image) {
 ///
 /// `out = round(in · factor)`, clamped; `factor` finite and ≥ 0.
 pub fn brightness(image: &mut Image, factor: f32) -> Result<()> {
+    apply_lut(image, &brightness_table(factor)?);
+    Ok(())
+}
+
+pub(crate) fn brightness_table(factor: f32) -> Result<[u8; 256]> {
     check(factor, "brightness factor", 0.0, f32::MAX, "a finite number >= 0")?;
     let f = f64::from(factor);
-    apply_lut(image, &lut(|v| v * f));
-    Ok(())
+    Ok(lut(|v| v * f))
 }
 
 /// Scales distance from mid-grey by `factor` (1 = unchanged, 0 = flat grey).
@@ -38,10 +42,14 @@ pub fn brightness(image: &mut Image, factor: f32) -> Result<()> {
 /// `out = round((in − 128) · factor + 128)`, clamped: sharp's `linear(factor, 128·(1 − factor))`.
 /// `factor` finite and ≥ 0.
 pub fn contrast(image: &mut Image, factor: f32) -> Result<()> {
+    apply_lut(image, &contrast_table(factor)?);
+    Ok(())
+}
+
+pub(crate) fn contrast_table(factor: f32) -> Result<[u8; 256]> {
     check(factor, "contrast factor", 0.0, f32::MAX, "a finite number >= 0")?;
     let f = f64::from(factor);
-    apply_lut(image, &lut(|v| (v - 128.0) * f + 128.0));
-    Ok(())
+    Ok(lut(|v| (v - 128.0) * f + 128.0))
 }
 
 /// `out = a · in + b` per colour channel (red, green, blue), as sharp's `linear(a, b)`: alpha is
@@ -49,29 +57,34 @@ pub fn contrast(image: &mut Image, factor: f32) -> Result<()> {
 ///
 /// `out = round(a · in + b)`, clamped; every `a` and `b` finite (a negative `a` inverts).
 pub fn linear(image: &mut Image, a: [f32; 3], b: [f32; 3]) -> Result<()> {
+    apply_channel_tables(image, false, &linear_tables(a, b)?);
+    Ok(())
+}
+
+pub(crate) fn linear_tables(a: [f32; 3], b: [f32; 3]) -> Result<ChannelTables> {
     for v in a.iter().chain(&b) {
         check(*v, "linear coefficient", f32::MIN, f32::MAX, "a finite number")?;
     }
-    let tables: [[u8; 256]; 3] = std::array::from_fn(|c| {
+    Ok(ChannelTables(std::array::from_fn(|c| {
         let (a, b) = (f64::from(a[c]), f64::from(b[c]));
         lut(|v| a * v + b)
-    });
-    for px in image.pixels.as_chunks_mut::<4>().0 {
-        *px = [tables[0][usize::from(px[0])], tables[1][usize::from(px[1])], tables[2][usize::from(px[2])], px[3]];
-    }
-    Ok(())
+    })))
 }
 
 /// `out = in^(1/gamma)` on normalised channels (gamma > 1 brightens midtones).
 ///
 /// `out = round(255 · (in/255)^(1/gamma))`; `gamma` finite and > 0.
 pub fn gamma(image: &mut Image, gamma: f32) -> Result<()> {
+    apply_lut(image, &gamma_table(gamma)?);
+    Ok(())
+}
+
+pub(crate) fn gamma_table(gamma: f32) -> Result<[u8; 256]> {
     if !(gamma.is_finite() && gamma > 0.0) {
         return Err(Error::invalid_input(format!("gamma must be a finite number above 0, got {gamma}")));
     }
     let inv = 1.0 / f64::from(gamma);
-    apply_lut(image, &lut(|v| 255.0 * (v / 255.0).powf(inv)));
-    Ok(())
+    Ok(lut(|v| 255.0 * (v / 255.0).powf(inv)))
 }
 
 /// Scales chroma by `factor` (0 = grey, 1 = unchanged).
@@ -274,8 +287,12 @@ pub fn invert(image: &mut Image, alpha: bool) {
             *px = px.map(|v| 255 - v);
         }
     } else {
-        apply_lut(image, &lut(|v| 255.0 - v));
+        apply_lut(image, &invert_table());
     }
+}
+
+pub(crate) fn invert_table() -> [u8; 256] {
+    lut(|v| 255.0 - v)
 }
 
 /// Grey ([`grayscale`]'s) ≥ `level` becomes white, the rest black; alpha is thresholded at the
@@ -463,10 +480,51 @@ fn lut(f: impl Fn(f64) -> f64) -> [u8; 256] {
 }
 
 fn apply_lut(image: &mut Image, table: &[u8; 256]) {
-    for px in image.pixels.chunks_exact_mut(4) {
-        px[0] = table[usize::from(px[0])];
-        px[1] = table[usize::from(px[1])];
-        px[2] = table[usize::from(px[2])];
+    apply_channel_tables(image, false, &ChannelTables::uniform(*table));
+}
+
+/// What a run of per-channel steps (brightness, contrast, gamma, linear, invert) does to each
+/// stored red, green and blue value, as one table per channel: composed tables give the same
+/// bytes as the steps one after another, in one pass over the pixels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ChannelTables([[u8; 256]; 3]);
+
+impl ChannelTables {
+    pub(crate) const IDENTITY: ChannelTables = {
+        let mut table = [0; 256];
+        let mut v = 0;
+        while v < 256 {
+            table[v] = v as u8;
+            v += 1;
+        }
+        ChannelTables([table; 3])
+    };
+
+    pub(crate) fn uniform(table: [u8; 256]) -> ChannelTables {
+        ChannelTables([table; 3])
+    }
+
+    /// These tables followed by `next`'s.
+    pub(crate) fn then(&self, next: &ChannelTables) -> ChannelTables {
+        ChannelTables(std::array::from_fn(|c| self.0[c].map(|v| next.0[c][usize::from(v)])))
+    }
+}
+
+/// Maps every pixel's red, green and blue through `tables`, after [`grayscale`] when
+/// `grey_first`, in one pass; alpha is kept.
+pub(crate) fn apply_channel_tables(image: &mut Image, grey_first: bool, tables: &ChannelTables) {
+    let [r, g, b] = &tables.0;
+    // One four-byte store per pixel (alpha rewritten as it was), as in `apply_matrix`.
+    if grey_first {
+        let grey = Grey::shared();
+        for px in image.pixels.as_chunks_mut::<4>().0 {
+            let y = usize::from(grey.grey(px[0], px[1], px[2]));
+            *px = [r[y], g[y], b[y], px[3]];
+        }
+    } else {
+        for px in image.pixels.as_chunks_mut::<4>().0 {
+            *px = [r[usize::from(px[0])], g[usize::from(px[1])], b[usize::from(px[2])], px[3]];
+        }
     }
 }
 

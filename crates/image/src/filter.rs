@@ -166,21 +166,19 @@ pub const MAX_MEDIAN_SIZE: u32 = 1000;
 ///
 /// Size 3 is [`median3`]. Other sizes slide a 256-bin histogram per channel along each row
 /// (Huang's algorithm: `2·size` updates per pixel and channel); with alpha, colour is filtered
-/// premultiplied and rounded to 8 bits (`c·a/255`), then un-premultiplied.
+/// premultiplied and rounded to 8 bits (`c·a/255`), then un-premultiplied. (Size 3 keeps `c·a`
+/// exact, so with alpha it can round differently from the other sizes.) Opaque images give
+/// sharp's bytes.
 pub fn median(image: &mut Image, size: u32) -> Result<()> {
     if size == 0 || size > MAX_MEDIAN_SIZE {
         return Err(Error::invalid_input(format!("median size {size} is outside 1..={MAX_MEDIAN_SIZE}")));
     }
+    let (w, h) = dims(image)?;
     match size {
+        _ if w == 0 || h == 0 => Ok(()),
         1 => Ok(()),
         3 => median3(image),
-        _ => {
-            let (w, h) = dims(image)?;
-            if w == 0 || h == 0 {
-                return Ok(());
-            }
-            median_histogram(image, w, h, size as usize)
-        }
+        _ => median_histogram(image, w, h, size as usize),
     }
 }
 
@@ -203,11 +201,13 @@ fn median_histogram(image: &mut Image, w: usize, h: usize, size: usize) -> Resul
     // The window's columns for output x are clamp(x + i) for i in 0..size.
     let rank = (size * size / 2) as u32;
     let mut rows: Vec<usize> = Vec::with_capacity(size);
-    let mut hist = vec![[0u32; 256]; 4];
+    // An opaque image's alpha is 255 everywhere: there is nothing to filter.
+    let channels = if alpha { 4 } else { 3 };
+    let mut hist = vec![[0u32; 256]; channels];
     for y in 0..h {
         rows.clear();
         rows.extend((0..size).map(|i| clamp(y + i, h) * row_bytes));
-        for c in 0..4 {
+        for c in 0..channels {
             let hist = &mut hist[c];
             hist.fill(0);
             for i in 0..size {

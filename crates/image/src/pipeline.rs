@@ -6,11 +6,12 @@
 use nearnative_core::{Error, Result};
 
 use crate::codec::{self, ChromaSubsampling, DecodeOptions, EncodeOptions, Format, Info};
+use crate::colour::{self, ChannelTables};
 use crate::composite::{self, Blend, Gravity};
 use crate::filter::{self, Kernel};
 use crate::geometry::{self, opaque_black, Fit, Orientation, Padding, Resize, Trim};
 use crate::palette::Palette;
-use crate::{colour, stream, Image, Limits};
+use crate::{stream, Image, Limits};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
@@ -389,7 +390,15 @@ fn apply_steps(
     limits: &Limits,
     overlays: &[&[u8]],
 ) -> Result<bool> {
-    for step in steps {
+    let mut rest = steps;
+    while let Some(step) = rest.first() {
+        // These steps leave alpha and the size as they are, so `alpha_band` holds.
+        if let Some(run) = ColourRun::at_start_of(rest)? {
+            colour::apply_channel_tables(image, run.grey_first, &run.tables);
+            rest = &rest[run.len..];
+            continue;
+        }
+        rest = &rest[1..];
         match step {
             // sharp negates every band: an opaque alpha band comes out clear.
             Step::Invert { alpha: true } if alpha_band => image.has_alpha = true,
@@ -405,6 +414,44 @@ fn apply_steps(
         alpha_band = step.alpha_band_after(alpha_band, size_before);
     }
     Ok(alpha_band)
+}
+
+/// Steps that map each pixel on its own through per-channel tables (after a grayscale, which
+/// sets R = G = B), applied together in one pass over the pixels instead of one pass each.
+struct ColourRun {
+    grey_first: bool,
+    tables: ChannelTables,
+    len: usize,
+}
+
+impl ColourRun {
+    /// The run `steps` starts with, when it has at least two steps. A step's bad parameter is
+    /// reported before any of the run is applied.
+    fn at_start_of(steps: &[Step]) -> Result<Option<ColourRun>> {
+        let grey_first = matches!(steps.first(), Some(Step::Grayscale));
+        let mut run = ColourRun { grey_first, tables: ChannelTables::IDENTITY, len: usize::from(grey_first) };
+        for step in &steps[run.len..] {
+            let Some(tables) = step.channel_tables()? else { break };
+            run.tables = run.tables.then(&tables);
+            run.len += 1;
+        }
+        Ok((run.len >= 2).then_some(run))
+    }
+}
+
+impl Step {
+    /// The per-channel tables of a step that maps each colour value on its own, if it is one.
+    fn channel_tables(&self) -> Result<Option<ChannelTables>> {
+        Ok(Some(match *self {
+            Step::Brightness { factor } => ChannelTables::uniform(colour::brightness_table(factor)?),
+            Step::Contrast { factor } => ChannelTables::uniform(colour::contrast_table(factor)?),
+            Step::Gamma { gamma } => ChannelTables::uniform(colour::gamma_table(gamma)?),
+            Step::Linear { a, b } => colour::linear_tables(a, b)?,
+            // Inverting alpha as well is not per colour channel; `apply_steps` handles it.
+            Step::Invert { alpha: false } => ChannelTables::uniform(colour::invert_table()),
+            _ => return Ok(None),
+        }))
+    }
 }
 
 fn finish(
@@ -588,7 +635,8 @@ pub enum Takes {
     Nothing,
     /// `--resize 800x` or `--resize=800x`, `?resize=800x`.
     Value,
-    /// A flag that may carry a value: `--median` or `--median=5`, `?median` or `?median=5`.
+    /// A flag that may carry a value: `--median`, `--median 5` or `--median=5`; `?median` or
+    /// `?median=5`.
     OptionalValue,
 }
 
@@ -716,7 +764,8 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
                 Step::Convolve(Kernel { size, weights, scale: None, offset: 0.0 })
             }
             "sobel" => Step::Sobel,
-            // A flag for the classic 3×3; `median=5` (HTTP, CLI `--median=5`) for other sizes.
+            // A flag for the classic 3×3; `median=5` (HTTP; CLI `--median 5` or `--median=5`) for
+            // other sizes.
             "median" if value.is_empty() => Step::Median { size: 3 },
             "median" => Step::Median { size: integers(value, 1)?[0] },
             "grayscale" | "greyscale" => Step::Grayscale,

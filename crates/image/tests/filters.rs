@@ -691,6 +691,7 @@ fn inconsistent_buffers_are_errors_not_panics() {
     assert_invalid(filter::sobel(&mut bad.clone()), &["10x10"]);
     assert_invalid(filter::median3(&mut bad.clone()), &["10x10"]);
     assert_invalid(filter::median(&mut bad.clone(), 5), &["10x10"]);
+    assert_invalid(filter::median(&mut bad.clone(), 1), &["10x10"]);
     let k = Kernel { size: 3, weights: vec![1.0; 9], scale: None, offset: 0.0 };
     assert_invalid(filter::convolve(&mut bad.clone(), &k), &["10x10"]);
     // Colour ops and composite just work on what is there.

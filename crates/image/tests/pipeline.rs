@@ -657,3 +657,40 @@ fn raw_bands_follow_sharp_and_lose_nothing() {
     assert_eq!(run_image(&extract, opaque.clone(), false, &[]).unwrap_err().code(), ErrorCode::InvalidInput);
     assert_eq!(run_image(&extract, opaque, true, &[]).unwrap().bytes, vec![255; 45]);
 }
+
+/// Runs of per-channel steps (after an optional grayscale) are applied in one pass: they must
+/// give the bytes of the same steps applied one job at a time.
+#[test]
+fn a_run_of_colour_steps_equals_its_steps_one_by_one() {
+    let mut seed = 0x2545_f491_u32;
+    let noise: Vec<u8> = (0..41 * 23 * 4)
+        .map(|_| {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (seed >> 24) as u8
+        })
+        .collect();
+    let source = Image::from_rgba(41, 23, noise, &Limits::DEFAULT).unwrap();
+    let job = |steps: &[Step]| Job { steps: steps.to_vec(), target: Target::RAW_RGBA8, ..Job::default() };
+    let (contrast, brightness, gamma) =
+        (|factor| Step::Contrast { factor }, |factor| Step::Brightness { factor }, |gamma| Step::Gamma { gamma });
+    let linear = || Step::Linear { a: [1.1, 0.9, -1.3], b: [-5.0, 7.0, 255.0] };
+    let invert = |alpha| Step::Invert { alpha };
+    for steps in [
+        vec![Step::Grayscale, contrast(1.5)],
+        vec![Step::Grayscale, contrast(1.5), brightness(0.8), gamma(2.2)],
+        vec![contrast(0.7), linear(), invert(false), gamma(0.6)],
+        vec![brightness(1.4), Step::Grayscale, contrast(2.0), Step::Sobel, invert(false), linear()],
+        vec![linear(), invert(true), gamma(1.8), invert(false)],
+        vec![Step::Grayscale, Step::Grayscale, brightness(3.0)],
+    ] {
+        let whole = run_image(&job(&steps), source.clone(), true, &[]).unwrap();
+        let mut image = source.clone();
+        for step in &steps {
+            let out = run_image(&job(std::slice::from_ref(step)), image, true, &[]).unwrap();
+            image = Image::from_rgba(out.width, out.height, out.bytes, &Limits::DEFAULT).unwrap();
+        }
+        assert_eq!(whole.bytes, image.pixels, "{steps:?}");
+    }
+    let err = run_image(&job(&[Step::Grayscale, contrast(1.0), gamma(0.0)]), source, true, &[]).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput);
+}
