@@ -550,6 +550,8 @@ def job_cases(previous):
         ("modulate-alpha", alpha_png, "modulate=1.1,1.4,60,-3&format=png", (50, 40)),
         ("tint-normalise", photo_png, "tint=3366cc&normalise&format=png", (120, 80)),
         ("grey-alpha-png", alpha_png, "grayscale&format=png", (50, 40)),
+        # A run of per-channel steps after a grayscale, applied as one pass, with alpha kept.
+        ("colour-run-alpha", alpha_png, "grayscale&contrast=1.5&gamma=1.8&invert&linear=0.9,10&format=png", (50, 40)),
         # The white frame pad adds is all trim cuts away: the photo's own size comes back.
         ("pad-trim", photo_png, "pad=5,6,7,8&background=ffffff&trim&format=png", (120, 80)),
         # Indexed PNG: a reduced, dithered palette; translucent entries; two colours at 1 bit.
