@@ -512,6 +512,9 @@ impl ChannelTables {
 
 /// Maps every pixel's red, green and blue through `tables`, after [`grayscale`] when
 /// `grey_first`, in one pass; alpha is kept.
+// Not inlined: inside a caller as large as the pipeline, Cranelift spilled the loop's pointers
+// and reloaded them from the stack on every pixel.
+#[inline(never)]
 pub(crate) fn apply_channel_tables(image: &mut Image, grey_first: bool, tables: &ChannelTables) {
     let [r, g, b] = &tables.0;
     // One four-byte store per pixel (alpha rewritten as it was), as in `apply_matrix`.
