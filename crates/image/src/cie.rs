@@ -116,6 +116,52 @@ impl Grey {
     pub(crate) fn srgb(&self) -> &Srgb8 {
         &self.srgb
     }
+
+    /// [`Grey::grey`] followed by `table`, with the table folded into the encoding's buckets.
+    pub(crate) fn through(&self, table: &[u8; 256]) -> GreyThrough<'_> {
+        let buckets = self
+            .steps
+            .buckets
+            .iter()
+            .map(|&entry| {
+                let level = usize::from((entry >> 24) as u8);
+                let step = entry & 0x00ff_ffff;
+                let (below, above, step) = if step == 1 << BUCKET_SHIFT {
+                    (table[level], table[level], 0)
+                } else {
+                    (table[level], table[level + 1], step)
+                };
+                u32::from(below) << 24 | u32::from(above) << 16 | step
+            })
+            .collect();
+        GreyThrough { weighted: &self.weighted, buckets }
+    }
+}
+
+/// [`Grey::grey`] then a table, in the cost of the grey alone: each bucket of [`EncodeSteps`]
+/// holds the table's value at its level and at the level above instead of the level.
+pub(crate) struct GreyThrough<'a> {
+    weighted: &'a [[f32; 256]; 3],
+    /// `table[level] << 24 | table[level + 1] << 16 | step`; a bucket without a step holds
+    /// `table[level]` twice.
+    buckets: Vec<u32>,
+}
+
+// A step's offset in its bucket must fit below the two table values.
+const _: () = assert!(BUCKET_SHIFT <= 16);
+
+impl GreyThrough<'_> {
+    #[inline(always)]
+    pub(crate) fn map(&self, r: u8, g: u8, b: u8) -> u8 {
+        let w = self.weighted;
+        let y = w[0][usize::from(r)] + w[1][usize::from(g)] + w[2][usize::from(b)];
+        let bits = y.to_bits();
+        let bucket = ((bits >> BUCKET_SHIFT) as usize).min(self.buckets.len() - 1);
+        let entry = self.buckets[bucket];
+        let low = bits & ((1 << BUCKET_SHIFT) - 1);
+        // The value above the step sits 8 bits lower than the one below it.
+        (entry >> (24 - 8 * u32::from(low >= entry & 0xffff))) as u8
+    }
 }
 
 /// [`Srgb8::encode`] for `y ≥ 0`, as one table lookup and one comparison instead of an
@@ -250,6 +296,24 @@ mod tests {
         }
         let white = lab_from_linear([1.0; 3]);
         assert!((white[0] - 100.0).abs() < 0.01 && white[1].abs() < 0.05 && white[2].abs() < 0.05, "{white:?}");
+    }
+
+    #[test]
+    fn grey_through_a_table_is_the_table_of_the_grey() {
+        let grey = Grey::new();
+        let table: [u8; 256] = std::array::from_fn(|v| (v as u8).wrapping_mul(37) ^ 0x5a);
+        let through = grey.through(&table);
+        let mut rng = 0x2545_f491_u32;
+        for _ in 0..200_000 {
+            rng ^= rng << 13;
+            rng ^= rng >> 17;
+            rng ^= rng << 5;
+            let [r, g, b, _] = rng.to_le_bytes();
+            assert_eq!(through.map(r, g, b), table[usize::from(grey.grey(r, g, b))], "{r} {g} {b}");
+        }
+        for v in 0..=255u8 {
+            assert_eq!(through.map(v, v, v), table[usize::from(v)]);
+        }
     }
 
     #[test]

@@ -16,11 +16,7 @@ use crate::Image;
 /// The luminance of the linear-light values, encoded back to sRGB, into R, G and B: sharp's
 /// `greyscale()` (libvips' sRGB → B_W), byte for byte.
 pub fn grayscale(image: &mut Image) {
-    let grey = Grey::shared();
-    for px in image.pixels.as_chunks_mut::<4>().0 {
-        let y = grey.grey(px[0], px[1], px[2]);
-        *px = [y, y, y, px[3]];
-    }
+    apply_channel_tables(image, true, &ChannelTables::IDENTITY);
 }
 
 /// Multiplies every colour channel by `factor` (1 = unchanged).
@@ -298,10 +294,10 @@ pub(crate) fn invert_table() -> [u8; 256] {
 /// Grey ([`grayscale`]'s) ≥ `level` becomes white, the rest black; alpha is thresholded at the
 /// same level, as sharp's `threshold()` does (it compares every band).
 pub fn threshold(image: &mut Image, level: u8) {
-    let grey = Grey::shared();
     let cut = |v: u8| if v >= level { 255 } else { 0 };
+    let grey = Grey::shared().through(&std::array::from_fn(|v| cut(v as u8)));
     for px in image.pixels.as_chunks_mut::<4>().0 {
-        let v = cut(grey.grey(px[0], px[1], px[2]));
+        let v = grey.map(px[0], px[1], px[2]);
         *px = [v, v, v, cut(px[3])];
     }
 }
@@ -518,7 +514,14 @@ impl ChannelTables {
 pub(crate) fn apply_channel_tables(image: &mut Image, grey_first: bool, tables: &ChannelTables) {
     let [r, g, b] = &tables.0;
     // One four-byte store per pixel (alpha rewritten as it was), as in `apply_matrix`.
-    if grey_first {
+    if grey_first && r == g && g == b {
+        // The usual case (grayscale, then contrast and the like): the table folds into the grey.
+        let grey = Grey::shared().through(r);
+        for px in image.pixels.as_chunks_mut::<4>().0 {
+            let v = u32::from(grey.map(px[0], px[1], px[2]));
+            *px = ((v * 0x01_0101) | (u32::from(px[3]) << 24)).to_le_bytes();
+        }
+    } else if grey_first {
         let grey = Grey::shared();
         for px in image.pixels.as_chunks_mut::<4>().0 {
             let y = usize::from(grey.grey(px[0], px[1], px[2]));

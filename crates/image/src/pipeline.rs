@@ -519,11 +519,21 @@ fn sharp_bands(image: Image, greyscaled: bool, alpha_band: bool) -> (Vec<u8>, u8
 
 /// Rewrites RGBA8 `pixels` in place as `N` samples per pixel, chosen by `pick`.
 fn pack<const N: usize>(pixels: &mut Vec<u8>, pick: impl Fn([u8; 4]) -> [u8; N]) {
+    // Blocks of pixels through local arrays: reads and writes of one slice defeat the
+    // vectoriser, copies of fixed size do not. Writes never pass the block being read (N ≤ 4),
+    // so nothing unread is overwritten.
+    const BLOCK: usize = 16;
     let count = pixels.len() / 4;
-    for i in 0..count {
+    let whole = count / BLOCK * BLOCK;
+    for start in (0..whole).step_by(BLOCK) {
+        let mut block = [[0; 4]; BLOCK];
+        block.as_flattened_mut().copy_from_slice(&pixels[4 * start..4 * (start + BLOCK)]);
+        let samples = block.map(&pick);
+        pixels[N * start..N * (start + BLOCK)].copy_from_slice(samples.as_flattened());
+    }
+    for i in whole..count {
         let at = 4 * i;
         let samples = pick([pixels[at], pixels[at + 1], pixels[at + 2], pixels[at + 3]]);
-        // Writes never pass the pixel being read (N ≤ 4), so nothing unread is overwritten.
         pixels[N * i..N * i + N].copy_from_slice(&samples);
     }
     pixels.truncate(N * count);
