@@ -19,6 +19,22 @@ export function packOverlays(overlays = []) {
   return [joined, lengths];
 }
 
+/**
+ * sharp's output `info`: our 8-bit output, and where the steps cut as
+ * sharp reports it (offsets negated; the attention focus in the resized image).
+ */
+function sharpInfo({ format, width, height, channels, hasAlpha, size }, cuts) {
+  const info = { format, width, height, channels };
+  if (format === 'raw') info.depth = 'uchar';
+  const negated = (v) => 0 - v; // 0 - 0 is 0, where -0 would print as -0 in Node
+  if (cuts?.strategy) {
+    const { left, top, focusX, focusY } = cuts.strategy;
+    Object.assign(info, { cropOffsetLeft: negated(left), cropOffsetTop: negated(top), attentionX: focusX, attentionY: focusY });
+  }
+  if (cuts?.trim) Object.assign(info, { trimOffsetLeft: negated(cuts.trim[0]), trimOffsetTop: negated(cuts.trim[1]) });
+  return Object.assign(info, { hasAlpha, size });
+}
+
 export function createEngine({ flavor, glue }) {
   // Every call into wasm goes through here (errors.js: codes kept, a trap resets the instance).
   const guard = (fn) => guardCall(glue, fn);
@@ -26,8 +42,8 @@ export function createEngine({ flavor, glue }) {
   const build = glue.features().simd128 ? 'simd128' : 'scalar';
 
   function output(out) {
-    const { data, format, width, height, channels, size, input } = out;
-    return { data, info: { format, width, height, channels, size }, input: input ?? null };
+    const { data, format, width, height, channels, hasAlpha, size, input, cuts } = out;
+    return { data, info: sharpInfo({ format, width, height, channels, hasAlpha, size }, cuts), input: input ?? null };
   }
 
   /**

@@ -61,6 +61,19 @@ export interface OutputInfo {
   height: number;
   /** 1 grey, 2 grey + alpha, 3 RGB, 4 RGBA: as stored in the file, or the bands of raw() output. */
   channels: 1 | 2 | 3 | 4;
+  /** raw() output only: always 8-bit. */
+  depth?: 'uchar';
+  /** Whether the image has alpha: stored in the file, or an alpha band of raw() (true after greyscale() of an image with alpha, where raw() returns the grey alone, as sharp). */
+  hasAlpha: boolean;
+  /** After resize with fit 'cover' and position 'entropy' or 'attention', when it cut: the cut's corner in the resized image, negated. */
+  cropOffsetLeft?: number;
+  cropOffsetTop?: number;
+  /** With cropOffsetLeft: the centre of attention in the resized image (0 for 'entropy'). */
+  attentionX?: number;
+  attentionY?: number;
+  /** After trim(): the kept box's corner in the image trim worked on, negated (0 when nothing was cut). */
+  trimOffsetLeft?: number;
+  trimOffsetTop?: number;
   size: number;
 }
 

@@ -102,7 +102,7 @@ test('@nearnative/image in Chromium: pool, inline, ImageData, recycling', { time
     assert.equal(r.sameBytes, true, 'pool and inline give the same bytes');
     // Chromium writes RGBA PNGs, so the output keeps an alpha channel.
     const channels = r.metadata.hasAlpha ? 4 : 3;
-    assert.deepEqual(r.pooledInfo, { format: 'png', width: 16, height: 10, channels, size: r.pooledInfo.size });
+    assert.deepEqual(r.pooledInfo, { format: 'png', width: 16, height: 10, channels, hasAlpha: channels === 4, size: r.pooledInfo.size });
     assert.equal(r.browserDecodesOurPng, true, 'Chromium decodes our PNG to the raw output');
     assert.ok(r.statsAfterJobs.workers >= 1 && r.statsAfterJobs.jobs >= 2, JSON.stringify(r.statsAfterJobs));
     assert.equal(r.flopOk, true, 'ImageData in, ImageData out');

@@ -319,23 +319,32 @@ describe('@nearnative/image in Node', () => {
       [40, 40, { fit: 'contain', position: 'east', background: 'red' }], [80, 30, { fit: 'contain', position: 'southwest', background: 'red' }],
       [41, 41, { fit: 'contain', position: 'entropy', background: 'red' }],
     ];
+    // sharp's info tells where a strategy cut (and nothing for a gravity or contain).
+    const cutInfo = ({ info }) => ['cropOffsetLeft', 'cropOffsetTop', 'attentionX', 'attentionY'].map((key) => info[key]);
     for (const args of cases) {
       const what = JSON.stringify(args);
-      const ours = await rawOf(image(bytes).resize(...args));
-      const ref = await sharpRaw(await sharp(bytes).resize(...args).png().toBuffer());
-      assert.deepEqual([ours.width, ours.height], [ref.width, ref.height], what);
-      const db = psnr(ours.pixels, ref.pixels);
+      const ours = await image(bytes).resize(...args).png().toBuffer({ resolveWithObject: true });
+      const ref = await sharp(bytes).resize(...args).png().toBuffer({ resolveWithObject: true });
+      assert.deepEqual([ours.info.width, ours.info.height], [ref.info.width, ref.info.height], what);
+      const db = psnr((await sharpRaw(ours.data)).pixels, (await sharpRaw(ref.data)).pixels);
       assert.ok(db > 35, `${what}: ${db.toFixed(1)} dB from sharp (a cut elsewhere is far below)`);
+      assert.deepEqual(cutInfo(ours), cutInfo(ref), `${what}: info`);
     }
     // Attention scores a 32x32 reduction, and our reduction is not libvips' to the bit, so a
     // near tie can fall a cell apart: most cuts, not all, are sharp's.
     let same = 0;
     const sizes = [[96, 20], [40, 64], [30, 30], [90, 30], [20, 50], [64, 16], [50, 50]];
     for (const args of sizes) {
-      const ours = await rawOf(image(bytes).resize(...args, { position: 'attention' }));
-      const ref = await sharpRaw(await sharp(bytes).resize(...args, { position: 'attention' }).png().toBuffer());
-      assert.deepEqual([ours.width, ours.height], [ref.width, ref.height]);
-      if (psnr(ours.pixels, ref.pixels) > 35) same++;
+      const what = JSON.stringify(args);
+      const ours = await image(bytes).resize(...args, { position: 'attention' }).png().toBuffer({ resolveWithObject: true });
+      const ref = await sharp(bytes).resize(...args, { position: 'attention' }).png().toBuffer({ resolveWithObject: true });
+      assert.deepEqual([ours.info.width, ours.info.height], [ref.info.width, ref.info.height]);
+      const [left, top, x, y] = cutInfo(ours);
+      assert.ok([left, top, x, y].every(Number.isInteger) && left <= 0 && top <= 0 && x >= 0 && y >= 0, `${what}: ${cutInfo(ours)}`);
+      if (psnr((await sharpRaw(ours.data)).pixels, (await sharpRaw(ref.data)).pixels) > 35) {
+        same++;
+        assert.deepEqual(cutInfo(ours).slice(0, 2), cutInfo(ref).slice(0, 2), `${what}: crop offsets`);
+      }
     }
     assert.ok(same >= 4, `attention cut where sharp does in ${same} of ${sizes.length} cases`);
     for (const position of ['middle', 9, 18, true]) {
@@ -507,6 +516,7 @@ describe('@nearnative/image in Node', () => {
       const ref = await sharp(input).trim(options).png().toBuffer({ resolveWithObject: true });
       const ours = await image(input).trim(options).png().toBuffer({ resolveWithObject: true });
       assert.deepEqual([ours.info.width, ours.info.height], [ref.info.width, ref.info.height], `trim ${what}: size`);
+      assert.deepEqual([ours.info.trimOffsetLeft, ours.info.trimOffsetTop], [ref.info.trimOffsetLeft, ref.info.trimOffsetTop], `trim ${what}: offsets`);
       assertClose(await sharpRaw(ours.data), await sharpRaw(ref.data), 0, `trim ${what}: pixels`);
     }
     // All border: nothing to cut; too small: sharp's error.
@@ -662,6 +672,7 @@ describe('@nearnative/image in Node', () => {
         const ours = await chain(image(input, options)).raw().toBuffer({ resolveWithObject: true });
         const ref = await chain(sharp(input, options)).raw().toBuffer({ resolveWithObject: true });
         assert.equal(ours.info.channels, ref.info.channels, `${what} of ${name}: channels`);
+        for (const key of ['depth', 'hasAlpha']) assert.strictEqual(ours.info[key], ref.info[key], `${what} of ${name}: ${key}`);
         assert.equal(ours.data.length, ours.info.width * ours.info.height * ours.info.channels, `${what} of ${name}: length`);
         if (!exact || name === 'JPEG' || name === 'opaque GIF') continue; // lossy inputs decode differently
         // sharp tints a grey (b-w) image unlike the same greys stored as RGB, and pads one with
@@ -762,6 +773,7 @@ describe('@nearnative/image in Node', () => {
         const ours = await chain(image(bytes)).raw().toBuffer({ resolveWithObject: true });
         const ref = await chain(sharp(bytes)).raw().toBuffer({ resolveWithObject: true });
         assert.equal(ours.info.channels, ref.info.channels, `${what} of ${name}: channels`);
+        for (const key of ['depth', 'hasAlpha']) assert.strictEqual(ours.info[key], ref.info[key], `${what} of ${name}: ${key}`);
         const [a, b] = [ours, ref].map(({ data, info }) => ({ width: info.width, height: info.height, pixels: widened(data, info.channels) }));
         assertClose(a, b, 0, `${what} of ${name} vs sharp`);
       }

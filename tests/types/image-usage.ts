@@ -7,6 +7,9 @@ const webp: Uint8Array = await image(bytes).rotate().resize(800, 600, { fit: 'co
   .sharpen().webp({ quality: 80 }).toBuffer();
 const { data, info } = await image(bytes).resize({ width: 200 }).png().toBuffer({ resolveWithObject: true });
 const width: number = info.width;
+const trimmedFrom: number | undefined = info.trimOffsetLeft;
+const focus: [number | undefined, number | undefined] = [info.attentionX, info.cropOffsetTop];
+const alphaOut: boolean = info.hasAlpha;
 // Node: file paths in and out; sharp's withoutEnlargement.
 const written = await image('photo.jpg').resize(800, 600, { withoutEnlargement: true, withoutReduction: false })
   .composite([{ input: 'logo.png', left: 10, top: 10 }]).toFile('thumb.webp');
@@ -45,4 +48,4 @@ try {
 } catch (err) {
   if (err instanceof NearnativeError && err.code === 'unsupported') console.log('typed error');
 }
-console.log(webp.length, data.length, width, build, mean, chained, watermarked, crisp, indexed, statics, blank, gifs, bands, plain.length, channels, pixels.width, viaQuery.info.format, f.build, recycled);
+console.log(webp.length, data.length, width, trimmedFrom, focus, alphaOut, build, mean, chained, watermarked, crisp, indexed, statics, blank, gifs, bands, plain.length, channels, pixels.width, viaQuery.info.format, f.build, recycled);

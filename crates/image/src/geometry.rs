@@ -135,17 +135,32 @@ impl Position {
         }
     }
 
-    /// Where to cut a `size` box out of `image`, which holds it.
-    fn cut(self, image: &Image, (width, height): (u32, u32)) -> (u32, u32) {
+    /// Where to cut a `size` box out of `image`, which holds it, and what a strategy found.
+    fn cut(self, image: &Image, (width, height): (u32, u32)) -> ((u32, u32), Option<StrategyCut>) {
+        let chosen = |(left, top), focus| ((left, top), Some(StrategyCut { left, top, focus }));
         match self {
-            Position::Entropy => smartcrop::entropy(image, width, height),
-            Position::Attention => smartcrop::attention(image, width, height),
+            // libvips reports no focus for entropy: sharp's attentionX/Y are 0 there.
+            Position::Entropy => chosen(smartcrop::entropy(image, width, height), (0, 0)),
+            Position::Attention => {
+                let (corner, focus) = smartcrop::attention(image, width, height);
+                chosen(corner, focus)
+            }
             Position::Gravity(gravity) => {
                 let (left, top) = gravity.position((image.width, image.height), (width, height));
-                (left as u32, top as u32)
+                ((left as u32, top as u32), None)
             }
         }
     }
+}
+
+/// Where a `cover` resize cut the resized image when a strategy chose the cut (sharp's
+/// `info.cropOffsetLeft/Top`, negated, and `attentionX/Y`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StrategyCut {
+    pub left: u32,
+    pub top: u32,
+    /// The centre of attention in the resized image; (0, 0) for `entropy`.
+    pub focus: (u32, u32),
 }
 
 impl TryFrom<String> for Position {
@@ -311,7 +326,9 @@ impl ResizePlan {
 
 /// Resizes `image` as `spec` asks. Alpha is handled premultiplied (fast_image_resize's
 /// multiply/divide), so transparent pixels never darken their neighbours' edges.
-pub fn resize(image: &mut Image, spec: &Resize, limits: &Limits) -> Result<()> {
+///
+/// Returns where a strategy cut (`entropy`, `attention`), when one did.
+pub fn resize(image: &mut Image, spec: &Resize, limits: &Limits) -> Result<Option<StrategyCut>> {
     let plan = spec.plan(image.width, image.height)?;
     limits.check(plan.output.0, plan.output.1)?;
     // Off centre, `cover` holds the whole cover-sized image before the cut: a very tall or wide
@@ -319,8 +336,9 @@ pub fn resize(image: &mut Image, spec: &Resize, limits: &Limits) -> Result<()> {
     limits.check(plan.image.0, plan.image.1)?;
     if plan.crop_only {
         let (ow, oh) = plan.output;
-        let (left, top) = spec.position.cut(image, plan.output);
-        return crop(image, left, top, ow, oh);
+        let ((left, top), strategy) = spec.position.cut(image, plan.output);
+        crop(image, left, top, ow, oh)?;
+        return Ok(strategy);
     }
     let (iw, ih) = plan.image;
     if (iw, ih) != (image.width, image.height) || plan.crop_to_aspect {
@@ -348,21 +366,28 @@ pub(crate) fn resampled(image: &Image, (width, height): (u32, u32), options: &Re
 
 /// Brings the resampled `image` (the plan's `image` size) to the plan's output: cuts the box
 /// out of it at the position (`cover` off centre) or pads it with the background, the image
-/// placed at the position (`contain`).
-pub(crate) fn finish_plan(image: &mut Image, plan: &ResizePlan, spec: &Resize, limits: &Limits) -> Result<()> {
+/// placed at the position (`contain`). Returns where a strategy cut, when one did.
+pub(crate) fn finish_plan(
+    image: &mut Image,
+    plan: &ResizePlan,
+    spec: &Resize,
+    limits: &Limits,
+) -> Result<Option<StrategyCut>> {
     if plan.output == plan.image {
-        return Ok(());
+        return Ok(None);
     }
     let ((ow, oh), (iw, ih)) = (plan.output, plan.image);
     if ow <= iw && oh <= ih {
-        let (left, top) = spec.position.cut(image, plan.output);
-        return crop(image, left, top, ow, oh);
+        let ((left, top), strategy) = spec.position.cut(image, plan.output);
+        crop(image, left, top, ow, oh)?;
+        return Ok(strategy);
     }
     // sharp embeds with an odd spare pixel after the image (its `CalculateEmbedPosition`),
     // where a cut puts it before.
     let (left, top) = spec.position.gravity().embed((ow - iw, oh - ih));
     let background = spec.background;
-    pad(image, Padding { top, left, right: ow - iw - left, bottom: oh - ih - top, background }, limits)
+    pad(image, Padding { top, left, right: ow - iw - left, bottom: oh - ih - top, background }, limits)?;
+    Ok(None)
 }
 
 /// Extracts the `width`×`height` region at (`left`, `top`), which must lie inside the image.
@@ -629,7 +654,10 @@ impl Default for Trim {
 /// unless `line_art`, differs from the border's by more than `threshold` in some channel; with
 /// alpha, it also keeps every pixel whose alpha so differs from the border's. An image that is
 /// all border is left as it is.
-pub fn trim(image: &mut Image, options: &Trim) -> Result<()> {
+///
+/// Returns the kept box's top-left corner in the image before (sharp's
+/// `info.trimOffsetLeft/Top`, negated); (0, 0) when nothing was cut.
+pub fn trim(image: &mut Image, options: &Trim) -> Result<(u32, u32)> {
     let (w, h) = (image.width as usize, image.height as usize);
     if w < 3 && h < 3 {
         return Err(Error::invalid_input(format!("trim needs an image of at least 3x3 pixels, got {w}x{h}")));
@@ -676,13 +704,14 @@ pub fn trim(image: &mut Image, options: &Trim) -> Result<()> {
         colour_box
     };
     drop(probe);
-    let Some(found) = found else { return Ok(()) };
+    let Some(found) = found else { return Ok((0, 0)) };
     let m = options.margin;
     let left = found.left.saturating_sub(m);
     let top = found.top.saturating_sub(m);
     let width = (found.width.saturating_add(2 * m.min(u32::MAX / 2))).min(image.width - left);
     let height = (found.height.saturating_add(2 * m.min(u32::MAX / 2))).min(image.height - top);
-    crop(image, left, top, width, height)
+    crop(image, left, top, width, height)?;
+    Ok((left, top))
 }
 
 /// A rectangle of an image: left, top, width, height (never empty).

@@ -9,7 +9,7 @@ use crate::codec::{self, ChromaSubsampling, DecodeOptions, EncodeOptions, Format
 use crate::colour::{self, ChannelTables};
 use crate::composite::{self, Blend, Gravity};
 use crate::filter::{self, Kernel};
-use crate::geometry::{self, opaque_black, Fit, Orientation, Padding, Resize, Trim};
+use crate::geometry::{self, opaque_black, Fit, Orientation, Padding, Resize, StrategyCut, Trim};
 use crate::palette::Palette;
 use crate::{stream, Image, Limits};
 
@@ -301,8 +301,24 @@ pub struct Output {
     /// Channels written: 3 or 4 for encoded output (JPEG always 3); 1 to 4 for raw pixels
     /// (see [`RawLayout`]).
     pub channels: u8,
+    /// Whether the image has alpha after the steps, as sharp's `info.hasAlpha`: for encoded
+    /// output, whether the file stores it; for raw bands, whether the image has an alpha band,
+    /// even where `raw()` returns only the grey (as sharp does).
+    pub has_alpha: bool,
     /// The input's header, when the input was an encoded file.
     pub input: Option<Info>,
+    /// Where the steps cut the image.
+    pub cuts: Cuts,
+}
+
+/// Where a job's steps cut the image, for hosts that report it as sharp's `info` does
+/// (`trimOffsetLeft`, `cropOffsetLeft`, `attentionX`, ...).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cuts {
+    /// The kept box's top-left corner in the image the last `trim` worked on.
+    pub trim: Option<(u32, u32)>,
+    /// The last cut a `cover` resize made by a strategy, in the resized image.
+    pub strategy: Option<StrategyCut>,
 }
 
 /// Decodes `input`, runs the steps, encodes. `overlays` are the encoded images that
@@ -330,7 +346,7 @@ pub fn run(job: &Job, input: &[u8], overlays: &[&[u8]]) -> Result<Output> {
             let options = DecodeOptions { limits: job.limits, auto_orient: job.auto_orient, shrink_to: None };
             let (image, info) = codec::decode(input, &options)?;
             let alpha_band = info.has_alpha;
-            return finish(job, &job.steps, image, Some(info), alpha_band, overlays);
+            return finish(job, &job.steps, image, Some(info), alpha_band, overlays, Cuts::default());
         }
         let shrink_to = (job.shrink_on_load && job.auto_orient)
             .then(|| resize.minimum_source(info.width, info.height))
@@ -344,16 +360,17 @@ pub fn run(job: &Job, input: &[u8], overlays: &[&[u8]]) -> Result<Output> {
         let mut image = stream::resample_rows(rows.as_mut(), resize, &stored_plan, &job.limits)?;
         drop(rows);
         geometry::orient(&mut image, orientation)?;
-        geometry::finish_plan(&mut image, &plan, resize, &job.limits)?;
+        let strategy = geometry::finish_plan(&mut image, &plan, resize, &job.limits)?;
+        let cuts = Cuts { trim: None, strategy };
         let planned_from = if sideways_as_stored { (info.height, info.width) } else { (info.width, info.height) };
         let alpha_band = job.steps[0].alpha_band_after(info.has_alpha, planned_from);
-        return finish(job, &job.steps[1..], image, Some(info), alpha_band, overlays);
+        return finish(job, &job.steps[1..], image, Some(info), alpha_band, overlays, cuts);
     }
     // Nearest-neighbour resizes and every other first step take the whole image.
     let options = DecodeOptions { limits: job.limits, auto_orient: job.auto_orient, shrink_to: None };
     let (image, info) = codec::decode(input, &options)?;
     let alpha_band = info.has_alpha;
-    finish(job, &job.steps, image, Some(info), alpha_band, overlays)
+    finish(job, &job.steps, image, Some(info), alpha_band, overlays, Cuts::default())
 }
 
 /// Runs the steps on pixels the host already has (ImageData, raw input widened to RGBA8).
@@ -361,7 +378,7 @@ pub fn run(job: &Job, input: &[u8], overlays: &[&[u8]]) -> Result<Output> {
 /// 4 channels, ImageData), whatever its values: it decides what `negate` does to alpha and the
 /// [`RawLayout::Bands`] output.
 pub fn run_image(job: &Job, image: Image, alpha_band: bool, overlays: &[&[u8]]) -> Result<Output> {
-    finish(job, &job.steps, image, None, alpha_band, overlays)
+    finish(job, &job.steps, image, None, alpha_band, overlays, Cuts::default())
 }
 
 /// Runs `job`'s steps in place on pixels a host keeps between jobs (a frame resident in Wasm
@@ -376,19 +393,21 @@ pub fn run_in_place(job: &Job, image: &mut Image, overlays: &[&[u8]]) -> Result<
     job.limits.check(image.width, image.height)?;
     image.has_alpha = crate::any_translucent(&image.pixels);
     // A frame holds canvas pixels: R, G, B and an alpha band, as a 4-channel raw input.
-    apply_steps(image, &job.steps, true, &job.limits, overlays)?;
+    apply_steps(image, &job.steps, true, &job.limits, overlays, &mut Cuts::default())?;
     job.target.encode_options(Format::Png).map(|options| codec::encode(image, &options)).transpose()
 }
 
 /// `steps` applied in order, given whether the image has an alpha band in sharp's sense before
 /// them (see [`RawLayout::Bands`]); returns whether it has one after them. The band decides
 /// what `negate` does to alpha and whether `extract_channel` has an alpha channel to take.
+/// Where steps cut is noted in `cuts`.
 fn apply_steps(
     image: &mut Image,
     steps: &[Step],
     mut alpha_band: bool,
     limits: &Limits,
     overlays: &[&[u8]],
+    cuts: &mut Cuts,
 ) -> Result<bool> {
     let mut rest = steps;
     while let Some(step) = rest.first() {
@@ -410,7 +429,7 @@ fn apply_steps(
             _ => {}
         }
         let size_before = (image.width, image.height);
-        apply(image, step, limits, overlays)?;
+        apply_noting_cuts(image, step, limits, overlays, cuts)?;
         alpha_band = step.alpha_band_after(alpha_band, size_before);
     }
     Ok(alpha_band)
@@ -461,22 +480,26 @@ fn finish(
     info: Option<Info>,
     alpha_band: bool,
     overlays: &[&[u8]],
+    mut cuts: Cuts,
 ) -> Result<Output> {
-    let alpha_band = apply_steps(&mut image, steps, alpha_band, &job.limits, overlays)?;
+    let alpha_band = apply_steps(&mut image, steps, alpha_band, &job.limits, overlays, &mut cuts)?;
     let (width, height) = (image.width, image.height);
     let fallback = info.as_ref().map_or(Format::Png, |i| i.format);
     match job.target.encode_options(fallback) {
         Some(options) => {
             let (bytes, channels) = codec::encode_with_channels(&image, &options)?;
-            Ok(Output { bytes, format: Some(options.format), width, height, channels, input: info })
+            let has_alpha = channels % 2 == 0;
+            Ok(Output { bytes, format: Some(options.format), width, height, channels, has_alpha, input: info, cuts })
         }
         None if job.target == Target::RAW_RGBA8 => {
-            Ok(Output { bytes: image.pixels, format: None, width, height, channels: 4, input: info })
+            let has_alpha = image.has_alpha;
+            Ok(Output { bytes: image.pixels, format: None, width, height, channels: 4, has_alpha, input: info, cuts })
         }
         None => {
             let greyed = job.steps.iter().any(|step| matches!(step, Step::Grayscale | Step::ExtractChannel { .. }));
+            let has_alpha = alpha_band || image.has_alpha;
             let (bytes, channels) = sharp_bands(image, greyed, alpha_band);
-            Ok(Output { bytes, format: None, width, height, channels, input: info })
+            Ok(Output { bytes, format: None, width, height, channels, has_alpha, input: info, cuts })
         }
     }
 }
@@ -541,14 +564,28 @@ fn pack<const N: usize>(pixels: &mut Vec<u8>, pick: impl Fn([u8; 4]) -> [u8; N])
 
 /// Applies one step in place.
 pub fn apply(image: &mut Image, step: &Step, limits: &Limits, overlays: &[&[u8]]) -> Result<()> {
+    apply_noting_cuts(image, step, limits, overlays, &mut Cuts::default())
+}
+
+fn apply_noting_cuts(
+    image: &mut Image,
+    step: &Step,
+    limits: &Limits,
+    overlays: &[&[u8]],
+    cuts: &mut Cuts,
+) -> Result<()> {
     match step {
-        Step::Resize(resize) => geometry::resize(image, resize, limits)?,
+        Step::Resize(resize) => {
+            if let Some(strategy) = geometry::resize(image, resize, limits)? {
+                cuts.strategy = Some(strategy);
+            }
+        }
         Step::Crop { left, top, width, height } => geometry::crop(image, *left, *top, *width, *height)?,
         Step::Rotate { degrees, background } => geometry::rotate(image, *degrees, *background, limits)?,
         Step::Flip => geometry::flip_vertical(image),
         Step::Flop => geometry::flip_horizontal(image),
         Step::Pad(padding) => geometry::pad(image, *padding, limits)?,
-        Step::Trim(trim) => geometry::trim(image, trim)?,
+        Step::Trim(trim) => cuts.trim = Some(geometry::trim(image, trim)?),
         Step::Blur { sigma } => filter::gaussian_blur(image, *sigma)?,
         Step::BoxBlur { radius } => filter::box_blur(image, *radius)?,
         Step::Sharpen { sigma, amount } => filter::sharpen(image, *sigma, *amount)?,

@@ -84,12 +84,13 @@ fn premultiplied([r, g, b]: [u8; 3], a: u8) -> [u8; 3] {
 /// The side of the grid attention is scored on: the cut is placed to within 1/32 of the image.
 const GRID: u32 = 32;
 
-/// The top-left corner of the `width`×`height` cut of `image` centred on the most attention.
-pub(crate) fn attention(image: &Image, width: u32, height: u32) -> (u32, u32) {
+/// The top-left corner of the `width`×`height` cut of `image` centred on the most attention,
+/// and that centre (before the cut is kept inside the image).
+pub(crate) fn attention(image: &Image, width: u32, height: u32) -> ((u32, u32), (u32, u32)) {
     let (cols, rows) = (GRID.min(image.width), GRID.min(image.height));
     let Some(small) = shrunk(image, cols, rows) else {
         let (left, top) = Gravity::Centre.position((image.width, image.height), (width, height));
-        return (left as u32, top as u32);
+        return ((left as u32, top as u32), (image.width / 2, image.height / 2));
     };
     let (cols, rows) = (cols as usize, rows as usize);
     let srgb = Grey::shared().srgb();
@@ -126,11 +127,12 @@ pub(crate) fn attention(image: &Image, width: u32, height: u32) -> (u32, u32) {
     let blurred = blur_grid(&score, cols, rows, sigma);
     let best = blurred.iter().enumerate().fold(0, |best, (i, &v)| if v > blurred[best] { i } else { best });
     // Back to image pixels (truncated), then the cut centred there and kept inside the image.
-    let place = |cell: usize, scale: f64, cut: u32, whole: u32| {
-        let centre = (cell as f64 / scale) as i64;
-        (centre - i64::from(cut / 2)).clamp(0, i64::from(whole - cut)) as u32
+    let centre = |cell: usize, scale: f64| (cell as f64 / scale) as u32;
+    let place = |centre: u32, cut: u32, whole: u32| {
+        (i64::from(centre) - i64::from(cut / 2)).clamp(0, i64::from(whole - cut)) as u32
     };
-    (place(best % cols, scale_x, width, image.width), place(best / cols, scale_y, height, image.height))
+    let focus = (centre(best % cols, scale_x), centre(best / cols, scale_y));
+    ((place(focus.0, width, image.width), place(focus.1, height, image.height)), focus)
 }
 
 /// The direction of skin tones in XYZ, negated (smartcrop.js's skin colour, as libvips uses it).
@@ -226,7 +228,7 @@ mod tests {
         });
         let (left, top) = entropy(&busy, 50, 50);
         assert!(left >= 100 && top == 0, "entropy cut at {left},{top}");
-        let (left, top) = attention(&busy, 50, 50);
+        let ((left, top), _) = attention(&busy, 50, 50);
         assert!(left >= 100, "attention cut at {left}");
         assert_eq!(top, 0);
     }
@@ -236,10 +238,10 @@ mod tests {
     fn attention_finds_a_face_sized_patch_and_survives_small_images() {
         let patch =
             image(60, 300, |_, y| if (220..260).contains(&y) { [224, 172, 140, 255] } else { [40, 60, 90, 255] });
-        let (_, top) = attention(&patch, 60, 60);
+        let ((_, top), _) = attention(&patch, 60, 60);
         assert!((195..=225).contains(&top), "the cut at {top} loses the patch (rows 220 to 259)");
         let tiny = image(3, 2, |x, _| [x as u8 * 100, 0, 0, 255]);
-        assert!(attention(&tiny, 1, 1).0 < 3);
+        assert!(attention(&tiny, 1, 1).0 .0 < 3);
         assert!(entropy(&tiny, 1, 1).0 < 3);
     }
 }

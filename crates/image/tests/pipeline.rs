@@ -694,3 +694,62 @@ fn a_run_of_colour_steps_equals_its_steps_one_by_one() {
     let err = run_image(&job(&[Step::Grayscale, contrast(1.0), gamma(0.0)]), source, true, &[]).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
 }
+
+/// Where a trim and a strategy cut land is reported on every path: pixels in memory, an
+/// encoded file whose first step streams, and a cut without resampling.
+#[test]
+fn outputs_say_where_trims_and_strategies_cut() {
+    // A flat frame around a busy 12x6 patch at (7, 3).
+    let mut framed = Image::filled(30, 20, [200, 200, 200, 255], &Limits::DEFAULT).unwrap();
+    for y in 3..9 {
+        for x in 7..19 {
+            let at = 4 * (y * 30 + x) as usize;
+            framed.pixels[at..at + 3].copy_from_slice(&[(x * 20) as u8, (y * 30) as u8, 0]);
+        }
+    }
+    let trimmed = run_image(&raw_job("trim"), framed.clone(), false, &[]).unwrap();
+    assert_eq!((trimmed.width, trimmed.height, trimmed.cuts.trim), (12, 6, Some((7, 3))));
+    assert_eq!(trimmed.cuts.strategy, None);
+    let flat = Image::filled(8, 8, [9, 9, 9, 255], &Limits::DEFAULT).unwrap();
+    assert_eq!(run_image(&raw_job("trim"), flat, false, &[]).unwrap().cuts.trim, Some((0, 0)), "nothing to cut");
+
+    // Busy on the right: both strategies cut there; a gravity reports nothing.
+    let busy = Image {
+        pixels: gradient(60, 20, false)
+            .pixels
+            .chunks_exact(4)
+            .enumerate()
+            .flat_map(|(i, p)| {
+                if i % 60 >= 40 {
+                    [(i * 7919 % 251) as u8, (i * 31 % 256) as u8, p[2], 255]
+                } else {
+                    [90, 90, 90, 255]
+                }
+            })
+            .collect(),
+        ..gradient(60, 20, false)
+    };
+    let png = encode(&busy, &EncodeOptions::new(Format::Png)).unwrap();
+    // 20x20 cuts the source as it is (cover at scale 1); 10x10 resamples first (streamed
+    // from the file).
+    for query in [
+        "resize=20x20&position=entropy",
+        "resize=20x20&position=attention",
+        "resize=10x10&position=entropy",
+        "resize=10x10&position=attention",
+    ] {
+        let in_memory = run_image(&raw_job(query), busy.clone(), false, &[]).unwrap().cuts.strategy.expect(query);
+        let box_side = if query.contains("20x20") { 20 } else { 10 };
+        let resized_width = 3 * box_side;
+        assert!(in_memory.left >= resized_width / 2 - box_side / 2 && in_memory.top == 0, "{query}: {in_memory:?}");
+        assert_eq!(run(&raw_job(query), &png, &[]).unwrap().cuts.strategy, Some(in_memory), "{query} from a file");
+        if query.ends_with("entropy") {
+            assert_eq!(in_memory.focus, (0, 0), "{query}");
+        } else {
+            let (x, y) = in_memory.focus;
+            assert!(x >= resized_width * 2 / 3 - 1 && x < resized_width && y < box_side, "{query}: {in_memory:?}");
+        }
+    }
+    assert_eq!(run(&raw_job("resize=10x10&position=north"), &png, &[]).unwrap().cuts.strategy, None);
+    assert_eq!(run(&raw_job("resize=10x10&fit=contain&position=entropy"), &png, &[]).unwrap().cuts.strategy, None);
+}

@@ -254,7 +254,7 @@ mod image {
     //! buffer plus a small info object.
 
     use nearnative_core::Error;
-    use nearnative_image::pipeline::{self, Job, Output, RawLayout, Target};
+    use nearnative_image::pipeline::{self, Cuts, Job, Output, RawLayout, Target};
     use nearnative_image::{codec, colour, Image, Info, Limits};
     use wasm_bindgen::prelude::*;
 
@@ -314,13 +314,34 @@ mod image {
             ("width", output.width.into()),
             ("height", output.height.into()),
             ("channels", output.channels.into()),
+            ("hasAlpha", output.has_alpha.into()),
             ("size", size.into()),
             ("input", output.input.as_ref().map_or(JsValue::NULL, info_object)),
+            ("cuts", cuts_object(&output.cuts)),
+        ])
+    }
+
+    /// `{ trim: [left, top] | null, strategy: { left, top, focusX, focusY } | null }`.
+    fn cuts_object(cuts: &Cuts) -> JsValue {
+        let pair = |(x, y): (u32, u32)| js_sys::Array::of2(&x.into(), &y.into()).into();
+        object(&[
+            ("trim", cuts.trim.map_or(JsValue::NULL, pair)),
+            (
+                "strategy",
+                cuts.strategy.map_or(JsValue::NULL, |cut| {
+                    object(&[
+                        ("left", cut.left.into()),
+                        ("top", cut.top.into()),
+                        ("focusX", cut.focus.0.into()),
+                        ("focusY", cut.focus.1.into()),
+                    ])
+                }),
+            ),
         ])
     }
 
     /// Runs `job` (JSON) on an encoded image. Returns `{ data, format, width, height,
-    /// channels, size, input }`.
+    /// channels, hasAlpha, size, input, cuts }`.
     #[wasm_bindgen(js_name = imageRun)]
     pub fn image_run(job: &str, input: &[u8], overlays: &[u8], overlay_lengths: &[u32]) -> JsResult<JsValue> {
         let job = parse_job(job)?;
