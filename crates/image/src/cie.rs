@@ -108,9 +108,14 @@ impl Grey {
 
     #[inline(always)]
     pub(crate) fn grey(&self, r: u8, g: u8, b: u8) -> u8 {
+        self.steps.encode(self.luminance(r, g, b))
+    }
+
+    /// The linear luminance libvips sums, before encoding.
+    #[inline(always)]
+    fn luminance(&self, r: u8, g: u8, b: u8) -> f32 {
         let w = &self.weighted;
-        let y = w[0][usize::from(r)] + w[1][usize::from(g)] + w[2][usize::from(b)];
-        self.steps.encode(y)
+        w[0][usize::from(r)] + w[1][usize::from(g)] + w[2][usize::from(b)]
     }
 
     pub(crate) fn srgb(&self) -> &Srgb8 {
@@ -134,14 +139,14 @@ impl Grey {
                 u32::from(below) << 24 | u32::from(above) << 16 | step
             })
             .collect();
-        GreyThrough { weighted: &self.weighted, buckets }
+        GreyThrough { grey: self, buckets }
     }
 }
 
 /// [`Grey::grey`] then a table, in the cost of the grey alone: each bucket of [`EncodeSteps`]
 /// holds the table's value at its level and at the level above instead of the level.
 pub(crate) struct GreyThrough<'a> {
-    weighted: &'a [[f32; 256]; 3],
+    grey: &'a Grey,
     /// `table[level] << 24 | table[level + 1] << 16 | step`; a bucket without a step holds
     /// `table[level]` twice.
     buckets: Vec<u32>,
@@ -153,12 +158,8 @@ const _: () = assert!(BUCKET_SHIFT <= 16);
 impl GreyThrough<'_> {
     #[inline(always)]
     pub(crate) fn map(&self, r: u8, g: u8, b: u8) -> u8 {
-        let w = self.weighted;
-        let y = w[0][usize::from(r)] + w[1][usize::from(g)] + w[2][usize::from(b)];
-        let bits = y.to_bits();
-        let bucket = ((bits >> BUCKET_SHIFT) as usize).min(self.buckets.len() - 1);
+        let (bucket, low) = bucket_of(self.grey.luminance(r, g, b), self.buckets.len());
         let entry = self.buckets[bucket];
-        let low = bits & ((1 << BUCKET_SHIFT) - 1);
         // The value above the step sits 8 bits lower than the one below it.
         (entry >> (24 - 8 * u32::from(low >= entry & 0xffff))) as u8
     }
@@ -215,12 +216,18 @@ impl EncodeSteps {
 
     #[inline(always)]
     fn encode(&self, y: f32) -> u8 {
-        let bits = y.to_bits();
-        let bucket = ((bits >> BUCKET_SHIFT) as usize).min(self.buckets.len() - 1);
+        let (bucket, low) = bucket_of(y, self.buckets.len());
         let entry = self.buckets[bucket];
-        let low = bits & ((1 << BUCKET_SHIFT) - 1);
         ((entry >> 24) + u32::from(low >= entry & 0x00ff_ffff)) as u8
     }
+}
+
+/// The bucket of `y ≥ 0` among `count` (sums just past the last fall in the last) and where
+/// in it `y` lies.
+#[inline(always)]
+fn bucket_of(y: f32, count: usize) -> (usize, u32) {
+    let bits = y.to_bits();
+    (((bits >> BUCKET_SHIFT) as usize).min(count - 1), bits & ((1 << BUCKET_SHIFT) - 1))
 }
 
 /// CIE L*a*b* (D65) of linear sRGB values in 0..=1.

@@ -151,6 +151,14 @@ impl Position {
             }
         }
     }
+
+    /// Cuts the `size` box out of `image` where this position places it; returns what a
+    /// strategy found, when one chose the cut.
+    fn cut_box(self, image: &mut Image, (width, height): (u32, u32)) -> Result<Option<StrategyCut>> {
+        let ((left, top), strategy) = self.cut(image, (width, height));
+        crop(image, left, top, width, height)?;
+        Ok(strategy)
+    }
 }
 
 /// Where a `cover` resize cut the resized image when a strategy chose the cut (sharp's
@@ -335,10 +343,7 @@ pub fn resize(image: &mut Image, spec: &Resize, limits: &Limits) -> Result<Optio
     // source can make that far larger than the box.
     limits.check(plan.image.0, plan.image.1)?;
     if plan.crop_only {
-        let (ow, oh) = plan.output;
-        let ((left, top), strategy) = spec.position.cut(image, plan.output);
-        crop(image, left, top, ow, oh)?;
-        return Ok(strategy);
+        return spec.position.cut_box(image, plan.output);
     }
     let (iw, ih) = plan.image;
     if (iw, ih) != (image.width, image.height) || plan.crop_to_aspect {
@@ -378,9 +383,7 @@ pub(crate) fn finish_plan(
     }
     let ((ow, oh), (iw, ih)) = (plan.output, plan.image);
     if ow <= iw && oh <= ih {
-        let ((left, top), strategy) = spec.position.cut(image, plan.output);
-        crop(image, left, top, ow, oh)?;
-        return Ok(strategy);
+        return spec.position.cut_box(image, plan.output);
     }
     // sharp embeds with an odd spare pixel after the image (its `CalculateEmbedPosition`),
     // where a cut puts it before.

@@ -498,7 +498,7 @@ fn finish(
         None => {
             let greyed = job.steps.iter().any(|step| matches!(step, Step::Grayscale | Step::ExtractChannel { .. }));
             let has_alpha = alpha_band || image.has_alpha;
-            let (bytes, channels) = sharp_bands(image, greyed, alpha_band);
+            let (bytes, channels) = sharp_bands(image, greyed, has_alpha);
             Ok(Output { bytes, format: None, width, height, channels, has_alpha, input: info, cuts })
         }
     }
@@ -526,13 +526,13 @@ impl Step {
 
 /// The RGBA8 pixels of `image` as sharp's `raw()` lays them out (see [`RawLayout::Bands`]),
 /// rewritten in place, and how many channels that is.
-fn sharp_bands(image: Image, greyscaled: bool, alpha_band: bool) -> (Vec<u8>, u8) {
+fn sharp_bands(image: Image, greyscaled: bool, has_alpha: bool) -> (Vec<u8>, u8) {
     let grey = greyscaled && codec::is_grey(&image);
     let mut pixels = image.pixels;
     if grey {
         pack(&mut pixels, |[v, ..]| [v]);
         (pixels, 1)
-    } else if alpha_band || image.has_alpha {
+    } else if has_alpha {
         (pixels, 4)
     } else {
         pack(&mut pixels, |[r, g, b, _]| [r, g, b]);
