@@ -123,8 +123,14 @@ export interface CompositeInput {
   /** Without `left`/`top`: a side, a corner or (the default) the centre. */
   /** A name, or sharp.gravity's number (0 centre, 1 north, 2 east, ..., 8 northwest). */
   gravity?: Gravity | number;
-  blend?: 'over' | 'multiply' | 'screen';
+  /** sharp's blend modes, as libvips computes them (the PDF modes on premultiplied colour). */
+  blend?: Blend;
 }
+
+export type Blend =
+  | 'clear' | 'source' | 'over' | 'in' | 'out' | 'atop' | 'dest' | 'dest-over' | 'dest-in' | 'dest-out' | 'dest-atop'
+  | 'xor' | 'add' | 'saturate' | 'multiply' | 'screen' | 'overlay' | 'darken' | 'lighten' | 'colour-dodge' | 'color-dodge'
+  | 'colour-burn' | 'color-burn' | 'hard-light' | 'soft-light' | 'difference' | 'exclusion';
 
 export interface PngOptions {
   compressionLevel?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;

@@ -7,7 +7,7 @@ import { NearnativeError, invalid, unsupported } from './errors.js';
 import { isNode } from './load.js';
 import { Frame } from './frame.js';
 import { bestFlavor, loadEngine } from './loader.js';
-import { Pipeline, bytesOf, isBlob, parseColour } from './pipeline.js';
+import { BLENDS, Pipeline, bytesOf, isBlob, parseColour } from './pipeline.js';
 import { WorkerPool } from './pool.js';
 
 const MiB = 1024 * 1024;
@@ -249,7 +249,7 @@ const SHARP_CONSTANTS = {
   position: { top: 1, right: 2, bottom: 3, left: 4, 'right top': 5, 'right bottom': 6, 'left bottom': 7, 'left top': 8 },
   strategy: { entropy: 16, attention: 17 },
   align: { left: 'low', top: 'low', low: 'low', center: 'centre', centre: 'centre', right: 'high', bottom: 'high', high: 'high' },
-  blend: Object.fromEntries(['clear', 'source', 'over', 'in', 'out', 'atop', 'dest', 'dest-over', 'dest-in', 'dest-out', 'dest-atop', 'xor', 'add', 'saturate', 'multiply', 'screen', 'overlay', 'darken', 'lighten', 'colour-dodge', 'color-dodge', 'colour-burn', 'color-burn', 'hard-light', 'soft-light', 'difference', 'exclusion'].map((b) => [b, b.replace('color-', 'colour-')])),
+  blend: BLENDS,
   colourspace: { multiband: 'multiband', 'b-w': 'b-w', bw: 'b-w', cmyk: 'cmyk', srgb: 'srgb' },
   bool: { and: 'and', or: 'or', eor: 'eor' },
 };

@@ -11,6 +11,8 @@ const KERNELS = { nearest: 'nearest', linear: 'bilinear', cubic: 'bicubic', mitc
 const FITS = ['cover', 'contain', 'fill', 'inside', 'outside'];
 const FORMATS = { png: 'png', jpeg: 'jpeg', jpg: 'jpeg', webp: 'webp', gif: 'gif', qoi: 'qoi', bmp: 'bmp' };
 const SHARP_ONLY_FORMATS = ['avif', 'heif', 'heic', 'tiff', 'tif', 'jp2', 'jxl', 'svg', 'pdf', 'dz', 'magick', 'fits'];
+/** sharp's blend names (and its `color-` spellings) to the names jobs use. */
+export const BLENDS = Object.fromEntries(['clear', 'source', 'over', 'in', 'out', 'atop', 'dest', 'dest-over', 'dest-in', 'dest-out', 'dest-atop', 'xor', 'add', 'saturate', 'multiply', 'screen', 'overlay', 'darken', 'lighten', 'colour-dodge', 'color-dodge', 'colour-burn', 'color-burn', 'hard-light', 'soft-light', 'difference', 'exclusion'].map((b) => [b, b.replace('color-', 'colour-')]));
 const GRAVITIES = ['centre', 'north', 'northeast', 'east', 'southeast', 'south', 'southwest', 'west', 'northwest'];
 // sharp.gravity's numbers (0 = centre, 1 = north, ...), which sharp's composite() also takes.
 const GRAVITY_NUMBERS = ['centre', 'north', 'east', 'south', 'west', 'northeast', 'southeast', 'southwest', 'northwest'];
@@ -454,8 +456,8 @@ export class Pipeline {
       if (!GRAVITIES.includes(gravity)) {
         throw invalid(`composite()[${i}]: gravity ${JSON.stringify(o.gravity)} is not a gravity; use ${GRAVITIES.join(', ')}, 0-8, or left and top`);
       }
-      const blend = o.blend ?? 'over';
-      if (!['over', 'multiply', 'screen'].includes(blend)) throw unsupported(`composite()[${i}]: blend '${blend}' is not supported; use over, multiply or screen`);
+      const blend = given(o.blend) ? (Object.hasOwn(BLENDS, o.blend) ? BLENDS[o.blend] : undefined) : 'over';
+      if (blend === undefined) throw invalid(`composite()[${i}]: blend ${JSON.stringify(o.blend)} is not a blend mode; use one of ${Object.keys(BLENDS).join(', ')}`);
       const input = o.input;
       if (!(typeof input === 'string' || input instanceof Uint8Array || input instanceof ArrayBuffer || ArrayBuffer.isView(input) || isBlob(input))) {
         throw unsupported(`composite()[${i}]: input must be an encoded image (bytes, Blob or, in Node, a file path); raw, text and create inputs are not supported`);

@@ -126,6 +126,23 @@ describe('image: pipeline', () => {
     assert.deepEqual(at('south-east'), [60, 45]);
     assert.deepEqual(at('centre'), [30, 23], 'an odd spare pixel goes before the overlay, as sharp');
     assert.deepEqual(at(undefined), [0, 0], 'no gravity: left and top');
+    // The blend modes cross the WIT enum: dest-in keeps the base only under the overlay,
+    // multiply by (1, 2, 3) darkens it to about nothing, dest leaves it as it was.
+    const blended = (blend) => decodePng(image.pipelineWith(OPAQUE_PNG, [{ tag: 'composite', val: { index: 0, left: 2n, top: 1n, gravity: undefined, blend } }], PNG_OUT,
+      { autoOrient: true, shrinkOnLoad: true, maxPixels: undefined, overlays: [dot] }).bytes).pixels;
+    const masked = blended('dest-in');
+    for (let i = 0; i < 64 * 48; i++) {
+      const [x, y] = [i % 64, Math.floor(i / 64)];
+      const inside = x >= 2 && x < 6 && y >= 1 && y < 4;
+      assert.deepEqual([...masked.subarray(i * 4, i * 4 + 4)], inside ? [...OPAQUE.subarray(i * 4, i * 4 + 4)] : [0, 0, 0, 0], `dest-in at (${x},${y})`);
+    }
+    const multiplied = blended('multiply');
+    for (let c = 0; c < 3; c++) {
+      const at = (64 + 2) * 4 + c; // (2, 1), under the dot's first pixel
+      assert.equal(multiplied[at], Math.round((OPAQUE[at] * (c + 1)) / 255), `multiply, channel ${c}`);
+    }
+    assert.notDeepEqual([...multiplied.subarray((64 + 2) * 4, (64 + 2) * 4 + 3)], [1, 2, 3], 'multiply is not over');
+    assert.deepEqual(Buffer.from(blended('dest')), Buffer.from(OPAQUE));
     // PNG zlib level 0 stores, 9 compresses; both decode to the input.
     const stored = image.encode({ width: 64, height: 48, pixels: OPAQUE }, { ...PNG_OUT, compression: 0 });
     const smallest = image.encode({ width: 64, height: 48, pixels: OPAQUE }, { ...PNG_OUT, compression: 9 });

@@ -1,25 +1,144 @@
-//! Alpha compositing of one image over another (W3C Compositing and Blending Level 1).
+//! Alpha compositing of one image onto another with sharp's blend modes, computed as libvips
+//! (and so sharp) computes them: values normalised to 0..=1, colour premultiplied by alpha,
+//! `A` the overlay pixel and `B` the base pixel under it.
 //!
-//! Source-over with a separable blend mode `B`, on straight-alpha input and output, values
-//! normalised to 0..=1 (§ 9.1.4 "Source Over" with § 5.3 "Blending"):
+//! The Porter-Duff operators (`clear` to `saturate`) are `colour = Fa·A + Fb·B` with an alpha
+//! of their own ([`Blend::porter_duff`]). The PDF separable modes (`multiply` onwards) are
 //!
 //! ```text
-//! co = cs·αs·(1 − αb) + cb·αb·(1 − αs) + αs·αb·B(cb, cs)   (premultiplied result)
-//! αo = αs + αb·(1 − αs)
-//! Co = co / αo                                              (un-premultiplied, rounded)
+//! colour = (1 − αB)·A + (1 − αA)·B + αA·αB·f(A, B)
+//! α      = αA + αB·(1 − αA)
 //! ```
 //!
-//! with `B = cs` (normal), `cb·cs` (multiply) or `cb + cs − cb·cs` (screen). Where the overlay
-//! is fully transparent the base pixel is left exactly as it was.
+//! where libvips applies `f` to the premultiplied values. The W3C formula applies it to the
+//! straight ones; the two agree wherever both pixels are opaque, and sharp users get sharp's
+//! pixels. The result is un-premultiplied and rounded (libvips truncates, so sharp's bytes can
+//! be one lower).
 
 use crate::Image;
 
+/// sharp's `blend` modes, by sharp's names (`dest-over`, `colour-dodge`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Blend {
+    Clear,
+    Source,
     Over,
+    In,
+    Out,
+    Atop,
+    Dest,
+    DestOver,
+    DestIn,
+    DestOut,
+    DestAtop,
+    Xor,
+    Add,
+    Saturate,
     Multiply,
     Screen,
+    Overlay,
+    Darken,
+    Lighten,
+    #[serde(alias = "color-dodge")]
+    ColourDodge,
+    #[serde(alias = "color-burn")]
+    ColourBurn,
+    HardLight,
+    SoftLight,
+    Difference,
+    Exclusion,
+}
+
+impl Blend {
+    /// Every mode, in sharp's order.
+    pub const ALL: [Blend; 25] = [
+        Blend::Clear,
+        Blend::Source,
+        Blend::Over,
+        Blend::In,
+        Blend::Out,
+        Blend::Atop,
+        Blend::Dest,
+        Blend::DestOver,
+        Blend::DestIn,
+        Blend::DestOut,
+        Blend::DestAtop,
+        Blend::Xor,
+        Blend::Add,
+        Blend::Saturate,
+        Blend::Multiply,
+        Blend::Screen,
+        Blend::Overlay,
+        Blend::Darken,
+        Blend::Lighten,
+        Blend::ColourDodge,
+        Blend::ColourBurn,
+        Blend::HardLight,
+        Blend::SoftLight,
+        Blend::Difference,
+        Blend::Exclusion,
+    ];
+
+    /// Whether a transparent overlay pixel clears the base pixel under it (to transparent
+    /// black) instead of leaving it. These modes clear the base outside the overlay too, as
+    /// libvips composites them over the whole base.
+    pub fn clears_under_transparent(self) -> bool {
+        matches!(self, Blend::Clear | Blend::Source | Blend::In | Blend::Out | Blend::DestIn | Blend::DestAtop)
+    }
+
+    /// `(Fa, Fb, α)` of a Porter-Duff operator for overlay alpha `a` and base alpha `b`, as
+    /// libvips writes them (its `atop` and `dest-atop` differ from Cairo's); `None` for the
+    /// PDF modes.
+    #[inline(always)]
+    fn porter_duff(self, a: f32, b: f32) -> Option<(f32, f32, f32)> {
+        Some(match self {
+            Blend::Clear => (0.0, 0.0, 0.0),
+            Blend::Source => (1.0, 0.0, a),
+            Blend::Over => (1.0, 1.0 - a, a + b * (1.0 - a)),
+            Blend::In => (b, 0.0, a * b),
+            Blend::Out => (1.0 - b, 0.0, a * (1.0 - b)),
+            Blend::Atop => (1.0, 1.0 - a, b),
+            Blend::Dest => (0.0, 1.0, b),
+            Blend::DestOver => (1.0 - b, 1.0, b + a * (1.0 - b)),
+            Blend::DestIn => (0.0, a, a * b),
+            Blend::DestOut => (0.0, 1.0 - a, (1.0 - a) * b),
+            Blend::DestAtop => (1.0 - b, 1.0, a),
+            Blend::Xor => (1.0 - b, 1.0 - a, a + b - 2.0 * a * b),
+            Blend::Add => (1.0, 1.0, (a + b).min(1.0)),
+            Blend::Saturate => (a.min(1.0 - b), 1.0, (a + b).min(1.0)),
+            _ => return None,
+        })
+    }
+
+    /// The PDF mode's `f(A, B)` on one premultiplied channel (overlay `s`, base `d`).
+    #[inline(always)]
+    fn separable(self, s: f32, d: f32) -> f32 {
+        match self {
+            Blend::Multiply => s * d,
+            Blend::Screen => s + d - s * d,
+            Blend::Overlay if d <= 0.5 => 2.0 * s * d,
+            Blend::HardLight if s <= 0.5 => 2.0 * s * d,
+            Blend::Overlay | Blend::HardLight => 1.0 - 2.0 * (1.0 - s) * (1.0 - d),
+            Blend::Darken => s.min(d),
+            Blend::Lighten => s.max(d),
+            Blend::ColourDodge if s < 1.0 => (d / (1.0 - s)).min(1.0),
+            Blend::ColourDodge => 1.0,
+            Blend::ColourBurn if s > 0.0 => 1.0 - ((1.0 - d) / s).min(1.0),
+            Blend::ColourBurn => 0.0,
+            Blend::SoftLight => {
+                if s <= 0.5 {
+                    d - (1.0 - 2.0 * s) * d * (1.0 - d)
+                } else {
+                    let g = if d <= 0.25 { ((16.0 * d - 12.0) * d + 4.0) * d } else { d.sqrt() };
+                    d + (2.0 * s - 1.0) * (g - d)
+                }
+            }
+            Blend::Difference => (d - s).abs(),
+            Blend::Exclusion => s + d - 2.0 * s * d,
+            _ => s,
+        }
+    }
 }
 
 /// Where an overlay goes when no offset is given: sharp's `gravity`, a side or corner of the
@@ -105,12 +224,14 @@ impl Gravity {
 }
 
 /// Draws `overlay` onto `base` with its top-left corner at (`left`, `top`), which may lie
-/// outside `base` (the overlay is clipped).
+/// outside `base` (the overlay is clipped), blending as `blend` says.
 ///
 /// Any `left`/`top` is accepted (the arithmetic is done in i128, so nothing overflows); an
-/// overlay entirely outside `base`, or an image whose buffer does not match its size, leaves
-/// `base` unchanged. `base.has_alpha` stays true if it was, and becomes true only if some
-/// resulting alpha is below 255 (never the case over an opaque base).
+/// image whose buffer does not match its size leaves `base` unchanged. Outside the overlay
+/// the base is left as it was, except by the modes that clear it there
+/// ([`Blend::clears_under_transparent`]). `base.has_alpha` stays true if it was, and becomes
+/// true only if some resulting alpha is below 255 (never the case for `over` on an opaque
+/// base).
 pub fn composite(base: &mut Image, overlay: &Image, left: i64, top: i64, blend: Blend) {
     let (bw, bh) = (i128::from(base.width), i128::from(base.height));
     let (ow, oh) = (i128::from(overlay.width), i128::from(overlay.height));
@@ -120,62 +241,109 @@ pub fn composite(base: &mut Image, overlay: &Image, left: i64, top: i64, blend: 
     let (left, top) = (i128::from(left), i128::from(top));
     let (x0, x1) = (left.max(0), (left + ow).min(bw));
     let (y0, y1) = (top.max(0), (top + oh).min(bh));
-    if x0 >= x1 || y0 >= y1 {
-        return;
-    }
-    // All within the images now, so they fit in usize.
+    // The part of the base the overlay covers, empty when it covers none; in the base now, so
+    // it fits in usize.
+    let (x0, y0) = (x0.min(bw), y0.min(bh));
+    let (x1, y1) = (x1.max(x0), y1.max(y0));
     let (bw, ow) = (bw as usize, ow as usize);
     let (x0, x1, y0, y1) = (x0 as usize, x1 as usize, y0 as usize, y1 as usize);
+    let mut translucent = false;
+    if blend.clears_under_transparent() {
+        translucent = clear_outside(base, (x0, x1), (y0, y1));
+    }
+    if x0 == x1 || y0 == y1 {
+        base.has_alpha |= translucent;
+        return;
+    }
     let (ox0, oy0) = ((x0 as i128 - left) as usize, (y0 as i128 - top) as usize);
     let n = (x1 - x0) * 4;
-
-    let mut translucent = false;
     for y in y0..y1 {
         let b = (y * bw + x0) * 4;
         let o = ((oy0 + y - y0) * ow + ox0) * 4;
         let (Some(dst), Some(src)) = (base.pixels.get_mut(b..b + n), overlay.pixels.get(o..o + n)) else {
-            return;
+            break;
         };
-        if blend == Blend::Over && !overlay.has_alpha {
-            dst.copy_from_slice(src);
-            continue;
-        }
         translucent |= match blend {
-            Blend::Over => blend_row(dst, src, |_, cs| cs),
-            Blend::Multiply => blend_row(dst, src, |cb, cs| cb * cs),
-            Blend::Screen => blend_row(dst, src, |cb, cs| cb + cs - cb * cs),
+            Blend::Over if !overlay.has_alpha => {
+                dst.copy_from_slice(src);
+                false
+            }
+            // The common case gets a loop of its own, with the mode folded in.
+            Blend::Over => blend_row(dst, src, |s, d| Blend::Over.mix(s, d), false),
+            other => blend_row(dst, src, |s, d| other.mix(s, d), other.clears_under_transparent()),
         };
     }
-    if translucent {
-        base.has_alpha = true;
+    base.has_alpha |= translucent;
+}
+
+/// Sets every pixel of `image` outside columns `xs` and rows `ys` to transparent black;
+/// returns whether there were any.
+fn clear_outside(image: &mut Image, (x0, x1): (usize, usize), (y0, y1): (usize, usize)) -> bool {
+    let stride = image.width as usize * 4;
+    if stride == 0 {
+        return false;
+    }
+    let mut cleared = false;
+    for (y, row) in image.pixels.chunks_exact_mut(stride).enumerate() {
+        if (y0..y1).contains(&y) && x0 < x1 {
+            let (before, rest) = row.split_at_mut(x0 * 4);
+            before.fill(0);
+            rest[(x1 - x0) * 4..].fill(0);
+            cleared |= x0 > 0 || x1 * 4 < stride;
+        } else {
+            row.fill(0);
+            cleared = true;
+        }
+    }
+    cleared
+}
+
+impl Blend {
+    /// The premultiplied result (colour and alpha) of overlay pixel `s` on base pixel `d`,
+    /// both premultiplied with alpha last, all in 0..=1.
+    #[inline(always)]
+    fn mix(self, s: [f32; 4], d: [f32; 4]) -> [f32; 4] {
+        let (sa, da) = (s[3], d[3]);
+        let (fs, fd, alpha, weight) = match self.porter_duff(sa, da) {
+            Some((fs, fd, alpha)) => (fs, fd, alpha, 0.0),
+            None => (1.0 - da, 1.0 - sa, sa + da * (1.0 - sa), sa * da),
+        };
+        let colour = |c: usize| fs * s[c] + fd * d[c] + weight * self.separable(s[c], d[c]);
+        [colour(0), colour(1), colour(2), alpha]
     }
 }
 
-/// Composites one row of `src` over `dst` with blend function `f(cb, cs)`; returns whether
-/// any resulting alpha is below 255.
+/// Blends one row of `src` onto `dst` with `mix` (see [`Blend::mix`]); returns whether any
+/// resulting alpha is below 255. A transparent `src` pixel leaves `dst` as it is, or clears
+/// it when `clears`.
 #[inline(always)]
-fn blend_row(dst: &mut [u8], src: &[u8], f: impl Fn(f32, f32) -> f32) -> bool {
+fn blend_row(dst: &mut [u8], src: &[u8], mix: impl Fn([f32; 4], [f32; 4]) -> [f32; 4], clears: bool) -> bool {
     const INV: f32 = 1.0 / 255.0;
+    let premultiplied = |p: &[u8]| {
+        let a = f32::from(p[3]) * INV;
+        [f32::from(p[0]) * INV * a, f32::from(p[1]) * INV * a, f32::from(p[2]) * INV * a, a]
+    };
     let mut min_alpha = 255u8;
     for (d, s) in dst.chunks_exact_mut(4).zip(src.chunks_exact(4)) {
         if s[3] == 0 {
+            if clears {
+                d.fill(0);
+            }
             min_alpha = min_alpha.min(d[3]);
             continue;
         }
-        let a_s = f32::from(s[3]) * INV;
-        let a_b = f32::from(d[3]) * INV;
-        let both = a_s * a_b;
-        let only_s = a_s - both; // αs·(1 − αb)
-        let only_b = a_b - both; // αb·(1 − αs)
-        let a_o = a_s + only_b;
-        // αo ≥ αs > 0 here.
-        let k = 255.0 / a_o;
-        for (cd, &cs) in d[..3].iter_mut().zip(&s[..3]) {
-            let (cs, cb) = (f32::from(cs) * INV, f32::from(*cd) * INV);
-            let co = cs * only_s + cb * only_b + both * f(cb, cs);
+        let out = mix(premultiplied(s), premultiplied(d));
+        let alpha = out[3];
+        if alpha * 255.0 < 0.5 {
+            d.fill(0);
+            min_alpha = 0;
+            continue;
+        }
+        let k = 255.0 / alpha;
+        for (cd, co) in d[..3].iter_mut().zip(out) {
             *cd = round_u8(co * k);
         }
-        d[3] = round_u8(a_o * 255.0);
+        d[3] = round_u8(alpha * 255.0);
         min_alpha = min_alpha.min(d[3]);
     }
     min_alpha < 255

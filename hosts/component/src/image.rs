@@ -140,12 +140,38 @@ fn step(step: wit::Step) -> Step {
                 wit::Gravity::West => Gravity::West,
                 wit::Gravity::NorthWest => Gravity::NorthWest,
             }),
-            blend: match c.blend {
-                wit::Blend::Over => Blend::Over,
-                wit::Blend::Multiply => Blend::Multiply,
-                wit::Blend::Screen => Blend::Screen,
-            },
+            blend: blend(c.blend),
         },
+    }
+}
+
+fn blend(blend: wit::Blend) -> Blend {
+    match blend {
+        wit::Blend::Clear => Blend::Clear,
+        wit::Blend::Source => Blend::Source,
+        wit::Blend::Over => Blend::Over,
+        wit::Blend::In => Blend::In,
+        wit::Blend::Out => Blend::Out,
+        wit::Blend::Atop => Blend::Atop,
+        wit::Blend::Dest => Blend::Dest,
+        wit::Blend::DestOver => Blend::DestOver,
+        wit::Blend::DestIn => Blend::DestIn,
+        wit::Blend::DestOut => Blend::DestOut,
+        wit::Blend::DestAtop => Blend::DestAtop,
+        wit::Blend::Xor => Blend::Xor,
+        wit::Blend::Add => Blend::Add,
+        wit::Blend::Saturate => Blend::Saturate,
+        wit::Blend::Multiply => Blend::Multiply,
+        wit::Blend::Screen => Blend::Screen,
+        wit::Blend::Overlay => Blend::Overlay,
+        wit::Blend::Darken => Blend::Darken,
+        wit::Blend::Lighten => Blend::Lighten,
+        wit::Blend::ColourDodge => Blend::ColourDodge,
+        wit::Blend::ColourBurn => Blend::ColourBurn,
+        wit::Blend::HardLight => Blend::HardLight,
+        wit::Blend::SoftLight => Blend::SoftLight,
+        wit::Blend::Difference => Blend::Difference,
+        wit::Blend::Exclusion => Blend::Exclusion,
     }
 }
 
