@@ -115,8 +115,15 @@ export interface Stats {
 }
 
 export interface CompositeInput {
-  /** Encoded bytes, or a file path in Node. */
-  input: BytesInput | string;
+  /**
+   * Encoded bytes, a file path in Node, raw samples (with `raw`), or a blank of one colour
+   * (`{ create: { width, height, channels: 3 | 4, background } }`), as sharp.
+   */
+  input: BytesInput | string | CreateInput;
+  /** Repeat the overlay over the whole image, laid out from `gravity` or `left`/`top`, as sharp. */
+  tile?: boolean;
+  /** `input` holds raw 8-bit samples of this size: grey, grey + alpha, RGB or RGBA. */
+  raw?: { width: number; height: number; channels: 1 | 2 | 3 | 4 };
   /** With `top`, the overlay's top-left corner; both win over `gravity`. */
   left?: number;
   top?: number;

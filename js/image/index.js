@@ -7,7 +7,7 @@ import { NearnativeError, invalid, unsupported } from './errors.js';
 import { isNode } from './load.js';
 import { Frame } from './frame.js';
 import { bestFlavor, loadEngine } from './loader.js';
-import { BLENDS, Pipeline, bytesOf, isBlob, parseColour } from './pipeline.js';
+import { BLENDS, Pipeline, blankSamples, bytesOf, isBlob, parseColour, widenToRgba } from './pipeline.js';
 import { WorkerPool } from './pool.js';
 
 const MiB = 1024 * 1024;
@@ -102,23 +102,6 @@ async function resolveInput(value, options) {
   return { input: { bytes: bytesOf(value, 'image input') }, transfer: [] };
 }
 
-/** Grey (1), grey + alpha (2) or RGB (3) samples to RGBA8, as sharp reads raw input. */
-function widenToRgba(pixels, channels) {
-  const n = pixels.length / channels;
-  const rgba = new Uint8Array(n * 4);
-  const words = new Uint32Array(rgba.buffer);
-  // One 32-bit store per pixel (little-endian, as every platform we run on): a quarter of the
-  // stores of byte writes.
-  if (channels === 3) {
-    for (let i = 0, j = 0; i < n; i++, j += 3) words[i] = pixels[j] | (pixels[j + 1] << 8) | (pixels[j + 2] << 16) | 0xff000000;
-  } else if (channels === 2) {
-    for (let i = 0, j = 0; i < n; i++, j += 2) words[i] = (pixels[j] * 0x010101) | (pixels[j + 1] << 24);
-  } else {
-    for (let i = 0; i < n; i++) words[i] = (pixels[i] * 0x010101) | 0xff000000;
-  }
-  return rgba;
-}
-
 async function resolveOverlays(overlays) {
   return Promise.all(overlays.map(async (o) => {
     if (typeof o === 'string') return readPath(o, 'composite input');
@@ -179,22 +162,9 @@ function created(input, options) {
   options ??= {};
   const keys = Object.keys(input).filter((k) => input[k] !== undefined);
   if (keys.length !== 1) throw unsupported(`image({ create }): only 'create' is supported beside it, got ${keys.join(', ')}`);
-  const { width, height, channels, background, noise } = input.create ?? {};
-  if (noise !== undefined) throw unsupported('image({ create: { noise } }) is not supported');
-  for (const [v, what] of [[width, 'width'], [height, 'height']]) {
-    if (!Number.isInteger(v) || v < 1) throw invalid(`image({ create }): ${what} must be an integer ≥ 1, got ${v}`);
-  }
-  if (channels !== 3 && channels !== 4) throw invalid(`image({ create }): channels must be 3 or 4, got ${channels}`);
   const limit = options.limitInputPixels;
   const maxPixels = limit === false || limit === 0 ? Infinity : typeof limit === 'number' ? limit : 100_000_000;
-  if (width * height > maxPixels) {
-    throw new NearnativeError('limit_exceeded', `image({ create }): ${width}x${height} is over the limit of ${maxPixels} pixels (limitInputPixels)`);
-  }
-  const colour = parseColour(background ?? { r: 0, g: 0, b: 0 }, 'image({ create }) background').slice(0, channels);
-  const pixels = new Uint8Array(width * height * channels);
-  // One pixel, then doubling copies: a few dozen memmoves however large the image.
-  pixels.set(colour, 0);
-  for (let filled = channels; filled < pixels.length; filled *= 2) pixels.copyWithin(filled, 0, Math.min(filled, pixels.length - filled));
+  const { pixels, width, height, channels } = blankSamples(input.create, 'image({ create })', maxPixels);
   const { raw, ...rest } = options;
   if (raw !== undefined) throw invalid('image(): give either raw or create, not both');
   return new Pipeline(pixels, { ...rest, raw: { width, height, channels } }, runPipeline);

@@ -114,6 +114,46 @@ export function bytesOf(v, what) {
   throw invalid(`${what} must be a Uint8Array, Buffer, ArrayBuffer, Blob, ImageData or ImageBitmap, got ${v === null ? 'null' : typeof v}`);
 }
 
+/** Grey (1), grey + alpha (2) or RGB (3) samples to RGBA8, as sharp reads raw input; RGBA (4) as it is. */
+export function widenToRgba(pixels, channels) {
+  if (channels === 4) return pixels;
+  const n = pixels.length / channels;
+  const rgba = new Uint8Array(n * 4);
+  const words = new Uint32Array(rgba.buffer);
+  // One 32-bit store per pixel (little-endian, as every platform we run on): a quarter of the
+  // stores of byte writes.
+  if (channels === 3) {
+    for (let i = 0, j = 0; i < n; i++, j += 3) words[i] = pixels[j] | (pixels[j + 1] << 8) | (pixels[j + 2] << 16) | 0xff000000;
+  } else if (channels === 2) {
+    for (let i = 0, j = 0; i < n; i++, j += 2) words[i] = (pixels[j] * 0x010101) | (pixels[j + 1] << 24);
+  } else {
+    for (let i = 0; i < n; i++) words[i] = (pixels[i] * 0x010101) | 0xff000000;
+  }
+  return rgba;
+}
+
+/**
+ * The samples of sharp's `{ create: { width, height, channels, background } }`: a blank image
+ * of 3 or 4 channels, checked against `maxPixels` before anything is allocated.
+ */
+export function blankSamples(create, what, maxPixels) {
+  const { width, height, channels, background, noise } = create ?? {};
+  if (noise !== undefined) throw unsupported(`${what}: noise is not supported`);
+  for (const [v, name] of [[width, 'width'], [height, 'height']]) {
+    if (!Number.isInteger(v) || v < 1) throw invalid(`${what}: ${name} must be an integer ≥ 1, got ${v}`);
+  }
+  if (channels !== 3 && channels !== 4) throw invalid(`${what}: channels must be 3 or 4, got ${channels}`);
+  if (width * height > maxPixels) {
+    throw new NearnativeError('limit_exceeded', `${what}: ${width}x${height} is over the limit of ${maxPixels} pixels (limitInputPixels)`);
+  }
+  const colour = parseColour(background ?? { r: 0, g: 0, b: 0 }, `${what} background`).slice(0, channels);
+  const pixels = new Uint8Array(width * height * channels);
+  // One pixel, then doubling copies: a few dozen memmoves however large the image.
+  pixels.set(colour, 0);
+  for (let filled = channels; filled < pixels.length; filled *= 2) pixels.copyWithin(filled, 0, Math.min(filled, pixels.length - filled));
+  return { pixels, width, height, channels };
+}
+
 /** The package-internal accessor frame.js reads a pipeline's job through. */
 export const JOB_PARTS = Symbol('nearnative.jobParts');
 
@@ -443,11 +483,41 @@ export class Pipeline {
     return this.#push({ op: 'flatten', background: [r, g, b] });
   }
 
+  /**
+   * A composite entry's overlay: encoded bytes, a Blob or (Node) a path as given, or RGBA8
+   * pixels with their size for sharp's `raw` samples and `create` blanks.
+   */
+  #overlay({ input, raw }, what) {
+    const bytes = (v) => v instanceof Uint8Array || v instanceof ArrayBuffer || ArrayBuffer.isView(v);
+    if (input !== null && typeof input === 'object' && !bytes(input) && !isBlob(input) && 'create' in input) {
+      if (raw !== undefined) throw invalid(`${what}: give either raw or create, not both`);
+      const blank = blankSamples(input.create, `${what} create`, this.#maxPixels);
+      return { overlay: widenToRgba(blank.pixels, blank.channels), raw: { width: blank.width, height: blank.height } };
+    }
+    if (raw !== undefined) {
+      const { width, height, channels } = only(raw, ['width', 'height', 'channels'], `${what} raw`);
+      for (const [v, name] of [[width, 'width'], [height, 'height']]) {
+        if (!Number.isInteger(v) || v < 1) throw invalid(`${what}: raw ${name} must be an integer ≥ 1, got ${v}`);
+      }
+      if (![1, 2, 3, 4].includes(channels)) throw invalid(`${what}: raw channels must be 1, 2, 3 or 4, got ${channels}`);
+      if (!bytes(input)) throw invalid(`${what}: raw input must be the samples' bytes (Uint8Array, Buffer or ArrayBuffer)`);
+      const samples = bytesOf(input, `${what} input`);
+      if (samples.length !== width * height * channels) {
+        throw invalid(`${what}: raw ${width}x${height} with ${channels} channel(s) needs ${width * height * channels} bytes, got ${samples.length}`);
+      }
+      return { overlay: widenToRgba(samples, channels), raw: { width, height } };
+    }
+    if (!(typeof input === 'string' || bytes(input) || isBlob(input))) {
+      throw unsupported(`${what}: input must be an encoded image (bytes, Blob or, in Node, a file path), raw samples with raw: { width, height, channels }, or { create }; text is not supported`);
+    }
+    return { overlay: input };
+  }
+
   /** Overlays: encoded images (bytes or Blob) at left/top, else at `gravity` (default centre), as sharp. */
   composite(images) {
     if (!Array.isArray(images)) throw invalid('composite() takes an array of { input, left, top, gravity, blend }');
     for (const [i, entry] of images.entries()) {
-      const o = only(entry, ['input', 'left', 'top', 'gravity', 'blend'], `composite()[${i}]`);
+      const o = only(entry, ['input', 'left', 'top', 'gravity', 'blend', 'raw', 'tile'], `composite()[${i}]`);
       const given = (v) => v !== undefined && v !== null;
       if (given(o.left) !== given(o.top)) throw invalid(`composite()[${i}]: give both left and top, or neither (then gravity places it)`);
       const offset = given(o.left);
@@ -458,14 +528,13 @@ export class Pipeline {
       }
       const blend = given(o.blend) ? (Object.hasOwn(BLENDS, o.blend) ? BLENDS[o.blend] : undefined) : 'over';
       if (blend === undefined) throw invalid(`composite()[${i}]: blend ${JSON.stringify(o.blend)} is not a blend mode; use one of ${Object.keys(BLENDS).join(', ')}`);
-      const input = o.input;
-      if (!(typeof input === 'string' || input instanceof Uint8Array || input instanceof ArrayBuffer || ArrayBuffer.isView(input) || isBlob(input))) {
-        throw unsupported(`composite()[${i}]: input must be an encoded image (bytes, Blob or, in Node, a file path); raw, text and create inputs are not supported`);
-      }
-      this.#overlays.push(input);
+      const { overlay, raw } = this.#overlay(o, `composite()[${i}]`);
+      this.#overlays.push(overlay);
+      if (given(o.tile) && typeof o.tile !== 'boolean') throw invalid(`composite()[${i}]: tile must be true or false, got ${JSON.stringify(o.tile)}`);
+      const step = { op: 'composite', index: this.#overlays.length - 1, blend, ...(raw && { raw }), ...(o.tile && { tile: true }) };
       this.#push(offset
-        ? { op: 'composite', index: this.#overlays.length - 1, left: num(o.left, 'left', { integer: true }), top: num(o.top, 'top', { integer: true }), blend }
-        : { op: 'composite', index: this.#overlays.length - 1, gravity, blend });
+        ? { ...step, left: num(o.left, 'left', { integer: true }), top: num(o.top, 'top', { integer: true }) }
+        : { ...step, gravity });
     }
     return this;
   }

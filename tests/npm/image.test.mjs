@@ -159,6 +159,16 @@ function assertClose(actual, expected, tolerance, what, region = () => true) {
   }
   assert.ok(worst <= tolerance, `${what}: largest difference ${worst} > ${tolerance} at ${at}`);
 }
+/**
+ * Where either image's alpha is (nearly) clear, its colour means nothing: sharp's composite
+ * zeroes it (libvips un-premultiplies), and libvips truncates alpha where we round. Such pixels
+ * become transparent black in both, so a comparison looks at what can be seen.
+ */
+function clearAlike(a, b) {
+  for (let i = 3; i < a.pixels.length; i += 4) {
+    if (a.pixels[i] < 3 || b.pixels[i] < 3) for (const img of [a, b]) img.pixels.fill(0, i - 3, i + 1);
+  }
+}
 /** Peak signal-to-noise ratio of two equal-length sample arrays, in dB (Infinity when equal). */
 function psnr(a, b) {
   let sum = 0;
@@ -585,25 +595,59 @@ describe('@nearnative/image in Node', () => {
   test('composite: every blend mode gives sharp\'s pixels, on the overlay and around it', async () => {
     // Overlay alphas from clear to opaque, on a base with alpha and on an opaque one.
     const overlay = encodePng(makeImage(7, 5, (x, y) => [(x * 37 + y * 11) % 256, (x * 13 + 200) % 256, (y * 51) % 256, [0, 255, 128, 40, 220, 1, 90][x]]));
-    // Where either alpha is (nearly) clear its colour means nothing: libvips truncates alpha
-    // where we round, so compare such pixels as transparent black.
-    const comparable = (a, b) => {
-      for (let i = 3; i < a.pixels.length; i += 4) {
-        if (a.pixels[i] < 3 || b.pixels[i] < 3) for (const img of [a, b]) img.pixels.fill(0, i - 3, i + 1);
-      }
-    };
     const names = Object.keys(image.blend);
     assert.equal(names.length, 27, 'sharp\'s 25 modes and two spellings');
     for (const blend of names) {
       for (const [name, base] of [['base with alpha', PNG_ALPHA], ['opaque base', PNG]]) {
         const ours = await rawOf(image(base).composite([{ input: overlay, left: 5, top: 4, blend }]));
         const theirs = await sharpRaw(await sharp(base).composite([{ input: overlay, left: 5, top: 4, blend }]).png().toBuffer());
-        comparable(ours, theirs);
+        clearAlike(ours, theirs);
         assertClose(ours, theirs, 1, `${blend} on the ${name}`);
       }
     }
     assert.throws(() => image(PNG).composite([{ input: overlay, blend: 'burn' }]), { code: 'invalid_input' });
     assert.throws(() => sharp(PNG).composite([{ input: overlay, blend: 'burn' }]), /blend/, 'sharp refuses it too');
+  });
+
+  test('composite: raw samples and create blanks as overlays, as sharp reads them', async () => {
+    const samples = (channels) => Uint8Array.from({ length: 6 * 5 * channels }, (_, i) => (i * 53 + channels * 17) % 256);
+    const entries = [
+      ...[1, 2, 3, 4].map((channels) => [`raw ${channels}`, { input: samples(channels), raw: { width: 6, height: 5, channels }, left: 3, top: 2 }]),
+      ['create rgba', { input: { create: { width: 9, height: 4, channels: 4, background: { r: 200, g: 40, b: 90, alpha: 0.5 } } }, gravity: 'south', blend: 'multiply' }],
+      ['create rgb', { input: { create: { width: 5, height: 7, channels: 3, background: '#3366cc' } }, left: 20, top: 12 }],
+    ];
+    for (const [what, entry] of entries) {
+      for (const [name, base] of [['base with alpha', PNG_ALPHA], ['opaque base', PNG]]) {
+        const ours = await rawOf(image(base).composite([entry]));
+        const theirs = await sharpRaw(await sharp(base).composite([entry]).png().toBuffer());
+        clearAlike(ours, theirs);
+        assertClose(ours, theirs, 1, `${what} on the ${name}`);
+      }
+    }
+    const overlay = (o) => () => image(PNG).composite([{ left: 0, top: 0, ...o }]);
+    assert.throws(overlay({ input: samples(3), raw: { width: 6, height: 4, channels: 3 } }), { code: 'invalid_input' }, 'wrong length');
+    assert.throws(overlay({ input: samples(3), raw: { width: 6, height: 5, channels: 5 } }), { code: 'invalid_input' }, 'five channels');
+    assert.throws(overlay({ input: { create: { width: 2, height: 2, channels: 3 } }, raw: { width: 2, height: 2, channels: 3 } }), { code: 'invalid_input' });
+    assert.throws(overlay({ input: { create: { width: 2, height: 2, channels: 2 } } }), { code: 'invalid_input' });
+    assert.throws(overlay({ input: { text: { text: 'hi' } } }), { code: 'unsupported' });
+    // The base's limit holds for overlays too (the 24x16 base is 384 pixels, these 420).
+    const big = new Uint8Array(21 * 20 * 3);
+    await assert.rejects(image(PNG, { limitInputPixels: 400 }).composite([{ input: big, raw: { width: 21, height: 20, channels: 3 } }]).png().toBuffer(), { code: 'limit_exceeded' });
+    assert.throws(() => image(PNG, { limitInputPixels: 400 }).composite([{ input: { create: { width: 21, height: 20, channels: 3 } } }]), { code: 'limit_exceeded' });
+  });
+
+  test('composite: tile repeats the overlay as sharp lays the tiles out', async () => {
+    for (const [w, h] of [[5, 3], [7, 4], [24, 5]]) {
+      const overlay = encodePng(makeImage(w, h, (x, y) => [(x * 50 + 10) % 256, (y * 80 + 30) % 256, (x * y * 20) % 256, (x + y) % 3 === 0 ? 90 : 255]));
+      const placements = [{}, { gravity: 'north' }, { gravity: 'east' }, { gravity: 'southeast' }, { gravity: 'west' }, { left: 3, top: 2 }, { left: 40, top: 1 }];
+      for (const placement of placements) {
+        const entry = { input: overlay, tile: true, ...placement };
+        const ours = await rawOf(image(PNG).composite([entry]));
+        const theirs = await sharpRaw(await sharp(PNG).composite([entry]).png().toBuffer());
+        assertClose(ours, theirs, 1, `${w}x${h} tiles ${JSON.stringify(placement)}`);
+      }
+    }
+    assert.throws(() => image(PNG).composite([{ input: PNG, tile: 'yes' }]), { code: 'invalid_input' });
   });
 
   test('composite: gravity places overlays where sharp does, centred without left/top', async () => {

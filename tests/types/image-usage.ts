@@ -27,6 +27,8 @@ const chained = image(bytes, { inline: true, limitInputPixels: 1e6 })
   .convolve({ width: 3, height: 3, kernel: [0, 0, 0, 0, 1, 0, 0, 0, 0] })
   .composite([{ input: bytes, left: 0, top: 0, blend: 'multiply' }]).jpeg({ quality: 70, progressive: true });
 // sharp's watermark and encoder options.
+const masked = image(bytes).composite([{ input: bytes, blend: 'dest-in' }, { input: bytes, raw: { width: 2, height: 2, channels: 4 }, blend: 'color-burn', tile: true },
+  { input: { create: { width: 8, height: 8, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0.4 } } }, blend: 'soft-light' }]);
 const watermarked = image(bytes).composite([{ input: bytes, gravity: 'southeast' }, { input: bytes }])
   .linear([1.1, 1, 0.9], [0, 5, -5]).png({ compressionLevel: 9 });
 const crisp = image(bytes).jpeg({ quality: 90, chromaSubsampling: '4:4:4', optimiseCoding: true });
@@ -48,4 +50,4 @@ try {
 } catch (err) {
   if (err instanceof NearnativeError && err.code === 'unsupported') console.log('typed error');
 }
-console.log(webp.length, data.length, width, trimmedFrom, focus, alphaOut, build, mean, chained, watermarked, crisp, indexed, statics, blank, gifs, bands, plain.length, channels, pixels.width, viaQuery.info.format, f.build, recycled);
+console.log(webp.length, data.length, width, trimmedFrom, focus, alphaOut, build, mean, chained, masked, watermarked, crisp, indexed, statics, blank, gifs, bands, plain.length, channels, pixels.width, viaQuery.info.format, f.build, recycled);

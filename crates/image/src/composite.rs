@@ -15,7 +15,8 @@
 //! pixels. The result is un-premultiplied and rounded (libvips truncates, so sharp's bytes can
 //! be one lower).
 
-use crate::Image;
+use crate::{alloc_pixels, Image};
+use nearnative_core::{Error, Result};
 
 /// sharp's `blend` modes, by sharp's names (`dest-over`, `colour-dodge`, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -274,6 +275,72 @@ pub fn composite(base: &mut Image, overlay: &Image, left: i64, top: i64, blend: 
         };
     }
     base.has_alpha |= translucent;
+}
+
+/// sharp's `tile`: `overlay` repeated over a `width`×`height` canvas. As sharp lays it out:
+/// enough whole tiles to cover the canvas, an odd number along an axis the gravity centres
+/// (so a tile sits in the middle), and the canvas cut from them where `gravity` places it, or
+/// at `offset` (as far as the tiles reach) when no gravity is given.
+pub fn tiled(
+    overlay: &Image,
+    (width, height): (u32, u32),
+    gravity: Option<Gravity>,
+    offset: (i64, i64),
+) -> Result<Image> {
+    let (ow, oh) = (overlay.width, overlay.height);
+    if ow == 0 || oh == 0 || overlay.pixels.len() as u64 != u64::from(ow) * u64::from(oh) * 4 {
+        return Err(Error::invalid_input(format!("a tiled overlay must have pixels, got {ow}x{oh}")));
+    }
+    let centred = gravity.unwrap_or_default();
+    let count = |side: u32, tile: u32, centres: bool| {
+        let n = u64::from(side).div_ceil(u64::from(tile)).max(1);
+        if centres {
+            n | 1
+        } else {
+            n
+        }
+    };
+    let across = count(width, ow, matches!(centred, Gravity::Centre | Gravity::North | Gravity::South));
+    let down = count(height, oh, matches!(centred, Gravity::Centre | Gravity::East | Gravity::West));
+    let (spare_x, spare_y) = (across * u64::from(ow) - u64::from(width), down * u64::from(oh) - u64::from(height));
+    let (left, top) = match gravity {
+        Some(gravity) => {
+            let (x, y) = gravity.position(
+                (
+                    (across * u64::from(ow)).min(u64::from(u32::MAX)) as u32,
+                    (down * u64::from(oh)).min(u64::from(u32::MAX)) as u32,
+                ),
+                (width, height),
+            );
+            (x.max(0) as u64, y.max(0) as u64)
+        }
+        None => {
+            let (x, y) = offset;
+            if x < 0 || y < 0 {
+                return Err(Error::invalid_input(format!(
+                    "a tiled overlay's left and top must be 0 or more, got {x},{y}"
+                )));
+            }
+            ((x as u64).min(spare_x), (y as u64).min(spare_y))
+        }
+    };
+    let mut pixels = alloc_pixels(width, height)?;
+    let row_len = ow as usize * 4;
+    let start = (left % u64::from(ow)) as usize * 4;
+    for (y, row) in pixels.chunks_exact_mut(width as usize * 4).enumerate() {
+        let source_y = ((y as u64 + top) % u64::from(oh)) as usize;
+        let source = &overlay.pixels[source_y * row_len..(source_y + 1) * row_len];
+        // The first tile from where the cut starts, then whole tiles, the last cut short.
+        let mut filled = 0;
+        let mut from = start;
+        while filled < row.len() {
+            let n = (row_len - from).min(row.len() - filled);
+            row[filled..filled + n].copy_from_slice(&source[from..from + n]);
+            filled += n;
+            from = 0;
+        }
+    }
+    Ok(Image { width, height, has_alpha: overlay.has_alpha, pixels })
 }
 
 /// Sets every pixel of `image` outside columns `xs` and rows `ys` to transparent black;

@@ -140,7 +140,23 @@ pub enum Step {
         gravity: Option<Gravity>,
         #[serde(default = "default_blend")]
         blend: Blend,
+        /// Set when `overlays[index]` holds RGBA8 pixels of this size instead of an encoded
+        /// image (sharp's `raw` and `create` overlays).
+        #[serde(default)]
+        raw: Option<RawOverlay>,
+        /// Repeats the overlay over the whole image (sharp's `tile`), laid out from the gravity
+        /// or, without one, from `left`/`top`.
+        #[serde(default)]
+        tile: bool,
     },
+}
+
+/// The size of an overlay given as RGBA8 pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOverlay {
+    pub width: u32,
+    pub height: u32,
 }
 
 fn default_median_size() -> u32 {
@@ -613,17 +629,25 @@ fn apply_noting_cuts(
         Step::Flatten { background } => flatten(image, *background),
         Step::RemoveAlpha => colour::remove_alpha(image),
         Step::EnsureAlpha { alpha } => colour::ensure_alpha(image, *alpha),
-        Step::Composite { index, left, top, gravity, blend } => {
+        Step::Composite { index, left, top, gravity, blend, raw, tile } => {
             let bytes = overlays.get(*index).ok_or_else(|| {
                 Error::invalid_input(format!(
                     "composite refers to overlay {index}, but {} overlay image(s) were given",
                     overlays.len()
                 ))
             })?;
-            let (overlay, _) = codec::decode(bytes, &DecodeOptions { limits: *limits, ..DecodeOptions::default() })?;
-            let (left, top) = match gravity {
-                Some(gravity) => gravity.position((image.width, image.height), (overlay.width, overlay.height)),
-                None => (*left, *top),
+            let overlay = match raw {
+                Some(RawOverlay { width, height }) => Image::from_rgba(*width, *height, bytes.to_vec(), limits)?,
+                None => codec::decode(bytes, &DecodeOptions { limits: *limits, ..DecodeOptions::default() })?.0,
+            };
+            let size = (image.width, image.height);
+            let (overlay, (left, top)) = match gravity {
+                _ if *tile => (composite::tiled(&overlay, size, *gravity, (*left, *top))?, (0, 0)),
+                Some(gravity) => {
+                    let corner = gravity.position(size, (overlay.width, overlay.height));
+                    (overlay, corner)
+                }
+                None => (overlay, (*left, *top)),
             };
             composite::composite(image, &overlay, left, top, *blend);
         }

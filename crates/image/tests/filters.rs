@@ -1243,6 +1243,42 @@ fn gravity_places_like_sharp() {
 }
 
 #[test]
+fn tiles_are_laid_out_as_sharp_lays_them() {
+    use nearnative_image::composite::{tiled, Gravity};
+    // A 4x3 overlay whose pixels say where they are, over a 10x7 canvas: ceil(10 / 4) = 3 tiles
+    // across and ceil(7 / 3) = 3 down (already odd), 12x9 in all, 2 spare each way.
+    let overlay = image(4, 3, (0..12u8).flat_map(|i| [i % 4, i / 4, 0, 255]).collect(), false);
+    let cases = [
+        (Some(Gravity::Centre), (0, 0), (1, 1)), // sharp's CalculateCrop: (2 + 1) / 2
+        (Some(Gravity::NorthWest), (0, 0), (0, 0)),
+        (Some(Gravity::SouthEast), (0, 0), (2, 2)),
+        (None, (1, 0), (1, 0)),
+        (None, (5, 9), (2, 2)), // an offset goes only as far as the tiles reach
+    ];
+    for (gravity, offset, (left, top)) in cases {
+        let canvas = tiled(&overlay, (10, 7), gravity, offset).unwrap();
+        assert_eq!((canvas.width, canvas.height), (10, 7));
+        for (i, p) in canvas.pixels.chunks_exact(4).enumerate() {
+            let (x, y) = (i as u32 % 10, i as u32 / 10);
+            assert_eq!(
+                p,
+                [((x + left) % 4) as u8, ((y + top) % 3) as u8, 0, 255],
+                "{gravity:?} {offset:?} at ({x},{y})"
+            );
+        }
+    }
+    // An axis the gravity centres gets an odd number of tiles, so one sits in the middle: 2
+    // across would cover 8 columns, but north makes it 3 (12, 4 spare, cut at 2).
+    let canvas = tiled(&overlay, (8, 3), Some(Gravity::North), (0, 0)).unwrap();
+    assert_eq!(&canvas.pixels[..4], [2, 0, 0, 255]);
+    let canvas = tiled(&overlay, (8, 3), Some(Gravity::West), (0, 0)).unwrap();
+    assert_eq!(&canvas.pixels[..4], [0, 0, 0, 255]);
+    // Negative offsets have no tile to start from (sharp fails there too).
+    let err = tiled(&overlay, (10, 7), None, (-1, 0)).unwrap_err();
+    assert_eq!(err.code(), nearnative_core::ErrorCode::InvalidInput);
+}
+
+#[test]
 fn composite_clips_any_offset() {
     let base = random_image(10, 8, false, 3);
     let overlay = image(4, 3, [9, 8, 7, 255].repeat(12), false);

@@ -753,3 +753,27 @@ fn outputs_say_where_trims_and_strategies_cut() {
     assert_eq!(run(&raw_job("resize=10x10&position=north"), &png, &[]).unwrap().cuts.strategy, None);
     assert_eq!(run(&raw_job("resize=10x10&fit=contain&position=entropy"), &png, &[]).unwrap().cuts.strategy, None);
 }
+
+/// sharp's `raw` and `create` overlays reach the job as RGBA8 pixels with their size.
+#[test]
+fn raw_overlays_are_pixels_of_the_size_given() {
+    let png = encode(&gradient(4, 3, false), &EncodeOptions::new(Format::Png)).unwrap();
+    let step = |width: u32| {
+        let json = format!(r#"{{"op":"composite","index":0,"left":1,"top":1,"raw":{{"width":{width},"height":1}}}}"#);
+        serde_json::from_str::<Step>(&json).unwrap()
+    };
+    let mut job = raw_job("flip=v&flip=v");
+    job.steps = vec![step(2)];
+    let overlay = [9, 8, 7, 255, 1, 2, 3, 255];
+    let out = run(&job, &png, &[&overlay]).unwrap();
+    let mut want = gradient(4, 3, false).pixels;
+    want[(4 + 1) * 4..(4 + 3) * 4].copy_from_slice(&overlay);
+    assert_eq!(out.bytes, want);
+    // Bytes that do not fit the size, and a size over the job's pixel limit, are refused.
+    job.steps = vec![step(3)];
+    assert_eq!(run(&job, &png, &[&overlay]).unwrap_err().code(), ErrorCode::InvalidInput);
+    job.steps = vec![step(13)];
+    job.limits = Limits { max_pixels: 12 }; // the 4x3 base fits, the 13x1 overlay does not
+    let err = run(&job, &png, &[&[7; 13 * 4]]).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::LimitExceeded);
+}

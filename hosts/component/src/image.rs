@@ -141,6 +141,8 @@ fn step(step: wit::Step) -> Step {
                 wit::Gravity::NorthWest => Gravity::NorthWest,
             }),
             blend: blend(c.blend),
+            raw: None,
+            tile: false,
         },
     }
 }
