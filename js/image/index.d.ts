@@ -120,7 +120,7 @@ export interface CompositeInput {
    * (`{ create: { width, height, channels: 3 | 4, background } }`), as sharp.
    */
   input: BytesInput | string | CreateInput;
-  /** Repeat the overlay over the whole image, laid out from `gravity` or `left`/`top`, as sharp. */
+  /** Repeat the overlay over the whole image, as sharp: `gravity` counts the tiles, `left`/`top` (else `gravity`) cut them. */
   tile?: boolean;
   /** `input` holds raw 8-bit samples of this size: grey, grey + alpha, RGB or RGBA. */
   raw?: { width: number; height: number; channels: 1 | 2 | 3 | 4 };

@@ -489,6 +489,7 @@ export class Pipeline {
    */
   #overlay({ input, raw }, what) {
     const bytes = (v) => v instanceof Uint8Array || v instanceof ArrayBuffer || ArrayBuffer.isView(v);
+    raw ??= undefined; // null is not given, as in sharp
     if (input !== null && typeof input === 'object' && !bytes(input) && !isBlob(input) && 'create' in input) {
       if (raw !== undefined) throw invalid(`${what}: give either raw or create, not both`);
       const blank = blankSamples(input.create, `${what} create`, this.#maxPixels);
@@ -501,6 +502,10 @@ export class Pipeline {
       }
       if (![1, 2, 3, 4].includes(channels)) throw invalid(`${what}: raw channels must be 1, 2, 3 or 4, got ${channels}`);
       if (!bytes(input)) throw invalid(`${what}: raw input must be the samples' bytes (Uint8Array, Buffer or ArrayBuffer)`);
+      // sharp reads wider typed arrays at their own depth; only 8-bit samples are read here.
+      if (ArrayBuffer.isView(input) && !(input instanceof Uint8Array || input instanceof Uint8ClampedArray)) {
+        throw unsupported(`${what}: raw samples must be 8-bit (Uint8Array, Uint8ClampedArray, Buffer or ArrayBuffer), got ${input.constructor.name}`);
+      }
       const samples = bytesOf(input, `${what} input`);
       if (samples.length !== width * height * channels) {
         throw invalid(`${what}: raw ${width}x${height} with ${channels} channel(s) needs ${width * height * channels} bytes, got ${samples.length}`);
@@ -528,13 +533,12 @@ export class Pipeline {
       }
       const blend = given(o.blend) ? (Object.hasOwn(BLENDS, o.blend) ? BLENDS[o.blend] : undefined) : 'over';
       if (blend === undefined) throw invalid(`composite()[${i}]: blend ${JSON.stringify(o.blend)} is not a blend mode; use one of ${Object.keys(BLENDS).join(', ')}`);
+      if (given(o.tile) && typeof o.tile !== 'boolean') throw invalid(`composite()[${i}]: tile must be true or false, got ${JSON.stringify(o.tile)}`);
+      // Offsets win over the gravity, which still decides how tiles are laid out, as in sharp.
+      const place = offset ? { left: num(o.left, 'left', { integer: true }), top: num(o.top, 'top', { integer: true }) } : {};
       const { overlay, raw } = this.#overlay(o, `composite()[${i}]`);
       this.#overlays.push(overlay);
-      if (given(o.tile) && typeof o.tile !== 'boolean') throw invalid(`composite()[${i}]: tile must be true or false, got ${JSON.stringify(o.tile)}`);
-      const step = { op: 'composite', index: this.#overlays.length - 1, blend, ...(raw && { raw }), ...(o.tile && { tile: true }) };
-      this.#push(offset
-        ? { ...step, left: num(o.left, 'left', { integer: true }), top: num(o.top, 'top', { integer: true }) }
-        : { ...step, gravity });
+      this.#push({ op: 'composite', index: this.#overlays.length - 1, blend, gravity, ...place, ...(raw && { raw }), ...(o.tile && { tile: true }) });
     }
     return this;
   }

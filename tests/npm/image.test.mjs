@@ -639,7 +639,9 @@ describe('@nearnative/image in Node', () => {
   test('composite: tile repeats the overlay as sharp lays the tiles out', async () => {
     for (const [w, h] of [[5, 3], [7, 4], [24, 5]]) {
       const overlay = encodePng(makeImage(w, h, (x, y) => [(x * 50 + 10) % 256, (y * 80 + 30) % 256, (x * y * 20) % 256, (x + y) % 3 === 0 ? 90 : 255]));
-      const placements = [{}, { gravity: 'north' }, { gravity: 'east' }, { gravity: 'southeast' }, { gravity: 'west' }, { left: 3, top: 2 }, { left: 40, top: 1 }];
+      const placements = [{}, { gravity: 'north' }, { gravity: 'east' }, { gravity: 'southeast' }, { gravity: 'west' }, { left: 3, top: 2 }, { left: 40, top: 1 },
+        // The gravity counts the tiles, the offset cuts them.
+        { gravity: 'northwest', left: 3, top: 2 }, { gravity: 'north', left: 1, top: 1 }];
       for (const placement of placements) {
         const entry = { input: overlay, tile: true, ...placement };
         const ours = await rawOf(image(PNG).composite([entry]));
@@ -648,6 +650,11 @@ describe('@nearnative/image in Node', () => {
       }
     }
     assert.throws(() => image(PNG).composite([{ input: PNG, tile: 'yes' }]), { code: 'invalid_input' });
+    // A refused entry leaves no overlay behind: the next run is not tripped by it.
+    const p = image(PNG);
+    assert.throws(() => p.composite([{ input: '/no/such/file.png', left: 0, top: 1.5 }]), { code: 'invalid_input' });
+    assert.throws(() => p.composite([{ input: new Uint16Array(30), raw: { width: 5, height: 3, channels: 4 } }]), { code: 'unsupported' });
+    assert.deepEqual(await rawOf(p.composite([{ input: PNG, raw: null }])), await rawOf(image(PNG).composite([{ input: PNG }])));
   });
 
   test('composite: gravity places overlays where sharp does, centred without left/top', async () => {

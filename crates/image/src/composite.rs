@@ -202,6 +202,13 @@ impl Gravity {
         self.place((spare_x, spare_y), ((spare_x + 1) / 2, (spare_y + 1) / 2))
     }
 
+    /// [`Gravity::position`] given the spare pixels (base minus overlay, width and height).
+    pub(crate) fn place_in_spare(self, (spare_x, spare_y): (u32, u32)) -> (u32, u32) {
+        let (x, y) =
+            self.place((spare_x.into(), spare_y.into()), ((i64::from(spare_x) + 1) / 2, (i64::from(spare_y) + 1) / 2));
+        (x as u32, y as u32)
+    }
+
     /// Where an image goes on a larger canvas with `spare` pixels to fill (width, height), as
     /// sharp's `CalculateEmbedPosition` places it: centring puts an odd spare pixel after.
     pub(crate) fn embed(self, (spare_x, spare_y): (u32, u32)) -> (u32, u32) {
@@ -278,67 +285,71 @@ pub fn composite(base: &mut Image, overlay: &Image, left: i64, top: i64, blend: 
 }
 
 /// sharp's `tile`: `overlay` repeated over a `width`×`height` canvas. As sharp lays it out:
-/// enough whole tiles to cover the canvas, an odd number along an axis the gravity centres
-/// (so a tile sits in the middle), and the canvas cut from them where `gravity` places it, or
-/// at `offset` (as far as the tiles reach) when no gravity is given.
+/// enough whole tiles to cover the canvas, an odd number along an axis `gravity` centres (so a
+/// tile sits in the middle), and the canvas cut from them at `offset` (as far as the tiles
+/// reach) or, without one, where `gravity` places it. An overlay larger than the canvas (sharp
+/// refuses one) is one tile, cut the same way.
 pub fn tiled(
     overlay: &Image,
     (width, height): (u32, u32),
-    gravity: Option<Gravity>,
-    offset: (i64, i64),
+    gravity: Gravity,
+    offset: Option<(i64, i64)>,
 ) -> Result<Image> {
     let (ow, oh) = (overlay.width, overlay.height);
     if ow == 0 || oh == 0 || overlay.pixels.len() as u64 != u64::from(ow) * u64::from(oh) * 4 {
         return Err(Error::invalid_input(format!("a tiled overlay must have pixels, got {ow}x{oh}")));
     }
-    let centred = gravity.unwrap_or_default();
+    if width == 0 || height == 0 {
+        return Err(Error::invalid_input(format!("tiles need a canvas with pixels, got {width}x{height}")));
+    }
     let count = |side: u32, tile: u32, centres: bool| {
-        let n = u64::from(side).div_ceil(u64::from(tile)).max(1);
+        let n = side.div_ceil(tile).max(1);
         if centres {
             n | 1
         } else {
             n
         }
     };
-    let across = count(width, ow, matches!(centred, Gravity::Centre | Gravity::North | Gravity::South));
-    let down = count(height, oh, matches!(centred, Gravity::Centre | Gravity::East | Gravity::West));
-    let (spare_x, spare_y) = (across * u64::from(ow) - u64::from(width), down * u64::from(oh) - u64::from(height));
-    let (left, top) = match gravity {
-        Some(gravity) => {
-            let (x, y) = gravity.position(
-                (
-                    (across * u64::from(ow)).min(u64::from(u32::MAX)) as u32,
-                    (down * u64::from(oh)).min(u64::from(u32::MAX)) as u32,
-                ),
-                (width, height),
-            );
-            (x.max(0) as u64, y.max(0) as u64)
+    let across = count(width, ow, matches!(gravity, Gravity::Centre | Gravity::North | Gravity::South));
+    let down = count(height, oh, matches!(gravity, Gravity::Centre | Gravity::East | Gravity::West));
+    let (tiles_w, tiles_h) = (u64::from(across) * u64::from(ow), u64::from(down) * u64::from(oh));
+    let (left, top) = match offset {
+        Some((x, y)) if x < 0 || y < 0 => {
+            return Err(Error::invalid_input(format!("a tiled overlay's left and top must be 0 or more, got {x},{y}")));
         }
+        Some((x, y)) => ((x as u64).min(tiles_w - u64::from(width)), (y as u64).min(tiles_h - u64::from(height))),
         None => {
-            let (x, y) = offset;
-            if x < 0 || y < 0 {
-                return Err(Error::invalid_input(format!(
-                    "a tiled overlay's left and top must be 0 or more, got {x},{y}"
-                )));
-            }
-            ((x as u64).min(spare_x), (y as u64).min(spare_y))
+            // Under two tiles spare: it fits u32 for any overlay a pixel limit lets through.
+            let spare = |tiles: u64, side: u32| u32::try_from(tiles - u64::from(side)).unwrap_or(u32::MAX);
+            let (x, y) = gravity.place_in_spare((spare(tiles_w, width), spare(tiles_h, height)));
+            (u64::from(x), u64::from(y))
         }
     };
     let mut pixels = alloc_pixels(width, height)?;
-    let row_len = ow as usize * 4;
+    let (row_len, tile_len) = (width as usize * 4, ow as usize * 4);
     let start = (left % u64::from(ow)) as usize * 4;
-    for (y, row) in pixels.chunks_exact_mut(width as usize * 4).enumerate() {
-        let source_y = ((y as u64 + top) % u64::from(oh)) as usize;
-        let source = &overlay.pixels[source_y * row_len..(source_y + 1) * row_len];
-        // The first tile from where the cut starts, then whole tiles, the last cut short.
-        let mut filled = 0;
-        let mut from = start;
-        while filled < row.len() {
-            let n = (row_len - from).min(row.len() - filled);
-            row[filled..filled + n].copy_from_slice(&source[from..from + n]);
-            filled += n;
-            from = 0;
+    for (y, row) in pixels.chunks_exact_mut(row_len).enumerate() {
+        if y >= oh as usize {
+            continue; // rows repeat every tile height: copied below
         }
+        let source_y = ((y as u64 + top) % u64::from(oh)) as usize;
+        let source = &overlay.pixels[source_y * tile_len..(source_y + 1) * tile_len];
+        // The tile from where the cut starts, wrapped round once; then the row repeats every
+        // tile width, so it doubles itself.
+        let first = (tile_len - start).min(row_len);
+        row[..first].copy_from_slice(&source[start..start + first]);
+        let second = (tile_len - first).min(row_len - first);
+        row[first..first + second].copy_from_slice(&source[..second]);
+        let mut filled = tile_len.min(row_len);
+        while filled < row_len {
+            let n = filled.min(row_len - filled);
+            row.copy_within(..n, filled);
+            filled += n;
+        }
+    }
+    let period = oh as usize * row_len;
+    for at in (period..pixels.len()).step_by(row_len) {
+        pixels.copy_within(at - period..at - period + row_len, at);
     }
     Ok(Image { width, height, has_alpha: overlay.has_alpha, pixels })
 }

@@ -128,14 +128,15 @@ pub enum Step {
         #[serde(default = "white")]
         background: [u8; 3],
     },
-    /// Draws `overlays[index]` (an encoded image passed beside the job) at (`left`, `top`), or,
-    /// when `gravity` is given, at that side, corner or centre of the image.
+    /// Draws `overlays[index]` (an encoded image passed beside the job) at (`left`, `top`)
+    /// when given (as in sharp, they win over `gravity`; a missing one is 0), else at the
+    /// `gravity` side, corner or centre (the default) of the image.
     Composite {
         index: usize,
         #[serde(default)]
-        left: i64,
+        left: Option<i64>,
         #[serde(default)]
-        top: i64,
+        top: Option<i64>,
         #[serde(default)]
         gravity: Option<Gravity>,
         #[serde(default = "default_blend")]
@@ -144,8 +145,8 @@ pub enum Step {
         /// image (sharp's `raw` and `create` overlays).
         #[serde(default)]
         raw: Option<RawOverlay>,
-        /// Repeats the overlay over the whole image (sharp's `tile`), laid out from the gravity
-        /// or, without one, from `left`/`top`.
+        /// Repeats the overlay over the whole image (sharp's `tile`): the gravity decides how
+        /// many tiles, the offset (else the gravity) where the image is cut from them.
         #[serde(default)]
         tile: bool,
     },
@@ -641,13 +642,16 @@ fn apply_noting_cuts(
                 None => codec::decode(bytes, &DecodeOptions { limits: *limits, ..DecodeOptions::default() })?.0,
             };
             let size = (image.width, image.height);
-            let (overlay, (left, top)) = match gravity {
-                _ if *tile => (composite::tiled(&overlay, size, *gravity, (*left, *top))?, (0, 0)),
-                Some(gravity) => {
-                    let corner = gravity.position(size, (overlay.width, overlay.height));
-                    (overlay, corner)
-                }
-                None => (overlay, (*left, *top)),
+            let offset = match (left, top) {
+                (None, None) => None,
+                (left, top) => Some((left.unwrap_or(0), top.unwrap_or(0))),
+            };
+            let gravity = gravity.unwrap_or_default();
+            let (overlay, (left, top)) = if *tile {
+                (composite::tiled(&overlay, size, gravity, offset)?, (0, 0))
+            } else {
+                let corner = offset.unwrap_or_else(|| gravity.position(size, (overlay.width, overlay.height)));
+                (overlay, corner)
             };
             composite::composite(image, &overlay, left, top, *blend);
         }

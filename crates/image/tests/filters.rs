@@ -1245,37 +1245,45 @@ fn gravity_places_like_sharp() {
 #[test]
 fn tiles_are_laid_out_as_sharp_lays_them() {
     use nearnative_image::composite::{tiled, Gravity};
-    // A 4x3 overlay whose pixels say where they are, over a 10x7 canvas: ceil(10 / 4) = 3 tiles
-    // across and ceil(7 / 3) = 3 down (already odd), 12x9 in all, 2 spare each way.
-    let overlay = image(4, 3, (0..12u8).flat_map(|i| [i % 4, i / 4, 0, 255]).collect(), false);
-    let cases = [
-        (Some(Gravity::Centre), (0, 0), (1, 1)), // sharp's CalculateCrop: (2 + 1) / 2
-        (Some(Gravity::NorthWest), (0, 0), (0, 0)),
-        (Some(Gravity::SouthEast), (0, 0), (2, 2)),
-        (None, (1, 0), (1, 0)),
-        (None, (5, 9), (2, 2)), // an offset goes only as far as the tiles reach
-    ];
-    for (gravity, offset, (left, top)) in cases {
-        let canvas = tiled(&overlay, (10, 7), gravity, offset).unwrap();
-        assert_eq!((canvas.width, canvas.height), (10, 7));
+    // An overlay whose pixels say where they are in it.
+    let tile =
+        |w: u32, h: u32| image(w, h, (0..w * h).flat_map(|i| [(i % w) as u8, (i / w) as u8, 0, 255]).collect(), false);
+    // Every canvas pixel is the tile's pixel at (x + left, y + top), wrapped.
+    let check = |(w, h): (u32, u32), (tw, th): (u32, u32), gravity, offset, (left, top): (u32, u32)| {
+        let canvas = tiled(&tile(tw, th), (w, h), gravity, offset).unwrap();
+        assert_eq!((canvas.width, canvas.height), (w, h));
         for (i, p) in canvas.pixels.chunks_exact(4).enumerate() {
-            let (x, y) = (i as u32 % 10, i as u32 / 10);
-            assert_eq!(
-                p,
-                [((x + left) % 4) as u8, ((y + top) % 3) as u8, 0, 255],
-                "{gravity:?} {offset:?} at ({x},{y})"
-            );
+            let (x, y) = (i as u32 % w, i as u32 / w);
+            let want = [((x + left) % tw) as u8, ((y + top) % th) as u8, 0, 255];
+            assert_eq!(p, want, "{tw}x{th} tiles on {w}x{h}, {gravity:?} {offset:?}, at ({x},{y})");
         }
+    };
+    // 4x3 tiles over 10x7: ceil(10 / 4) = 3 across and ceil(7 / 3) = 3 down (already odd),
+    // 12x9 in all, 2 spare each way; sharp's CalculateCrop centres with (2 + 1) / 2.
+    check((10, 7), (4, 3), Gravity::Centre, None, (1, 1));
+    check((10, 7), (4, 3), Gravity::NorthWest, None, (0, 0));
+    check((10, 7), (4, 3), Gravity::SouthEast, None, (2, 2));
+    check((10, 7), (4, 3), Gravity::Centre, Some((1, 0)), (1, 0));
+    check((10, 7), (4, 3), Gravity::Centre, Some((5, 9)), (2, 2)); // only as far as the tiles reach
+                                                                   // An axis the gravity centres gets an odd number of tiles, so one sits in the middle:
+                                                                   // over 8x4, 2x2 tiles would do, but centre makes them 3x3 (12x9, cut at 2 and 3); west
+                                                                   // makes only the rows odd, north only the columns.
+    check((8, 4), (4, 3), Gravity::Centre, None, (2, 3));
+    check((8, 4), (4, 3), Gravity::West, None, (0, 3));
+    check((8, 4), (4, 3), Gravity::North, None, (2, 0));
+    // The gravity still counts the tiles when an offset cuts them: north-west needs 6x5 over
+    // 24x15 with nothing spare, where centre's 7x5 leaves 4 columns for the offset.
+    check((24, 15), (4, 3), Gravity::NorthWest, Some((3, 2)), (0, 0));
+    check((24, 15), (4, 3), Gravity::Centre, Some((3, 2)), (3, 0));
+    // Tiles far smaller than the canvas (rows built by doubling), and one larger than it.
+    check((301, 203), (1, 1), Gravity::Centre, None, (0, 0));
+    check((301, 203), (3, 2), Gravity::East, None, (2, 0));
+    check((5, 4), (9, 7), Gravity::Centre, None, (2, 2));
+    // Negative offsets have no tile to start from (sharp fails there too); no canvas, no tiles.
+    for (size, offset) in [((10, 7), Some((-1, 0))), ((0, 7), None)] {
+        let err = tiled(&tile(4, 3), size, Gravity::Centre, offset).unwrap_err();
+        assert_eq!(err.code(), nearnative_core::ErrorCode::InvalidInput);
     }
-    // An axis the gravity centres gets an odd number of tiles, so one sits in the middle: 2
-    // across would cover 8 columns, but north makes it 3 (12, 4 spare, cut at 2).
-    let canvas = tiled(&overlay, (8, 3), Some(Gravity::North), (0, 0)).unwrap();
-    assert_eq!(&canvas.pixels[..4], [2, 0, 0, 255]);
-    let canvas = tiled(&overlay, (8, 3), Some(Gravity::West), (0, 0)).unwrap();
-    assert_eq!(&canvas.pixels[..4], [0, 0, 0, 255]);
-    // Negative offsets have no tile to start from (sharp fails there too).
-    let err = tiled(&overlay, (10, 7), None, (-1, 0)).unwrap_err();
-    assert_eq!(err.code(), nearnative_core::ErrorCode::InvalidInput);
 }
 
 #[test]

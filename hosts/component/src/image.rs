@@ -127,8 +127,9 @@ fn step(step: wit::Step) -> Step {
         W::Composite(c) => Step::Composite {
             // u32 always fits usize on the targets this builds for.
             index: usize::try_from(c.index).unwrap_or(usize::MAX),
-            left: c.left,
-            top: c.top,
+            // WIT's gravity wins over its (always present) offset.
+            left: c.gravity.is_none().then_some(c.left),
+            top: c.gravity.is_none().then_some(c.top),
             gravity: c.gravity.map(|g| match g {
                 wit::Gravity::Centre => Gravity::Centre,
                 wit::Gravity::North => Gravity::North,
