@@ -7,7 +7,7 @@ import { NearnativeError, invalid, unsupported } from './errors.js';
 import { isNode } from './load.js';
 import { Frame } from './frame.js';
 import { bestFlavor, loadEngine } from './loader.js';
-import { BLENDS, Pipeline, blankSamples, bytesOf, isBlob, parseColour, widenToRgba } from './pipeline.js';
+import { BLENDS, Pipeline, blankSamples, bytesOf, isBlob, parseColour, pixelLimit, widenToRgba } from './pipeline.js';
 import { WorkerPool } from './pool.js';
 
 const MiB = 1024 * 1024;
@@ -162,9 +162,7 @@ function created(input, options) {
   options ??= {};
   const keys = Object.keys(input).filter((k) => input[k] !== undefined);
   if (keys.length !== 1) throw unsupported(`image({ create }): only 'create' is supported beside it, got ${keys.join(', ')}`);
-  const limit = options.limitInputPixels;
-  const maxPixels = limit === false || limit === 0 ? Infinity : typeof limit === 'number' ? limit : 100_000_000;
-  const { pixels, width, height, channels } = blankSamples(input.create, 'image({ create })', maxPixels);
+  const { pixels, width, height, channels } = blankSamples(input.create, 'image({ create })', pixelLimit(options.limitInputPixels));
   const { raw, ...rest } = options;
   if (raw !== undefined) throw invalid('image(): give either raw or create, not both');
   return new Pipeline(pixels, { ...rest, raw: { width, height, channels } }, runPipeline);
@@ -175,12 +173,12 @@ function created(input, options) {
  * in through `frame.pixels().set(rgba)`, run steps in place with `frame.apply((p) => ...)`,
  * read the result through `frame.imageData()`. `limitInputPixels` as in image().
  */
-export async function frame(width, height, { limitInputPixels = 100_000_000 } = {}) {
+export async function frame(width, height, { limitInputPixels } = {}) {
   const n = (v, what) => {
     if (!Number.isInteger(v) || v < 1) throw invalid(`frame(): ${what} must be an integer ≥ 1, got ${v}`);
     return v;
   };
-  const maxPixels = limitInputPixels === false || limitInputPixels === 0 ? Number.MAX_SAFE_INTEGER : n(limitInputPixels, 'limitInputPixels');
+  const maxPixels = pixelLimit(limitInputPixels, 'frame(): limitInputPixels');
   return new Frame(await engine(), n(width, 'width'), n(height, 'height'), maxPixels);
 }
 

@@ -75,6 +75,13 @@ function num(value, where, { min = -Infinity, max = Infinity, integer = false } 
   return value;
 }
 
+/** sharp's `limitInputPixels`: a pixel count; `false` or 0 for none; `true` or absent for 100 MP. */
+export function pixelLimit(value, where = 'limitInputPixels') {
+  if (value === undefined || value === true) return 100_000_000;
+  if (value === false || value === 0) return Number.MAX_SAFE_INTEGER;
+  return num(value, where, { min: 1, integer: true });
+}
+
 /** sharp colour spellings: '#rgb', '#rrggbb', '#rrggbbaa', 'rgb(r,g,b)', 'rgba(r,g,b,a)', { r, g, b, alpha }, names. */
 export function parseColour(value, where = 'colour') {
   if (Array.isArray(value) && (value.length === 3 || value.length === 4)) {
@@ -165,7 +172,7 @@ export class Pipeline {
   #target = { kind: 'encoded', format: null, quality: 80, progressive: false };
   #autoOrient = true;
   #shrinkOnLoad = true;
-  #maxPixels = 100_000_000;
+  #maxPixels;
   /** toColourspace('b-w'): greyscale applied after every other step, as sharp converts on output. */
   #greyOutput = false;
   #overlays = [];
@@ -180,10 +187,7 @@ export class Pipeline {
       num(width, 'raw.width', { min: 1, integer: true });
       num(height, 'raw.height', { min: 1, integer: true });
     }
-    if (o.limitInputPixels !== undefined) {
-      const l = o.limitInputPixels;
-      this.#maxPixels = l === false || l === 0 ? Number.MAX_SAFE_INTEGER : l === true ? this.#maxPixels : num(l, 'limitInputPixels', { min: 1, integer: true });
-    }
+    this.#maxPixels = pixelLimit(o.limitInputPixels);
     if (o.autoOrient === false) this.#autoOrient = false;
     this.#input = input;
     this.#options = o;

@@ -197,16 +197,13 @@ impl Gravity {
     /// Centring puts an odd spare pixel before the overlay, `(spare + 1) / 2` with C's division
     /// towards zero, exactly as sharp's `CalculateCrop` does.
     pub fn position(self, base: (u32, u32), overlay: (u32, u32)) -> (i64, i64) {
-        let spare_x = i64::from(base.0) - i64::from(overlay.0);
-        let spare_y = i64::from(base.1) - i64::from(overlay.1);
-        self.place((spare_x, spare_y), ((spare_x + 1) / 2, (spare_y + 1) / 2))
+        self.place_in_spare((i64::from(base.0) - i64::from(overlay.0), i64::from(base.1) - i64::from(overlay.1)))
     }
 
-    /// [`Gravity::position`] given the spare pixels (base minus overlay, width and height).
-    pub(crate) fn place_in_spare(self, (spare_x, spare_y): (u32, u32)) -> (u32, u32) {
-        let (x, y) =
-            self.place((spare_x.into(), spare_y.into()), ((i64::from(spare_x) + 1) / 2, (i64::from(spare_y) + 1) / 2));
-        (x as u32, y as u32)
+    /// [`Gravity::position`] given the spare pixels (base minus overlay, width and height),
+    /// negative where the overlay overhangs.
+    pub(crate) fn place_in_spare(self, (spare_x, spare_y): (i64, i64)) -> (i64, i64) {
+        self.place((spare_x, spare_y), ((spare_x + 1) / 2, (spare_y + 1) / 2))
     }
 
     /// Where an image goes on a larger canvas with `spare` pixels to fill (width, height), as
@@ -319,10 +316,10 @@ pub fn tiled(
         }
         Some((x, y)) => ((x as u64).min(tiles_w - u64::from(width)), (y as u64).min(tiles_h - u64::from(height))),
         None => {
-            // Under two tiles spare: it fits u32 for any overlay a pixel limit lets through.
-            let spare = |tiles: u64, side: u32| u32::try_from(tiles - u64::from(side)).unwrap_or(u32::MAX);
+            // Under two tiles spare (at most 2^33), so i64 holds it and the place is in [0, spare].
+            let spare = |tiles: u64, side: u32| (tiles - u64::from(side)) as i64;
             let (x, y) = gravity.place_in_spare((spare(tiles_w, width), spare(tiles_h, height)));
-            (u64::from(x), u64::from(y))
+            (x as u64, y as u64)
         }
     };
     let mut pixels = alloc_pixels(width, height)?;

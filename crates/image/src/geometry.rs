@@ -135,10 +135,11 @@ impl Position {
         }
     }
 
-    /// Where to cut a `size` box out of `image`, which holds it, and what a strategy found.
-    fn cut(self, image: &Image, (width, height): (u32, u32)) -> ((u32, u32), Option<StrategyCut>) {
+    /// Cuts the `size` box out of `image`, which holds it, where this position places it;
+    /// returns what a strategy found, when one chose the cut.
+    fn cut_box(self, image: &mut Image, (width, height): (u32, u32)) -> Result<Option<StrategyCut>> {
         let chosen = |(left, top), focus| ((left, top), Some(StrategyCut { left, top, focus }));
-        match self {
+        let ((left, top), strategy) = match self {
             // libvips reports no focus for entropy: sharp's attentionX/Y are 0 there.
             Position::Entropy => chosen(smartcrop::entropy(image, width, height), (0, 0)),
             Position::Attention => {
@@ -149,13 +150,7 @@ impl Position {
                 let (left, top) = gravity.position((image.width, image.height), (width, height));
                 ((left as u32, top as u32), None)
             }
-        }
-    }
-
-    /// Cuts the `size` box out of `image` where this position places it; returns what a
-    /// strategy found, when one chose the cut.
-    fn cut_box(self, image: &mut Image, (width, height): (u32, u32)) -> Result<Option<StrategyCut>> {
-        let ((left, top), strategy) = self.cut(image, (width, height));
+        };
         crop(image, left, top, width, height)?;
         Ok(strategy)
     }
