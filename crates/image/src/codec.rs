@@ -220,7 +220,7 @@ fn sniff_or_err(bytes: &[u8]) -> Result<Format> {
 }
 
 fn probe_png(bytes: &[u8]) -> Result<Info> {
-    let decoder = png::Decoder::new_with_limits(Cursor::new(bytes), png::Limits { bytes: usize::MAX });
+    let decoder = png_decoder(bytes, usize::MAX);
     let reader = match decoder.read_info() {
         Ok(reader) => reader,
         // The png crate refuses sizes whose row buffers would not fit the address space (on
@@ -557,6 +557,7 @@ fn decode_packed(bytes: &[u8], info: &Info, limits: &Limits, room_for_rgba8: boo
     match format {
         Format::Jpeg => return decode_jpeg_packed(bytes, 1, limits, room_for_rgba8),
         Format::Png => return decode_png_packed(bytes, limits, room_for_rgba8),
+        Format::Qoi => return decode_qoi_packed(bytes, limits, room_for_rgba8),
         _ => {}
     }
     let decoder = image_decoder(bytes, format, limits)?;
@@ -565,20 +566,56 @@ fn decode_packed(bytes: &[u8], info: &Info, limits: &Limits, room_for_rgba8: boo
     let color = decoder.color_type();
     let stored_len = usize::try_from(decoder.total_bytes()).map_err(|_| too_big(width, height))?;
     let mut buffer = packed_buffer(stored_len, width, height, room_for_rgba8)?;
-    let pixel_count = width as usize * height as usize;
     decoder.read_image(&mut buffer[..stored_len]).map_err(|e| decode_error(format, e))?;
     // The probe found the first frame opaque (see `probe_generic`).
     if format == Format::Gif && color == ColorType::Rgba8 && !info.has_alpha {
         // image's GIF decoder always writes RGBA; an opaque frame is RGB, as its header says.
-        for i in 0..pixel_count {
-            buffer.copy_within(i * 4..i * 4 + 3, i * 3);
-        }
-        if !room_for_rgba8 {
-            buffer.truncate(pixel_count * 3);
-        }
-        return Ok(Packed { samples: buffer, width, height, color: ColorType::Rgb8 });
+        return Ok(rgb_from_rgba(buffer, width, height, room_for_rgba8));
     }
     Ok(Packed { samples: buffer, width, height, color })
+}
+
+/// QOI, always decoded with alpha: the header's channel count is informative only (the spec),
+/// and a 3-channel file may still use the RGBA op, whose alpha feeds the index hash. The qoi
+/// crate honours that op only under a 4-channel header, so a 3-channel file is decoded from a
+/// copy whose header says 4 (the compressed bytes, far smaller than the pixels), then read as
+/// RGB, as Pillow reads it.
+fn decode_qoi_packed(bytes: &[u8], limits: &Limits, room_for_rgba8: bool) -> Result<Packed> {
+    const CHANNELS_AT: usize = 12;
+    let header = qoi::decode_header(bytes).map_err(|e| corrupt(Format::Qoi, e))?;
+    let (width, height) = (header.width, header.height);
+    limits.check(width, height)?;
+    let patched;
+    let bytes = if header.channels == qoi::Channels::Rgb {
+        let mut copy = Vec::new();
+        copy.try_reserve_exact(bytes.len()).map_err(|_| too_big(width, height))?;
+        copy.extend_from_slice(bytes);
+        copy[CHANNELS_AT] = 4;
+        patched = copy;
+        &patched[..]
+    } else {
+        bytes
+    };
+    let mut decoder = qoi::Decoder::new(bytes).map_err(|e| corrupt(Format::Qoi, e))?;
+    let rgba_len = decoder.required_buf_len();
+    let mut buffer = packed_buffer(rgba_len, width, height, room_for_rgba8)?;
+    decoder.decode_to_buf(&mut buffer[..rgba_len]).map_err(|e| corrupt(Format::Qoi, e))?;
+    Ok(match header.channels {
+        qoi::Channels::Rgba => Packed { samples: buffer, width, height, color: ColorType::Rgba8 },
+        qoi::Channels::Rgb => rgb_from_rgba(buffer, width, height, room_for_rgba8),
+    })
+}
+
+/// RGBA8 samples at the start of `buffer` packed as RGB8, dropping alpha, in place.
+fn rgb_from_rgba(mut buffer: Vec<u8>, width: u32, height: u32, room_for_rgba8: bool) -> Packed {
+    let pixel_count = width as usize * height as usize;
+    for i in 0..pixel_count {
+        buffer.copy_within(i * 4..i * 4 + 3, i * 3);
+    }
+    if !room_for_rgba8 {
+        buffer.truncate(pixel_count * 3);
+    }
+    Packed { samples: buffer, width, height, color: ColorType::Rgb8 }
 }
 
 /// A zero-filled buffer for `stored_len` bytes of decoded samples; with `room_for_rgba8`, at
@@ -785,12 +822,22 @@ fn png_error(err: png::DecodingError) -> Error {
     }
 }
 
+/// The png crate's decoder, told to skip what we never use and what inflates without bound: the
+/// ICC profile (a 1.5 MB iCCP chunk can inflate to gigabytes, whatever the pixel limit) and the
+/// text chunks.
+fn png_decoder(bytes: &[u8], budget: usize) -> png::Decoder<Cursor<&[u8]>> {
+    let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), png::Limits { bytes: budget });
+    decoder.set_ignore_iccp_chunk(true);
+    decoder.set_ignore_text_chunk(true);
+    decoder
+}
+
 /// A PNG reader past the header, expanding palettes, low bit depths and tRNS to 8- or 16-bit
 /// samples, with both checksums verified: the png crate skips zlib's Adler-32 by default, which
 /// would decode a damaged stream to wrong pixels where libpng and Pillow refuse it.
 fn png_reader<'a>(bytes: &'a [u8], limits: &Limits) -> Result<(png::Reader<Cursor<&'a [u8]>>, ColorType)> {
     let budget = usize::try_from(limits.max_pixels.saturating_mul(8).saturating_add(64 << 20)).unwrap_or(usize::MAX);
-    let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), png::Limits { bytes: budget });
+    let mut decoder = png_decoder(bytes, budget);
     decoder.ignore_checksums(false);
     decoder.set_transformations(png::Transformations::EXPAND);
     let reader = decoder.read_info().map_err(png_error)?;
@@ -962,8 +1009,9 @@ pub(crate) fn decode_rows<'a>(
     Ok(Box::new(PackedRows { packed, converter, next_row: 0 }))
 }
 
-/// Encodes `image`. JPEG drops alpha (flattening nothing: write `flatten` first for a
-/// background); PNG, WebP, QOI and BMP keep it, GIF as one transparent index (alpha under 128).
+/// Encodes `image`. JPEG has no alpha: the image is flattened onto black, as libvips (and so
+/// sharp) saves it (write `flatten` first for another background); PNG, WebP, QOI and BMP keep
+/// alpha, GIF as one transparent index (alpha under 128).
 /// Images without alpha are written as RGB.
 /// WebP below quality 100 is lossy (VP8, its alpha plane lossless); at 100 it is lossless.
 /// PNG and JPEG store a grey image (R = G = B everywhere) as grey, as libvips, Pillow and
@@ -1013,6 +1061,14 @@ pub fn encode_with_channels(image: &Image, options: &EncodeOptions) -> Result<(V
                 ChromaSubsampling::Full => jpeg_encoder::SamplingFactor::R_4_4_4,
             });
             encoder.set_chroma_subsampling_method(jpeg_encoder::ChromaSubsamplingMethod::Average);
+            // Colour the alpha hid must not show: what is not opaque fades to black.
+            let flattened;
+            let image = if image.has_alpha {
+                flattened = flattened_on_black(image)?;
+                &flattened
+            } else {
+                image
+            };
             // A grey image is written as one component: no chroma to code, so a smaller file
             // that decodes to the same greys.
             let result = match grey_samples(image, false) {
@@ -1093,6 +1149,20 @@ pub fn encode_with_channels(image: &Image, options: &EncodeOptions) -> Result<(V
         }
     }
     Ok((out, channels))
+}
+
+/// `image` over black, opaque: each colour times alpha / 255, truncated as libvips' `flatten`
+/// truncates.
+fn flattened_on_black(image: &Image) -> Result<Image> {
+    let mut pixels = crate::alloc_pixels(image.width, image.height)?;
+    for (out, px) in pixels.chunks_exact_mut(4).zip(image.pixels.chunks_exact(4)) {
+        let a = u16::from(px[3]);
+        for (o, &c) in out[..3].iter_mut().zip(&px[..3]) {
+            *o = (u16::from(c) * a / 255) as u8;
+        }
+        out[3] = 255;
+    }
+    Ok(Image { width: image.width, height: image.height, pixels, has_alpha: false })
 }
 
 /// The grey samples (with alpha when `alpha`) of an image whose every pixel has R = G = B, or
@@ -1272,6 +1342,45 @@ mod tests {
         image.pixels.truncate(4 * 1499 * 3);
         image.width = 1499;
         assert!(is_grey(&image));
+    }
+
+    /// What alpha hid stays hidden in a JPEG: the colour fades to black as libvips flattens it.
+    #[test]
+    fn jpeg_flattens_alpha_onto_black() {
+        // 16×16 blocks of one colour at alphas 0, 64, 128, 255: flat blocks survive JPEG q100.
+        let alphas = [0u8, 64, 128, 255];
+        let (width, height) = (64, 16);
+        let pixels = (0..height * width).flat_map(|i| [200, 100, 50, alphas[(i % width / 16) as usize]]).collect();
+        let image = Image { width, height, pixels, has_alpha: true };
+        let options =
+            EncodeOptions { quality: 100, chroma: ChromaSubsampling::Full, ..EncodeOptions::new(Format::Jpeg) };
+        let (back, _) = decode(&encode(&image, &options).unwrap(), &DecodeOptions::default()).unwrap();
+        assert!(!back.has_alpha);
+        for (block, &a) in alphas.iter().enumerate() {
+            let px = &back.pixels[(8 * width as usize + block * 16 + 8) * 4..][..3];
+            let want = [200, 100, 50].map(|c: u32| (c * u32::from(a) / 255) as i32);
+            let near = px.iter().zip(want).all(|(&got, want)| (i32::from(got) - want).abs() <= 1);
+            assert!(near, "alpha {a}: {px:?}, want {want:?}");
+        }
+    }
+
+    /// The QOI spec makes the header's channel count informative: a 3-channel file may still
+    /// use the RGBA op (and its alpha feeds the index hash). Read as Pillow reads it: RGB.
+    #[test]
+    fn qoi_with_rgba_ops_under_a_three_channel_header_decodes() {
+        let colours: Vec<[u8; 3]> = (0..30u32).map(|i| [(i * 40 % 256) as u8, (i * 7) as u8, 200]).collect();
+        let mut file = b"qoif".to_vec();
+        file.extend(6u32.to_be_bytes());
+        file.extend(5u32.to_be_bytes());
+        file.extend([3, 0]);
+        for (i, c) in colours.iter().enumerate() {
+            file.extend([0xff, c[0], c[1], c[2], if i == 7 { 9 } else { 255 }]);
+        }
+        file.extend([0, 0, 0, 0, 0, 0, 0, 1]);
+        let (image, info) = decode(&file, &DecodeOptions::default()).unwrap();
+        assert_eq!((image.width, image.height, image.has_alpha, info.channels), (6, 5, false, 3));
+        let want: Vec<u8> = colours.iter().flat_map(|c| [c[0], c[1], c[2], 255]).collect();
+        assert_eq!(image.pixels, want);
     }
 
     #[test]

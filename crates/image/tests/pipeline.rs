@@ -7,7 +7,7 @@ use nearnative_image::codec::{encode, EncodeOptions, Format};
 use nearnative_image::geometry::Padding;
 use nearnative_image::pipeline::{parse_steps, run, run_image, run_in_place, Job, RawLayout, Step, Target};
 use nearnative_image::{Image, Limits};
-use support::psnr;
+use support::{crc32, psnr};
 
 fn gradient(width: u32, height: u32, alpha: bool) -> Image {
     let mut pixels = Vec::with_capacity((width * height * 4) as usize);
@@ -298,17 +298,6 @@ fn huge_declared_png_is_refused_before_allocating() {
     png.extend_from_slice(&crc32(b"IDAT").to_be_bytes());
     let err = run(&Job::default(), &png, &[]).unwrap_err();
     assert_eq!(err.code(), ErrorCode::LimitExceeded, "{err}");
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
-        }
-    }
-    !crc
 }
 
 /// `jpeg` with an EXIF APP1 segment holding only the orientation tag, right after SOI.

@@ -1,5 +1,8 @@
 //! Helpers shared by the integration tests (each test file includes this as `mod support`).
 
+// Each test binary includes the module and uses part of it.
+#![allow(dead_code)]
+
 /// PSNR in dB over the colour channels of two RGBA8 buffers; alpha is not compared.
 pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
     let (mut sum, mut count) = (0f64, 0f64);
@@ -14,4 +17,25 @@ pub fn psnr(a: &[u8], b: &[u8]) -> f64 {
         return f64::INFINITY;
     }
     10.0 * (255.0f64 * 255.0 / (sum / count)).log10()
+}
+
+/// PNG's CRC-32 (ISO 3309), bit by bit: slow, and independent of the decoder under test.
+pub fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+/// One PNG chunk written by hand: length, type, data and its CRC.
+pub fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    let mut out = u32::try_from(data.len()).expect("a chunk under 4 GiB").to_be_bytes().to_vec();
+    out.extend_from_slice(kind);
+    out.extend_from_slice(data);
+    out.extend_from_slice(&crc32(&out[4..]).to_be_bytes());
+    out
 }

@@ -1,0 +1,39 @@
+//! Chunks that inflate far beyond their size must not be inflated: a decoder that skips what it
+//! never uses stays within the pixels' memory, whatever the chunk says. One test in this binary,
+//! so no other test's allocations count in its peak.
+
+mod peak;
+mod support;
+
+use nearnative_image::codec::{decode, probe, DecodeOptions};
+use peak::peak_of;
+use support::png_chunk;
+
+const MIB: usize = 1 << 20;
+
+/// A 1×1 RGB PNG carrying a colour profile (iCCP) and a compressed text (zTXt) chunk, each
+/// 64 MiB of zeros deflated to about 64 KiB.
+fn png_with_bombs() -> Vec<u8> {
+    let zeros = miniz_oxide::deflate::compress_to_vec_zlib(&vec![0u8; 64 * MIB], 9);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(png_chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]));
+    png.extend(png_chunk(b"iCCP", &[b"sRGB\0\0".as_slice(), &zeros].concat()));
+    png.extend(png_chunk(b"zTXt", &[b"Comment\0\0".as_slice(), &zeros].concat()));
+    let pixels = miniz_oxide::deflate::compress_to_vec_zlib(&[0, 10, 20, 30], 6);
+    png.extend(png_chunk(b"IDAT", &pixels));
+    png.extend(png_chunk(b"IEND", &[]));
+    png
+}
+
+#[test]
+fn a_png_profile_or_text_bomb_is_never_inflated() {
+    let png = png_with_bombs();
+    let (info, peak) = peak_of(|| probe(&png));
+    let info = info.unwrap();
+    assert_eq!((info.width, info.height), (1, 1));
+    assert!(peak < 4 * MIB, "probing held {peak} bytes");
+    let (decoded, peak) = peak_of(|| decode(&png, &DecodeOptions::default()));
+    let (image, _) = decoded.unwrap();
+    assert_eq!(image.pixels, [10, 20, 30, 255]);
+    assert!(peak < 4 * MIB, "decoding held {peak} bytes");
+}
