@@ -229,15 +229,12 @@ impl Resize {
         match self.fit {
             Fit::Cover => {
                 let output = (box_w.min(src_w), box_h.min(src_h));
-                ResizePlan { output, image: output, crop_to_aspect: false, crop_only: true }
+                ResizePlan { output, image: output, crop_only: true }
             }
-            Fit::Contain => ResizePlan {
-                output: (box_w.max(src_w), box_h.max(src_h)),
-                image: (src_w, src_h),
-                crop_to_aspect: false,
-                crop_only: false,
-            },
-            _ => ResizePlan { output: (src_w, src_h), image: (src_w, src_h), crop_to_aspect: false, crop_only: false },
+            Fit::Contain => {
+                ResizePlan { output: (box_w.max(src_w), box_h.max(src_h)), image: (src_w, src_h), crop_only: false }
+            }
+            _ => ResizePlan { output: (src_w, src_h), image: (src_w, src_h), crop_only: false },
         }
     }
 
@@ -256,7 +253,7 @@ impl Resize {
     pub fn plan(&self, src_w: u32, src_h: u32) -> Result<ResizePlan> {
         let (sw, sh) = (f64::from(src_w), f64::from(src_h));
         let scaled = |v: f64| (v.round() as u64).clamp(1, u64::from(u32::MAX)) as u32;
-        let plain = |w, h| ResizePlan { output: (w, h), image: (w, h), crop_to_aspect: false, crop_only: false };
+        let plain = |w, h| ResizePlan { output: (w, h), image: (w, h), crop_only: false };
         let (box_w, box_h) = match (self.width, self.height) {
             (None, None) => return Err(Error::invalid_input("resize needs a width, a height or both")),
             (Some(0), _) | (_, Some(0)) => {
@@ -282,20 +279,13 @@ impl Resize {
                 plain(w, h)
             }
             Fit::Cover if self.keeps_size(cover_ratio) => self.kept((box_w, box_h), src_w, src_h),
-            Fit::Cover if self.position == Position::CENTRE => {
-                ResizePlan { output: (box_w, box_h), image: (box_w, box_h), crop_to_aspect: true, crop_only: false }
+            // As sharp: scale to cover the box (whole pixels), then cut it out at the position,
+            // so even a centred cut starts on a pixel, where sharp's does.
+            Fit::Cover => {
+                ResizePlan { output: (box_w, box_h), image: (cover_w.max(box_w), cover_h.max(box_h)), crop_only: false }
             }
-            // Elsewhere, as sharp: scale to cover the box, then cut it out at the position.
-            Fit::Cover => ResizePlan {
-                output: (box_w, box_h),
-                image: (cover_w.max(box_w), cover_h.max(box_h)),
-                crop_to_aspect: false,
-                crop_only: false,
-            },
             Fit::Contain if self.keeps_size(fit_ratio) => self.kept((box_w, box_h), src_w, src_h),
-            Fit::Contain => {
-                ResizePlan { output: (box_w, box_h), image: (fit_w, fit_h), crop_to_aspect: false, crop_only: false }
-            }
+            Fit::Contain => ResizePlan { output: (box_w, box_h), image: (fit_w, fit_h), crop_only: false },
             Fit::Inside if self.keeps_size(fit_ratio) => self.kept((box_w, box_h), src_w, src_h),
             Fit::Inside => plain(fit_w, fit_h),
             Fit::Outside if self.keeps_size(cover_ratio) => self.kept((box_w, box_h), src_w, src_h),
@@ -308,8 +298,6 @@ impl Resize {
 pub struct ResizePlan {
     pub output: (u32, u32),
     pub image: (u32, u32),
-    /// The source is cropped to `output`'s aspect, centred, while it is resampled.
-    pub crop_to_aspect: bool,
     /// `output` is a cut of the source at the position, not scaled (`cover` that keeps the
     /// source size).
     pub crop_only: bool,
@@ -321,7 +309,6 @@ impl ResizePlan {
         ResizePlan {
             output: (self.output.1, self.output.0),
             image: (self.image.1, self.image.0),
-            crop_to_aspect: self.crop_to_aspect,
             crop_only: self.crop_only,
         }
     }
@@ -341,11 +328,8 @@ pub fn resize(image: &mut Image, spec: &Resize, limits: &Limits) -> Result<Optio
         return spec.position.cut_box(image, plan.output);
     }
     let (iw, ih) = plan.image;
-    if (iw, ih) != (image.width, image.height) || plan.crop_to_aspect {
-        let mut options = ResizeOptions::new().resize_alg(spec.filter.algorithm()).use_alpha(image.has_alpha);
-        if plan.crop_to_aspect {
-            options = options.fit_into_destination(None);
-        }
+    if (iw, ih) != (image.width, image.height) {
+        let options = ResizeOptions::new().resize_alg(spec.filter.algorithm()).use_alpha(image.has_alpha);
         image.pixels = resampled(image, (iw, ih), &options)?;
         image.width = iw;
         image.height = ih;

@@ -678,15 +678,7 @@ impl Resize {
     /// JPEG may be shrunk to on load.
     pub fn minimum_source(&self, src_w: u32, src_h: u32) -> Result<(u32, u32)> {
         let plan = self.plan(src_w, src_h)?;
-        Ok(if plan.crop_only {
-            (src_w, src_h)
-        } else if plan.crop_to_aspect {
-            let (bw, bh) = (f64::from(plan.output.0), f64::from(plan.output.1));
-            let ratio = (bw / f64::from(src_w)).max(bh / f64::from(src_h));
-            ((f64::from(src_w) * ratio).ceil() as u32, (f64::from(src_h) * ratio).ceil() as u32)
-        } else {
-            plan.image
-        })
+        Ok(if plan.crop_only { (src_w, src_h) } else { plan.image })
     }
 }
 

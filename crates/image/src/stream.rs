@@ -59,18 +59,14 @@ fn resample_rows_in_bands(
     limits.check(plan.output.0, plan.output.1)?;
     limits.check(plan.image.0, plan.image.1)?;
     let has_alpha = source.has_alpha();
-    if plan.image == (width, height) && !plan.crop_to_aspect {
+    if plan.image == (width, height) {
         // Nothing to resample: the rows are the image.
         let mut pixels = alloc_pixels(width, height)?;
         source.read_rows(&mut pixels)?;
         return Ok(Image { width, height, pixels, has_alpha });
     }
     let (iw, ih) = plan.image;
-    let crop = if plan.crop_to_aspect {
-        CropBox::fit_src_into_dst_size(width, height, iw, ih, None)
-    } else {
-        CropBox { left: 0.0, top: 0.0, width: f64::from(width), height: f64::from(height) }
-    };
+    let crop = CropBox { left: 0.0, top: 0.0, width: f64::from(width), height: f64::from(height) };
     let ResizeAlg::Convolution(filter) = spec.filter.algorithm() else {
         return Err(internal("a banded resize needs a convolution filter"));
     };
