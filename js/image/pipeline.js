@@ -8,6 +8,8 @@ import { isNode } from './load.js';
 import { CSS_COLOURS } from './css-colours.js';
 
 const KERNELS = { nearest: 'nearest', linear: 'bilinear', cubic: 'bicubic', mitchell: 'mitchell', lanczos3: 'lanczos3' };
+/** sharp's kernels this package does not have: refused as unsupported, not as unknown. */
+const SHARP_ONLY_KERNELS = ['lanczos2', 'mks2013', 'mks2021'];
 const FITS = ['cover', 'contain', 'fill', 'inside', 'outside'];
 const FORMATS = { png: 'png', jpeg: 'jpeg', jpg: 'jpeg', webp: 'webp', gif: 'gif', qoi: 'qoi', bmp: 'bmp' };
 const SHARP_ONLY_FORMATS = ['avif', 'heif', 'heic', 'tiff', 'tif', 'jp2', 'jxl', 'svg', 'pdf', 'dz', 'magick', 'fits'];
@@ -105,7 +107,10 @@ export function parseColour(value, where = 'colour') {
     }
     m = /^rgba?\(\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)\s*(?:,\s*([\d.]+)\s*)?\)$/.exec(text);
     if (m) return parseColour({ r: +m[1], g: +m[2], b: +m[3], alpha: m[4] === undefined ? 1 : +m[4] }, where);
-    throw unsupported(`${where}: cannot read the colour '${value}'; use '#rrggbb', '#rrggbbaa', 'rgb(...)', { r, g, b, alpha } or a CSS colour name`);
+    const hint = `use '#rrggbb', '#rrggbbaa', 'rgb(...)', { r, g, b, alpha } or a CSS colour name`;
+    // Colour functions sharp's parser reads and this one does not; anything else is no colour.
+    if (/^(hsla?|hwb|hsva?|cmyk|lab|lch|oklab|oklch|color)\(/.test(text)) throw unsupported(`${where}: the colour '${value}' is not supported; ${hint}`);
+    throw invalid(`${where}: cannot read the colour '${value}'; ${hint}`);
   }
   throw invalid(`${where}: expected a colour, got ${typeof value}`);
 }
@@ -247,8 +252,15 @@ export class Pipeline {
       if (!FITS.includes(o.fit)) throw invalid(`resize(): unknown fit '${o.fit}'; use ${FITS.join(', ')}`);
       step.fit = o.fit;
     }
+    for (const flag of ['fastShrinkOnLoad', 'withoutEnlargement', 'withoutReduction']) {
+      if (o[flag] !== undefined && typeof o[flag] !== 'boolean') throw invalid(`resize(): ${flag} must be true or false, got ${JSON.stringify(o[flag])}`);
+    }
     if (o.kernel !== undefined) {
-      if (!KERNELS[o.kernel]) throw unsupported(`resize(): the kernel '${o.kernel}' is not supported; use ${Object.keys(KERNELS).join(', ')}`);
+      if (!Object.hasOwn(KERNELS, o.kernel)) {
+        const names = Object.keys(KERNELS).join(', ');
+        if (SHARP_ONLY_KERNELS.includes(o.kernel)) throw unsupported(`resize(): the kernel '${o.kernel}' is not supported; use ${names}`);
+        throw invalid(`resize(): unknown kernel '${o.kernel}'; use ${names}`);
+      }
       step.filter = KERNELS[o.kernel];
     }
     if (o.position !== undefined) step.position = resizePosition(o.position);
