@@ -386,6 +386,11 @@ fn probe_jpeg(bytes: &[u8]) -> Result<Info> {
 }
 
 fn probe_generic(bytes: &[u8], format: Format) -> Result<Info> {
+    // Before the decoder: on wasm32 it refuses some sizes that it takes natively, and every
+    // host must say the same about a file.
+    if let Some(err) = header_size_error(bytes, format) {
+        return Err(err);
+    }
     let mut decoder = match image_decoder(bytes, format, &Limits { max_pixels: u64::MAX }) {
         Ok(decoder) => decoder,
         Err(err) => return Err(header_size_error(bytes, format).unwrap_or(err)),
@@ -457,6 +462,10 @@ fn header_size_error(bytes: &[u8], format: Format) -> Option<Error> {
         Format::Bmp if width > 65535 || height > 65535 => {
             Some(Error::limit_exceeded(format!("{what}: the BMP decoder takes at most 65535 pixels per side")))
         }
+        // image's BMP decoder sizes its buffer in isize: on wasm32 it refuses 2 GiB and more.
+        Format::Bmp if width * height * 4 > u64::from(i32::MAX.unsigned_abs()) => Some(Error::limit_exceeded(format!(
+            "{what}: its pixels would take over 2 GiB, more than a 32-bit (Wasm) host can address"
+        ))),
         Format::Qoi if width * height > 400_000_000 => {
             Some(Error::limit_exceeded(format!("{what}: QOI allows at most 400 million pixels")))
         }
@@ -489,6 +498,39 @@ fn bmp_header(bytes: &[u8]) -> Option<BmpHeader> {
             bits_per_pixel: le_u16(bytes, 28),
         })
     }
+}
+
+/// A file far too short to hold the pixels its header declares, found before the decoder
+/// allocates them: a 22-byte QOI or a 118-byte BMP declaring 10000×10000 would otherwise cost
+/// 400 MB (which Wasm memory keeps) before failing.
+fn too_short_for_its_size(bytes: &[u8], format: Format, width: u32, height: u32) -> Option<Error> {
+    let pixels = u64::from(width) * u64::from(height);
+    let len = bytes.len() as u64;
+    let needed = match format {
+        // Header, one byte per run of at most 62 pixels, end marker.
+        Format::Qoi => 14 + pixels.div_ceil(62) + 8,
+        Format::Bmp => {
+            let core = le_u32(bytes, 14)? == 12;
+            let compression = if core { 0 } else { le_u32(bytes, 30)? };
+            // Stored uncompressed (BI_RGB, BI_BITFIELDS, BI_ALPHABITFIELDS): whole rows, each
+            // padded to 4 bytes but the last. RLE may hold fewer.
+            if ![0, 3, 6].contains(&compression) {
+                return None;
+            }
+            let bits = u64::from(le_u16(bytes, if core { 24 } else { 28 })?);
+            let row_bits = u64::from(width) * bits;
+            u64::from(le_u32(bytes, 10)?)
+                + (row_bits.div_ceil(32) * 4) * u64::from(height).saturating_sub(1)
+                + row_bits.div_ceil(8)
+        }
+        _ => return None,
+    };
+    (len < needed).then(|| {
+        corrupt(
+            format,
+            format!("the file is {len} bytes, but its {width}x{height} pixels need at least {needed}: it is truncated"),
+        )
+    })
 }
 
 fn image_decoder<'a>(bytes: &'a [u8], format: Format, limits: &Limits) -> Result<impl ImageDecoder + 'a> {
@@ -563,6 +605,9 @@ fn decode_packed(bytes: &[u8], info: &Info, limits: &Limits, room_for_rgba8: boo
     let decoder = image_decoder(bytes, format, limits)?;
     let (width, height) = decoder.dimensions();
     limits.check(width, height)?;
+    if let Some(err) = too_short_for_its_size(bytes, format, width, height) {
+        return Err(err);
+    }
     let color = decoder.color_type();
     let stored_len = usize::try_from(decoder.total_bytes()).map_err(|_| too_big(width, height))?;
     let mut buffer = packed_buffer(stored_len, width, height, room_for_rgba8)?;
@@ -585,6 +630,9 @@ fn decode_qoi_packed(bytes: &[u8], limits: &Limits, room_for_rgba8: bool) -> Res
     let header = qoi::decode_header(bytes).map_err(|e| corrupt(Format::Qoi, e))?;
     let (width, height) = (header.width, header.height);
     limits.check(width, height)?;
+    if let Some(err) = too_short_for_its_size(bytes, Format::Qoi, width, height) {
+        return Err(err);
+    }
     let patched;
     let bytes = if header.channels == qoi::Channels::Rgb {
         let mut copy = Vec::new();
@@ -1381,6 +1429,42 @@ mod tests {
         assert_eq!((image.width, image.height, image.has_alpha, info.channels), (6, 5, false, 3));
         let want: Vec<u8> = colours.iter().flat_map(|c| [c[0], c[1], c[2], 255]).collect();
         assert_eq!(image.pixels, want);
+    }
+
+    /// image's BMP decoder takes 65535×65535 natively and refuses it on wasm32; every host must
+    /// give the same answer, so the size is refused from the header before the decoder.
+    #[test]
+    fn a_bmp_too_big_for_wasm32_is_refused_alike_everywhere() {
+        let bmp = |side: i32| {
+            let mut file = b"BM".to_vec();
+            file.extend(54u32.to_le_bytes().iter().chain(&[0; 4]).chain(&54u32.to_le_bytes()));
+            file.extend(40u32.to_le_bytes().iter().chain(&side.to_le_bytes()).chain(&side.to_le_bytes()));
+            file.extend(1u16.to_le_bytes().iter().chain(&24u16.to_le_bytes()).chain(&[0; 24]));
+            file
+        };
+        let err = probe(&bmp(65535)).unwrap_err();
+        assert_eq!(err.code(), nearnative_core::ErrorCode::LimitExceeded, "{err}");
+        assert!(err.to_string().contains("2 GiB"), "{err}");
+        assert_eq!(probe(&bmp(23170)).map(|info| (info.width, info.height)).ok(), Some((23170, 23170)));
+    }
+
+    /// A tiny file declaring a big image is refused from its length, before the decoder
+    /// allocates the pixels.
+    #[test]
+    fn files_too_short_for_their_size_are_refused_before_allocating() {
+        let mut qoi = b"qoif".to_vec();
+        qoi.extend(10_000u32.to_be_bytes().iter().chain(&10_000u32.to_be_bytes()).chain(&[4, 0]));
+        qoi.extend([0, 0, 0, 0, 0, 0, 0, 1]);
+        let mut bmp = b"BM".to_vec();
+        bmp.extend(118u32.to_le_bytes().iter().chain(&[0; 4]).chain(&54u32.to_le_bytes()));
+        bmp.extend(40u32.to_le_bytes().iter().chain(&10_000i32.to_le_bytes()).chain(&10_000i32.to_le_bytes()));
+        bmp.extend(1u16.to_le_bytes().iter().chain(&24u16.to_le_bytes()).chain(&[0; 24]));
+        bmp.resize(118, 7);
+        for (what, file) in [("QOI", qoi), ("BMP", bmp)] {
+            let err = decode(&file, &DecodeOptions::default()).unwrap_err();
+            assert_eq!(err.code(), nearnative_core::ErrorCode::InvalidInput, "{what}: {err}");
+            assert!(err.to_string().contains("need at least"), "{what}: {err}");
+        }
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! Band-streamed resize: a job whose first step shrinks the image reads the decoder's rows in
 //! order and resizes them band by band, so no full-size RGBA8 image (nor fast_image_resize's
 //! full-height intermediate, nor its premultiplied copy of the source) ever exists. Memory
-//! follows the output size plus one band, and, for PNG, the decoder's single row. (`cover` off
-//! centre resamples to the size that covers the box and cuts afterwards: for such jobs memory
-//! follows that size, checked against the pixel limit.)
+//! follows the output size plus one band, and, for PNG, the decoder's single row. (`cover`
+//! resamples to the size that covers the box and cuts afterwards: memory follows that size,
+//! checked against the pixel limit.) A band holds at least the rows one output row's filter
+//! reaches: for a steep shrink of a wide image (10000×10000 → 32 px) that is tens of MiB.
 //!
 //! Each band is an ordinary fast_image_resize call on the source rows that band's output rows
 //! reach (their filter windows included), with a crop box placing the band where it lies in
@@ -34,15 +35,18 @@ pub trait RowSource {
 /// full size, and large enough that re-reading the filter window's overlap costs little.
 const BAND_BYTES: usize = 4 << 20;
 
+/// The most a band holds to keep re-reading low; past it, a band re-reads more instead.
+const BAND_CAP_BYTES: usize = 64 << 20;
+
 /// Whether `spec` can run on a stream: a convolution filter (nearest-neighbour picks are left
 /// to the whole-image path, where they are exact by construction).
 pub fn streams(spec: &Resize) -> bool {
     spec.filter != Filter::Nearest
 }
 
-/// Resamples the rows of `source` to `plan.image` (cropping to its aspect for a centred
-/// `cover`), without `contain`'s padding or an off-centre `cover`'s cut. The plan comes from the caller because the source may be a reduced
-/// decode of the image the plan was made for (JPEG shrink-on-load): sizes follow the original.
+/// Resamples the rows of `source` to `plan.image`, without `contain`'s padding or `cover`'s
+/// cut. The plan comes from the caller because the source may be a reduced decode of the image
+/// the plan was made for (JPEG shrink-on-load): sizes follow the original.
 pub fn resample_rows(source: &mut dyn RowSource, spec: &Resize, plan: &ResizePlan, limits: &Limits) -> Result<Image> {
     resample_rows_in_bands(source, spec, plan, limits, BAND_BYTES)
 }
@@ -74,8 +78,14 @@ fn resample_rows_in_bands(
     // fast_image_resize widens the kernel by the scale when shrinking (adaptive kernel size).
     let reach = support(filter) * scale.max(1.0) + 2.0;
     let row_bytes = width as usize * 4;
-    // At least 16 reaches of rows, so re-reading the overlap costs under an eighth more.
-    let band_source_rows = (band_bytes / row_bytes).max(16 * reach.ceil() as usize) as f64;
+    // At least 16 reaches of rows, so re-reading the overlap costs under an eighth more; but
+    // when a steep shrink makes the reach huge (10000 -> 32 rows: 938 source rows each side),
+    // no more than BAND_CAP_BYTES, or the one output row's window when that is larger: re-reading
+    // more, where 16 reaches would have held the whole image.
+    let fewest_rows = (2.0 * reach + scale).ceil() as usize;
+    let band_source_rows = (band_bytes / row_bytes)
+        .max(16 * reach.ceil() as usize)
+        .min((BAND_CAP_BYTES / row_bytes).max(fewest_rows)) as f64;
     let band_rows = ((band_source_rows / scale).floor() as u32).clamp(1, ih);
 
     let mut pixels = alloc_pixels(iw, ih)?;
