@@ -78,15 +78,15 @@ fn resample_rows_in_bands(
     // fast_image_resize widens the kernel by the scale when shrinking (adaptive kernel size).
     let reach = support(filter) * scale.max(1.0) + 2.0;
     let row_bytes = width as usize * 4;
-    // At least 16 reaches of rows, so re-reading the overlap costs under an eighth more; but
-    // when a steep shrink makes the reach huge (10000 -> 32 rows: 938 source rows each side),
-    // no more than BAND_CAP_BYTES, or the one output row's window when that is larger: re-reading
-    // more, where 16 reaches would have held the whole image.
-    let fewest_rows = (2.0 * reach + scale).ceil() as usize;
-    let band_source_rows = (band_bytes / row_bytes)
-        .max(16 * reach.ceil() as usize)
-        .min((BAND_CAP_BYTES / row_bytes).max(fewest_rows)) as f64;
-    let band_rows = ((band_source_rows / scale).floor() as u32).clamp(1, ih);
+    // The new rows of a band: at least 16 reaches, so re-reading the overlap (a reach each
+    // side) costs under an eighth more. When a steep shrink makes the reach huge (10000 -> 32
+    // rows: 938 source rows each side), a band with its overlap stays under BAND_CAP_BYTES, or
+    // holds one output row's window when even that is larger: re-reading more instead. That
+    // costs little there, as each re-read row is resampled to a narrow output.
+    let aim = (band_bytes / row_bytes).max(16 * reach.ceil() as usize) as f64;
+    let cap = (BAND_CAP_BYTES / row_bytes) as f64;
+    let band_rows = if aim + 2.0 * reach <= cap { aim / scale } else { (cap - 2.0 * reach) / scale };
+    let band_rows = (band_rows.floor().max(1.0) as u32).min(ih);
 
     let mut pixels = alloc_pixels(iw, ih)?;
     let mut band: Vec<u8> = Vec::new();
