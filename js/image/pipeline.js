@@ -245,7 +245,7 @@ export class Pipeline {
       height = options.height;
     }
     const o = only(options, ['width', 'height', 'fit', 'kernel', 'background', 'position', 'fastShrinkOnLoad', 'withoutEnlargement', 'withoutReduction'], 'resize()');
-    const side = (v, what) => (v === undefined || v === null ? null : num(v, `resize() ${what}`, { min: 1, integer: true }));
+    const side = (v, what) => (v === undefined || v === null ? null : num(v, `resize() ${what}`, { min: 1, max: 0xffffffff, integer: true }));
     const step = { op: 'resize', width: side(width, 'width'), height: side(height, 'height'), fit: 'cover', filter: 'lanczos3', background: [0, 0, 0, 255] };
     if (step.width === null && step.height === null) throw invalid('resize() needs a width, a height or both');
     if (o.fit !== undefined) {

@@ -778,18 +778,26 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
     for (name, value) in pairs {
         let bad = |what: &str| Error::invalid_input(format!("{name}={value}: {what}"));
         let number = |v: &str| -> Result<f32> {
-            v.trim().parse::<f32>().ok().filter(|n| n.is_finite()).ok_or_else(|| bad("expected a number"))
+            match v.trim().parse::<f32>() {
+                Ok(n) if n.is_finite() => Ok(n),
+                Ok(_) => Err(bad("the number is out of range")),
+                Err(_) => Err(bad("expected a number")),
+            }
         };
         let numbers = |v: &str| finite_numbers(v).ok_or_else(|| bad("expected numbers separated by commas"));
         let integers = |v: &str, n: usize| -> Result<Vec<u32>> {
-            let parts: Vec<_> = v
+            let parts = v
                 .split(',')
                 .map(|p| p.trim().parse::<u32>())
-                .collect::<std::result::Result<_, _>>()
-                .map_err(|_| bad("expected whole numbers separated by commas"))?;
-            if parts.len() != n {
-                return Err(bad(&format!("expected {n} whole numbers separated by commas")));
-            }
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .ok()
+                .filter(|parts: &Vec<u32>| parts.len() == n);
+            let Some(parts) = parts else {
+                return Err(bad(&match n {
+                    1 => "expected a whole number, 0 or more".to_string(),
+                    n => format!("expected {n} whole numbers (0 or more) separated by commas"),
+                }));
+            };
             Ok(parts)
         };
         let step = match name {

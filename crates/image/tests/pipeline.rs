@@ -233,6 +233,11 @@ fn bad_step_values_fail_while_parsing() {
         ("saturate", "-1", "saturat"),
         ("box-blur", "100000", "box blur radius"),
         ("max-pixels", "0", "above 0"),
+        // One number where one is asked for, and a number too large for a float is named so.
+        ("quality", "-1", "expected a whole number, 0 or more"),
+        ("threshold", "1e9", "expected a whole number, 0 or more"),
+        ("crop", "1,2,3", "expected 4 whole numbers (0 or more)"),
+        ("blur", "1e300", "out of range"),
     ] {
         let err = parse_steps([(name, value)]).unwrap_err();
         assert_eq!(err.code(), ErrorCode::InvalidInput, "{name}={value}");
