@@ -229,12 +229,15 @@ impl Resize {
         match self.fit {
             Fit::Cover => {
                 let output = (box_w.min(src_w), box_h.min(src_h));
-                ResizePlan { output, image: output, crop_only: true }
+                ResizePlan { output, image: output, cut: None, crop_only: true }
             }
-            Fit::Contain => {
-                ResizePlan { output: (box_w.max(src_w), box_h.max(src_h)), image: (src_w, src_h), crop_only: false }
-            }
-            _ => ResizePlan { output: (src_w, src_h), image: (src_w, src_h), crop_only: false },
+            Fit::Contain => ResizePlan {
+                output: (box_w.max(src_w), box_h.max(src_h)),
+                image: (src_w, src_h),
+                cut: None,
+                crop_only: false,
+            },
+            _ => ResizePlan { output: (src_w, src_h), image: (src_w, src_h), cut: None, crop_only: false },
         }
     }
 
@@ -249,11 +252,12 @@ impl Resize {
     }
 
     /// The size of the result for a `src_w`×`src_h` input, and the size the image is scaled to
-    /// (smaller for `contain`, which pads it; larger for `cover` off centre, which cuts it).
+    /// (smaller for `contain`, which pads it; larger for `cover` by a strategy, which cuts it;
+    /// a gravity's `cover` resamples its cut alone, see [`Cut`]).
     pub fn plan(&self, src_w: u32, src_h: u32) -> Result<ResizePlan> {
         let (sw, sh) = (f64::from(src_w), f64::from(src_h));
         let scaled = |v: f64| (v.round() as u64).clamp(1, u64::from(u32::MAX)) as u32;
-        let plain = |w, h| ResizePlan { output: (w, h), image: (w, h), crop_only: false };
+        let plain = |w, h| ResizePlan { output: (w, h), image: (w, h), cut: None, crop_only: false };
         let (box_w, box_h) = match (self.width, self.height) {
             (None, None) => return Err(Error::invalid_input("resize needs a width, a height or both")),
             (Some(0), _) | (_, Some(0)) => {
@@ -279,13 +283,29 @@ impl Resize {
                 plain(w, h)
             }
             Fit::Cover if self.keeps_size(cover_ratio) => self.kept((box_w, box_h), src_w, src_h),
-            // As sharp: scale to cover the box (whole pixels), then cut it out at the position,
-            // so even a centred cut starts on a pixel, where sharp's does.
+            // As sharp: the box is cut from the image scaled to cover it (whole pixels) at the
+            // position, so even a centred cut starts on a pixel where sharp's does. For a
+            // gravity the cut is resampled alone (a crop box over the source), so a tall strip
+            // costs the box, not its cover; a strategy must see the covering image to choose.
             Fit::Cover => {
-                ResizePlan { output: (box_w, box_h), image: (cover_w.max(box_w), cover_h.max(box_h)), crop_only: false }
+                let cover = (cover_w.max(box_w), cover_h.max(box_h));
+                match self.position {
+                    _ if cover == (box_w, box_h) => plain(box_w, box_h),
+                    Position::Gravity(gravity) => {
+                        let (left, top) = gravity.place_in_spare((
+                            i64::from(cover.0) - i64::from(box_w),
+                            i64::from(cover.1) - i64::from(box_h),
+                        ));
+                        let cut = Cut { cover, left: left as u32, top: top as u32, size: (box_w, box_h) };
+                        ResizePlan { output: (box_w, box_h), image: (box_w, box_h), cut: Some(cut), crop_only: false }
+                    }
+                    Position::Entropy | Position::Attention => {
+                        ResizePlan { output: (box_w, box_h), image: cover, cut: None, crop_only: false }
+                    }
+                }
             }
             Fit::Contain if self.keeps_size(fit_ratio) => self.kept((box_w, box_h), src_w, src_h),
-            Fit::Contain => ResizePlan { output: (box_w, box_h), image: (fit_w, fit_h), crop_only: false },
+            Fit::Contain => ResizePlan { output: (box_w, box_h), image: (fit_w, fit_h), cut: None, crop_only: false },
             Fit::Inside if self.keeps_size(fit_ratio) => self.kept((box_w, box_h), src_w, src_h),
             Fit::Inside => plain(fit_w, fit_h),
             Fit::Outside if self.keeps_size(cover_ratio) => self.kept((box_w, box_h), src_w, src_h),
@@ -298,17 +318,42 @@ impl Resize {
 pub struct ResizePlan {
     pub output: (u32, u32),
     pub image: (u32, u32),
+    /// `image` is this cut of the source scaled to cover it, resampled alone.
+    pub cut: Option<Cut>,
     /// `output` is a cut of the source at the position, not scaled (`cover` that keeps the
     /// source size).
     pub crop_only: bool,
 }
 
+/// A `size` box at (`left`, `top`) of the source scaled to `cover` pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cut {
+    pub cover: (u32, u32),
+    pub left: u32,
+    pub top: u32,
+    pub size: (u32, u32),
+}
+
+impl Cut {
+    /// The box in a `source`-sized image's coordinates, for fast_image_resize's crop: it maps
+    /// output pixels exactly where resampling to `cover` and cutting would put them, and
+    /// takes its filter taps from beyond the box as that would.
+    pub fn source_box(&self, (source_w, source_h): (u32, u32)) -> (f64, f64, f64, f64) {
+        let sx = f64::from(source_w) / f64::from(self.cover.0);
+        let sy = f64::from(source_h) / f64::from(self.cover.1);
+        (f64::from(self.left) * sx, f64::from(self.top) * sy, f64::from(self.size.0) * sx, f64::from(self.size.1) * sy)
+    }
+}
+
 impl ResizePlan {
-    /// The same plan for the image turned on its side.
-    pub fn transposed(self) -> ResizePlan {
+    /// The same plan for the image as stored, which `orientation` turns upright: sizes on
+    /// their side for orientations 5–8, and the cut where it lies before the turn.
+    pub fn stored(self, orientation: Orientation) -> ResizePlan {
+        let side = |(w, h): (u32, u32)| if orientation.swaps_axes() { (h, w) } else { (w, h) };
         ResizePlan {
-            output: (self.output.1, self.output.0),
-            image: (self.image.1, self.image.0),
+            output: side(self.output),
+            image: side(self.image),
+            cut: self.cut.map(|cut| orientation.stored_cut(cut)),
             crop_only: self.crop_only,
         }
     }
@@ -321,15 +366,19 @@ impl ResizePlan {
 pub fn resize(image: &mut Image, spec: &Resize, limits: &Limits) -> Result<Option<StrategyCut>> {
     let plan = spec.plan(image.width, image.height)?;
     limits.check(plan.output.0, plan.output.1)?;
-    // Off centre, `cover` holds the whole cover-sized image before the cut: a very tall or wide
-    // source can make that far larger than the box.
+    // A strategy's `cover` holds the whole cover-sized image before the cut: a very tall or
+    // wide source can make that far larger than the box.
     limits.check(plan.image.0, plan.image.1)?;
     if plan.crop_only {
         return spec.position.cut_box(image, plan.output);
     }
     let (iw, ih) = plan.image;
-    if (iw, ih) != (image.width, image.height) {
-        let options = ResizeOptions::new().resize_alg(spec.filter.algorithm()).use_alpha(image.has_alpha);
+    if (iw, ih) != (image.width, image.height) || plan.cut.is_some() {
+        let mut options = ResizeOptions::new().resize_alg(spec.filter.algorithm()).use_alpha(image.has_alpha);
+        if let Some(cut) = plan.cut {
+            let (left, top, width, height) = cut.source_box((image.width, image.height));
+            options = options.crop(left, top, width, height);
+        }
         image.pixels = resampled(image, (iw, ih), &options)?;
         image.width = iw;
         image.height = ih;
@@ -349,7 +398,7 @@ pub(crate) fn resampled(image: &Image, (width, height): (u32, u32), options: &Re
 }
 
 /// Brings the resampled `image` (the plan's `image` size) to the plan's output: cuts the box
-/// out of it at the position (`cover` off centre) or pads it with the background, the image
+/// out of it where a strategy chooses (`cover`) or pads it with the background, the image
 /// placed at the position (`contain`). Returns where a strategy cut, when one did.
 pub(crate) fn finish_plan(
     image: &mut Image,
@@ -572,6 +621,25 @@ impl Orientation {
     /// Orientations 5–8 store the image on its side.
     pub fn swaps_axes(self) -> bool {
         self.0 >= 5
+    }
+
+    /// Where an upright `cut` lies in the stored image, which [`orient`] turns upright.
+    pub fn stored_cut(self, cut: Cut) -> Cut {
+        let Cut { cover: (cw, ch), left: l, top: t, size: (w, h) } = cut;
+        // The far-side offsets: what a flip makes of the left and top.
+        let (r, b) = (cw - l - w, ch - t - h);
+        let ((left, top), sideways) = match self.0 {
+            2 => ((r, t), false),
+            3 => ((r, b), false),
+            4 => ((l, b), false),
+            5 => ((t, l), true),
+            6 => ((t, r), true),
+            7 => ((b, r), true),
+            8 => ((b, l), true),
+            _ => ((l, t), false),
+        };
+        let (cover, size) = if sideways { ((ch, cw), (h, w)) } else { ((cw, ch), (w, h)) };
+        Cut { cover, left, top, size }
     }
 }
 

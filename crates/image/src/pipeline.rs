@@ -370,10 +370,10 @@ pub fn run(job: &Job, input: &[u8], overlays: &[&[u8]]) -> Result<Output> {
             .transpose()?;
         let options = DecodeOptions { limits: job.limits, auto_orient: job.auto_orient, shrink_to };
         let mut rows = codec::decode_rows(input, &info, orientation, &options)?;
-        // Resample the stored rows; a stored-sideways image is resampled to the transposed
-        // size and the small result turned upright, then cut or padded there, so the position
-        // applies as on an upright input.
-        let stored_plan = if orientation.swaps_axes() { plan.transposed() } else { plan };
+        // Resample the stored rows (a gravity's cut mapped to where it lies in them; a sideways
+        // image to the transposed size) and turn the small result upright; a strategy's cut or
+        // `contain`'s padding then applies there, as on an upright input.
+        let stored_plan = plan.stored(orientation);
         let mut image = stream::resample_rows(rows.as_mut(), resize, &stored_plan, &job.limits)?;
         drop(rows);
         geometry::orient(&mut image, orientation)?;
@@ -678,7 +678,11 @@ impl Resize {
     /// JPEG may be shrunk to on load.
     pub fn minimum_source(&self, src_w: u32, src_h: u32) -> Result<(u32, u32)> {
         let plan = self.plan(src_w, src_h)?;
-        Ok(if plan.crop_only { (src_w, src_h) } else { plan.image })
+        Ok(match plan.cut {
+            _ if plan.crop_only => (src_w, src_h),
+            Some(cut) => cut.cover,
+            None => plan.image,
+        })
     }
 }
 

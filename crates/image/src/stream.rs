@@ -1,10 +1,11 @@
 //! Band-streamed resize: a job whose first step shrinks the image reads the decoder's rows in
 //! order and resizes them band by band, so no full-size RGBA8 image (nor fast_image_resize's
 //! full-height intermediate, nor its premultiplied copy of the source) ever exists. Memory
-//! follows the output size plus one band, and, for PNG, the decoder's single row. (`cover`
-//! resamples to the size that covers the box and cuts afterwards: memory follows that size,
-//! checked against the pixel limit.) A band holds at least the rows one output row's filter
-//! reaches: for a steep shrink of a wide image (10000×10000 → 32 px) that is tens of MiB.
+//! follows the output size plus one band, and, for PNG, the decoder's single row. (`cover` by
+//! a strategy resamples to the size that covers the box and cuts afterwards: memory follows
+//! that size, checked against the pixel limit; a gravity's cut is resampled alone, through a
+//! crop box.) A band holds at least the rows one output row's filter reaches: for a steep
+//! shrink of a wide image (10000×10000 → 32 px) that is tens of MiB.
 //!
 //! Each band is an ordinary fast_image_resize call on the source rows that band's output rows
 //! reach (their filter windows included), with a crop box placing the band where it lies in
@@ -48,7 +49,7 @@ pub fn streams(spec: &Resize) -> bool {
 /// cut. The plan comes from the caller because the source may be a reduced decode of the image
 /// the plan was made for (JPEG shrink-on-load): sizes follow the original.
 pub fn resample_rows(source: &mut dyn RowSource, spec: &Resize, plan: &ResizePlan, limits: &Limits) -> Result<Image> {
-    resample_rows_in_bands(source, spec, plan, limits, BAND_BYTES)
+    resample_rows_in_bands(source, spec, plan, limits, (BAND_BYTES, BAND_CAP_BYTES))
 }
 
 fn resample_rows_in_bands(
@@ -56,21 +57,27 @@ fn resample_rows_in_bands(
     spec: &Resize,
     plan: &ResizePlan,
     limits: &Limits,
-    band_bytes: usize,
+    (band_bytes, band_cap): (usize, usize),
 ) -> Result<Image> {
     let (width, height) = (source.width(), source.height());
     limits.check(width, height)?;
     limits.check(plan.output.0, plan.output.1)?;
     limits.check(plan.image.0, plan.image.1)?;
     let has_alpha = source.has_alpha();
-    if plan.image == (width, height) {
+    if plan.image == (width, height) && plan.cut.is_none() {
         // Nothing to resample: the rows are the image.
         let mut pixels = alloc_pixels(width, height)?;
         source.read_rows(&mut pixels)?;
         return Ok(Image { width, height, pixels, has_alpha });
     }
     let (iw, ih) = plan.image;
-    let crop = CropBox { left: 0.0, top: 0.0, width: f64::from(width), height: f64::from(height) };
+    let crop = match plan.cut {
+        Some(cut) => {
+            let (left, top, width, height) = cut.source_box((width, height));
+            CropBox { left, top, width, height }
+        }
+        None => CropBox { left: 0.0, top: 0.0, width: f64::from(width), height: f64::from(height) },
+    };
     let ResizeAlg::Convolution(filter) = spec.filter.algorithm() else {
         return Err(internal("a banded resize needs a convolution filter"));
     };
@@ -83,8 +90,9 @@ fn resample_rows_in_bands(
     // rows: 938 source rows each side), a band with its overlap stays under BAND_CAP_BYTES, or
     // holds one output row's window when even that is larger: re-reading more instead. That
     // costs little there, as each re-read row is resampled to a narrow output.
-    let aim = (band_bytes / row_bytes).max(16 * reach.ceil() as usize) as f64;
-    let cap = (BAND_CAP_BYTES / row_bytes) as f64;
+    let aim = (band_bytes / row_bytes) as f64;
+    let aim = aim.max(16.0 * reach.ceil());
+    let cap = (band_cap / row_bytes) as f64;
     let band_rows = if aim + 2.0 * reach <= cap { aim / scale } else { (cap - 2.0 * reach) / scale };
     let band_rows = (band_rows.floor().max(1.0) as u32).min(ih);
 
@@ -232,11 +240,11 @@ mod tests {
         Image { width, height, pixels, has_alpha: alpha }
     }
 
-    fn streamed(image: &Image, spec: &Resize, band_bytes: usize) -> Image {
+    /// `bands`: the bytes a band aims for, and its cap.
+    fn streamed(image: &Image, spec: &Resize, bands: (usize, usize)) -> Image {
         let limits = Limits::DEFAULT;
         let plan = spec.plan(image.width, image.height).unwrap();
-        let mut out =
-            resample_rows_in_bands(&mut VecRows { image, next: 0 }, spec, &plan, &limits, band_bytes).unwrap();
+        let mut out = resample_rows_in_bands(&mut VecRows { image, next: 0 }, spec, &plan, &limits, bands).unwrap();
         geometry::finish_plan(&mut out, &plan, spec, &limits).unwrap();
         out
     }
@@ -266,10 +274,12 @@ mod tests {
                         let spec = Resize { fit, filter, ..Resize::new(width, height) };
                         let mut whole = image.clone();
                         geometry::resize(&mut whole, &spec, &Limits::DEFAULT).unwrap();
-                        let one_band = streamed(&image, &spec, usize::MAX);
+                        let one_band = streamed(&image, &spec, (usize::MAX, usize::MAX));
                         assert!(one_band.pixels == whole.pixels, "{spec:?}: one band differs from the whole call");
-                        for band_bytes in [1, 40_000] {
-                            let banded = streamed(&image, &spec, band_bytes);
+                        // Small bands, and bands capped below a filter's reach (one output
+                        // row each, as a steep shrink of a wide image gets).
+                        for bands in [(1, usize::MAX), (40_000, usize::MAX), (40_000, 1)] {
+                            let banded = streamed(&image, &spec, bands);
                             assert_eq!(
                                 (banded.width, banded.height, banded.has_alpha),
                                 (whole.width, whole.height, whole.has_alpha)
@@ -283,8 +293,8 @@ mod tests {
         assert!(worst > 48.0, "banding moved a result to {worst:.1} dB from the single call");
     }
 
-    /// Off-centre positions scale to cover, then cut or pad after the last band: one band is
-    /// the whole call bit for bit, whatever the position.
+    /// A gravity's cut is resampled through a crop box, a strategy's after the last band, and
+    /// `contain` pads there: one band is the whole call bit for bit, whatever the position.
     #[test]
     fn positions_cut_after_the_bands() {
         let positions = [
@@ -301,8 +311,8 @@ mod tests {
                     let mut whole = image.clone();
                     geometry::resize(&mut whole, &spec, &Limits::DEFAULT).unwrap();
                     assert_eq!((whole.width, whole.height), (61, 23));
-                    assert!(streamed(&image, &spec, usize::MAX).pixels == whole.pixels, "{spec:?}");
-                    let banded = streamed(&image, &spec, 1);
+                    assert!(streamed(&image, &spec, (usize::MAX, usize::MAX)).pixels == whole.pixels, "{spec:?}");
+                    let banded = streamed(&image, &spec, (1, usize::MAX));
                     assert!(psnr(&banded.pixels, &whole.pixels) > 40.0, "{spec:?}: banded differs");
                 }
             }
@@ -315,7 +325,7 @@ mod tests {
         let spec = Resize { fit: Fit::Cover, filter: Filter::Lanczos3, ..Resize::new(Some(40), Some(40)) };
         let mut whole = image.clone();
         geometry::resize(&mut whole, &spec, &Limits::DEFAULT).unwrap();
-        assert!(psnr(&streamed(&image, &spec, 160).pixels, &whole.pixels) > 48.0);
+        assert!(psnr(&streamed(&image, &spec, (160, usize::MAX)).pixels, &whole.pixels) > 48.0);
     }
 
     #[test]
@@ -324,6 +334,6 @@ mod tests {
         let spec = Resize { fit: Fit::Contain, ..Resize::new(Some(20), Some(14)) };
         let mut whole = image.clone();
         geometry::resize(&mut whole, &spec, &Limits::DEFAULT).unwrap();
-        assert!(streamed(&image, &spec, 1).pixels == whole.pixels);
+        assert!(streamed(&image, &spec, (1, usize::MAX)).pixels == whole.pixels);
     }
 }

@@ -7,7 +7,7 @@ use nearnative_image::codec::{encode, EncodeOptions, Format};
 use nearnative_image::geometry::Padding;
 use nearnative_image::pipeline::{parse_steps, run, run_image, run_in_place, Job, RawLayout, Step, Target};
 use nearnative_image::{Image, Limits};
-use support::{crc32, psnr};
+use support::{crc32, png_chunk, psnr};
 
 fn gradient(width: u32, height: u32, alpha: bool) -> Image {
     let mut pixels = Vec::with_capacity((width * height * 4) as usize);
@@ -123,7 +123,7 @@ fn fit_modes_follow_sharp() {
     }
 }
 
-/// sharp's `position`: `cover` off centre scales to cover the box and cuts it at sharp's
+/// sharp's `position`: `cover` cuts the box from the image scaled to cover it at sharp's
 /// `CalculateCrop` offsets (an odd spare pixel before a centred cut); `contain` pads at its
 /// `CalculateEmbedPosition` (an odd spare pixel after).
 #[test]
@@ -152,15 +152,19 @@ fn positions_cut_and_pad_where_sharp_does() {
             "position={position}: {left},{top}"
         );
     }
-    // A tall, narrow source cut off centre needs its whole cover-sized image (here 4000 x 1.6
-    // million): over the pixel limit, a clear error before any allocation; centred, it runs.
+    // A tall, narrow source: a gravity's cut is resampled alone, so it costs the box (here
+    // 400 x 400 of a 400 x 160 000 cover), streamed or not; a strategy must score the whole
+    // cover-sized image (4000 x 1.6 million): over the pixel limit, a clear error before any
+    // allocation.
     let tall = encode(&gradient(10, 4000, false), &EncodeOptions::new(Format::Png)).unwrap();
     for first in ["", "flip=h&"] {
-        let err = run(&raw_job(&format!("{first}resize=4000x4000&position=west")), &tall, &[]).unwrap_err();
+        for position in ["west", "centre", "south"] {
+            let out = run(&raw_job(&format!("{first}resize=400x400&position={position}")), &tall, &[]).unwrap();
+            assert_eq!((out.width, out.height), (400, 400), "{first}{position}");
+        }
+        let err = run(&raw_job(&format!("{first}resize=4000x4000&position=entropy")), &tall, &[]).unwrap_err();
         assert_eq!(err.code(), ErrorCode::LimitExceeded, "{first}: {err}");
     }
-    let centred = run(&raw_job("resize=400x400"), &tall, &[]).unwrap();
-    assert_eq!((centred.width, centred.height), (400, 400));
     let err = parse_steps([("resize", "10x10"), ("position", "middle")]).unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidInput);
     assert!(err.message().contains("unknown position 'middle'"), "{err}");
@@ -305,6 +309,29 @@ fn huge_declared_png_is_refused_before_allocating() {
     assert_eq!(err.code(), ErrorCode::LimitExceeded, "{err}");
 }
 
+/// Image data far smaller than deflate could pack the declared pixels into is refused before
+/// they are allocated; data at deflate's best ratio (all zeros) still decodes.
+#[test]
+fn png_data_too_small_for_its_size_is_refused_before_allocating() {
+    let grey_png = |side: u32, data: &[u8]| {
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        let ihdr: Vec<u8> =
+            side.to_be_bytes().iter().chain(&side.to_be_bytes()).chain(&[8, 0, 0, 0, 0]).copied().collect();
+        png.extend(png_chunk(b"IHDR", &ihdr));
+        png.extend(png_chunk(b"IDAT", data));
+        png.extend(png_chunk(b"IEND", &[]));
+        png
+    };
+    let zeros = |side: u32| miniz_oxide::deflate::compress_to_vec_zlib(&vec![0; (side * (side + 1)) as usize], 10);
+    let err = run(&Job::default(), &grey_png(10_000, &zeros(100)), &[]).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidInput, "{err}");
+    assert!(err.message().contains("need at least"), "{err}");
+    let data = zeros(2000);
+    assert!(data.len() < 2000 * 2001 / 1000, "deflate's best ratio: {} bytes", data.len());
+    let out = run(&raw_job("resize=10x"), &grey_png(2000, &data), &[]).unwrap();
+    assert_eq!((out.width, out.height), (10, 10));
+}
+
 /// `jpeg` with an EXIF APP1 segment holding only the orientation tag, right after SOI.
 fn with_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
     let mut tiff = b"MM\0\x2a\0\0\0\x08\0\x01".to_vec(); // big-endian TIFF, IFD0 at 8, one entry
@@ -337,6 +364,11 @@ fn streamed_resize_of_an_oriented_jpeg_matches_orient_then_resize() {
         assert_eq!(info.orientation, orientation as u8);
         for query in [
             "resize=50x30&fit=cover",
+            // A gravity's cut is resampled alone, from where it lies in the stored rows.
+            "resize=30x30&position=northeast",
+            "resize=30x50&position=southwest",
+            "resize=30x30&position=east",
+            "resize=30x50&position=north",
             "resize=50x30&fit=contain&background=ff0000",
             "resize=40x",
             "resize=x25&filter=mitchell",
