@@ -108,8 +108,10 @@ export function parseColour(value, where = 'colour') {
     m = /^rgba?\(\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)\s*(?:,\s*([\d.]+)\s*)?\)$/.exec(text);
     if (m) return parseColour({ r: +m[1], g: +m[2], b: +m[3], alpha: m[4] === undefined ? 1 : +m[4] }, where);
     const hint = `use '#rrggbb', '#rrggbbaa', 'rgb(...)', { r, g, b, alpha } or a CSS colour name`;
-    // Colour functions sharp's parser reads and this one does not; anything else is no colour.
-    if (/^(hsla?|hwb|hsva?|cmyk|lab|lch|oklab|oklch|color)\(/.test(text)) throw unsupported(`${where}: the colour '${value}' is not supported; ${hint}`);
+    // Spellings sharp's parser reads and this one does not (hsl(), hwb(), rgb() with spaces or
+    // percentages, 4-digit hex); anything else is no colour, as sharp says.
+    const sharpReads = /^(hsla?|hwb)\(/.test(text) || /^#?[0-9a-f]{4}$/.test(text) || (/^rgba?\(/.test(text) && (text.includes('%') || !text.includes(',')));
+    if (sharpReads) throw unsupported(`${where}: the colour '${value}' is not supported; ${hint}`);
     throw invalid(`${where}: cannot read the colour '${value}'; ${hint}`);
   }
   throw invalid(`${where}: expected a colour, got ${typeof value}`);

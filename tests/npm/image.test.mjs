@@ -929,7 +929,12 @@ describe('@nearnative/image in Node', () => {
     for (const bad of ['notacolour', '#12', 'rgb(300,0)']) {
       assert.throws(() => image(PNG).extend({ top: 1, background: bad }), { code: 'invalid_input' }, bad);
     }
-    assert.throws(() => image(PNG).extend({ top: 1, background: 'hsl(120, 50%, 50%)' }), { code: 'unsupported' });
+    for (const theirs of ['hsl(120, 50%, 50%)', 'rgb(10 20 30)', 'rgb(10%,20%,30%)', '#1234']) {
+      assert.throws(() => image(PNG).extend({ top: 1, background: theirs }), { code: 'unsupported' }, theirs);
+    }
+    for (const bad of ['lab(50 20 30)', 'cmyk(0,0,0,0)']) {
+      assert.throws(() => image(PNG).extend({ top: 1, background: bad }), { code: 'invalid_input' }, bad);
+    }
   });
 
   test('gif({ colours, dither }) quantises as png({ palette }) does, as close to the source as sharp\'s', async () => {

@@ -462,7 +462,7 @@ fn header_size_error(bytes: &[u8], format: Format) -> Option<Error> {
         Format::Bmp if width > 65535 || height > 65535 => {
             Some(Error::limit_exceeded(format!("{what}: the BMP decoder takes at most 65535 pixels per side")))
         }
-        // image's BMP decoder sizes its buffer in isize: on wasm32 it refuses 2 GiB and more.
+        // Our RGBA8 buffer for it could not exist on wasm32 (isize): refused on every host alike.
         Format::Bmp if width * height * 4 > u64::from(i32::MAX.unsigned_abs()) => Some(Error::limit_exceeded(format!(
             "{what}: its pixels would take over 2 GiB, more than a 32-bit (Wasm) host can address"
         ))),
@@ -870,9 +870,24 @@ fn png_error(err: png::DecodingError) -> Error {
     }
 }
 
-/// The png crate's decoder, told to skip what we never use and what inflates without bound: the
-/// ICC profile (a 1.5 MB iCCP chunk can inflate to gigabytes, whatever the pixel limit) and the
-/// text chunks.
+/// Bytes of IDAT data present in `bytes`, by walking the chunk headers up to IEND.
+fn png_idat_bytes(bytes: &[u8]) -> u64 {
+    let (mut at, mut total) = (8usize, 0u64);
+    while let (Some(len), Some(kind)) = (be_u32(bytes, at), bytes.get(at + 4..at + 8)) {
+        let body = at + 8;
+        if kind == b"IDAT" {
+            total += u64::from(len).min(bytes.len().saturating_sub(body) as u64);
+        } else if kind == b"IEND" {
+            break;
+        }
+        at = body.saturating_add(len as usize).saturating_add(4);
+    }
+    total
+}
+
+/// The png crate's decoder, told to skip what we never use: the ICC profile, which it would
+/// inflate up front without bound (a 1.5 MB iCCP chunk to gigabytes, whatever the pixel limit),
+/// and the text chunks (kept compressed by png 0.18, skipped in case a later version does not).
 fn png_decoder(bytes: &[u8], budget: usize) -> png::Decoder<Cursor<&[u8]>> {
     let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), png::Limits { bytes: budget });
     decoder.set_ignore_iccp_chunk(true);
@@ -889,7 +904,24 @@ fn png_reader<'a>(bytes: &'a [u8], limits: &Limits) -> Result<(png::Reader<Curso
     decoder.ignore_checksums(false);
     decoder.set_transformations(png::Transformations::EXPAND);
     let reader = decoder.read_info().map_err(png_error)?;
-    limits.check(reader.info().width, reader.info().height)?;
+    let info = reader.info();
+    limits.check(info.width, info.height)?;
+    // Deflate packs at most about 1032 bytes into one, so image data far smaller than the
+    // pixels cannot be whole: refused before the pixels are allocated (a 1 KB file declaring
+    // 10000x10000 would otherwise cost 400 MB, which Wasm memory keeps).
+    let bits = u64::from(info.color_type.samples() as u8) * u64::from(info.bit_depth as u8);
+    let least = (u64::from(info.width) * bits).div_ceil(8) * u64::from(info.height) / 1100;
+    let data = png_idat_bytes(bytes);
+    if data < least {
+        return Err(corrupt(
+            Format::Png,
+            format!(
+                "its {}x{} pixels need at least {least} bytes of image data, and the file holds {data}: \
+                 it is truncated or its size is wrong",
+                info.width, info.height
+            ),
+        ));
+    }
     let color = match reader.output_color_type() {
         (png::ColorType::Grayscale, png::BitDepth::Eight) => ColorType::L8,
         (png::ColorType::Grayscale, png::BitDepth::Sixteen) => ColorType::L16,

@@ -98,6 +98,7 @@ pub(crate) fn decode(bytes: &[u8], denominator: u32, limits: &Limits, room_for_r
     let out_w = frame.width.div_ceil(denominator);
     let out_h = frame.height.div_ceil(denominator);
     limits.check(out_w, out_h)?;
+    frame.check_room_for_blocks(bytes.len() - markers.position.min(bytes.len()))?;
     frame.allocate(base, limits)?;
     entropy::fill_standard_tables(&mut markers.dc, &mut markers.ac);
 
@@ -213,6 +214,31 @@ impl Frame {
     /// Sizes every component's plane (and coefficient store) for an output block of `base`
     /// samples, after libjpeg's rule that a subsampled component gets a block as much larger
     /// as its subsampling allows, up to 8.
+    /// Every block costs at least one bit of scan data (its DC difference is a Huffman code,
+    /// one bit at the shortest, in a sequential scan and in a progressive DC scan alike), so
+    /// `data_bytes` of scans cannot hold more than 8 blocks per byte. Refuses a tiny file that
+    /// declares a huge frame (1.6 KB for 10000×10000) before the planes are allocated.
+    fn check_room_for_blocks(&self, data_bytes: usize) -> Result<()> {
+        let (max_h, max_v) = (self.max_h as u64, self.max_v as u64);
+        let (width, height) = (u64::from(self.width), u64::from(self.height));
+        let blocks: u64 = self
+            .components
+            .iter()
+            .map(|c| {
+                (width * c.h as u64).div_ceil(max_h).div_ceil(8) * (height * c.v as u64).div_ceil(max_v).div_ceil(8)
+            })
+            .sum();
+        let least = blocks.div_ceil(8);
+        if (data_bytes as u64) < least {
+            return Err(bad(&format!(
+                "{}x{} needs at least {least} bytes of image data, and only {data_bytes} follow the header: \
+                 the file is truncated or its size is wrong",
+                self.width, self.height
+            )));
+        }
+        Ok(())
+    }
+
     fn allocate(&mut self, base: usize, limits: &Limits) -> Result<()> {
         let (max_h, max_v, width, height) = (self.max_h, self.max_v, self.width as usize, self.height as usize);
         // The coefficient store of a progressive decode is 2 bytes per sample at full size;
@@ -752,6 +778,21 @@ mod tests {
         let limits = Limits::DEFAULT;
         let want = decode(&with_tables, 1, &limits, false).unwrap().samples;
         assert_eq!(decode(&stripped, 1, &limits, false).unwrap().samples, want);
+    }
+
+    /// A small file whose frame header declares a huge size cannot hold its blocks (one bit
+    /// each at least): refused before the coefficient planes are allocated.
+    #[test]
+    fn a_frame_larger_than_its_data_can_hold_is_refused() {
+        for (name, sof) in [("baseline-420.jpg", 0xc0), ("progressive-420.jpg", 0xc2)] {
+            let mut bytes = vector(name);
+            assert!(decode(&bytes, 1, &Limits::DEFAULT, false).is_ok(), "{name}");
+            let at = bytes.windows(2).position(|w| w == [0xff, sof]).unwrap();
+            bytes[at + 5..at + 9].copy_from_slice(&[0x27, 0x10, 0x27, 0x10]); // 10000x10000
+            let err = decode(&bytes, 1, &Limits::DEFAULT, false).err().expect("refused");
+            assert_eq!(err.code(), nearnative_core::ErrorCode::InvalidInput, "{name}: {}", err.message());
+            assert!(err.message().contains("needs at least"), "{name}: {}", err.message());
+        }
     }
 
     #[test]
