@@ -523,6 +523,7 @@ fn too_short_for_its_size(bytes: &[u8], format: Format, width: u32, height: u32)
                 + (row_bits.div_ceil(32) * 4) * u64::from(height).saturating_sub(1)
                 + row_bits.div_ceil(8)
         }
+        Format::Webp => return webp_frame_mismatch(bytes, width, height),
         _ => return None,
     };
     (len < needed).then(|| {
@@ -530,6 +531,37 @@ fn too_short_for_its_size(bytes: &[u8], format: Format, width: u32, height: u32)
             format,
             format!("the file is {len} bytes, but its {width}x{height} pixels need at least {needed}: it is truncated"),
         )
+    })
+}
+
+/// A still extended WebP (VP8X) whose one frame is not its canvas's size: the decoder would
+/// allocate the canvas (a 1.9 KB file with a tiny frame declaring 10000×10000 took 765 MB
+/// under wasmtime) and only then refuse the mismatch. Animations, whose frames may be smaller,
+/// are left to it.
+fn webp_frame_mismatch(bytes: &[u8], width: u32, height: u32) -> Option<Error> {
+    const ANIMATION_FLAG: u8 = 0x02;
+    if bytes.get(12..16)? != b"VP8X" || bytes.get(20)? & ANIMATION_FLAG != 0 {
+        return None;
+    }
+    let mut at = 12usize;
+    let frame = loop {
+        let (kind, size) = (bytes.get(at..at + 4)?, le_u32(bytes, at + 4)? as usize);
+        let body = at + 8;
+        match kind {
+            // The frame tag (3 bytes) and start code (3), then 14-bit width and height.
+            b"VP8 " => {
+                break (u32::from(le_u16(bytes, body + 6)? & 0x3fff), u32::from(le_u16(bytes, body + 8)? & 0x3fff))
+            }
+            // The signature byte, then width − 1 and height − 1 in 14 bits each.
+            b"VP8L" => {
+                let bits = le_u32(bytes, body + 1)?;
+                break ((bits & 0x3fff) + 1, ((bits >> 14) & 0x3fff) + 1);
+            }
+            _ => at = body.checked_add(size)?.checked_add(size & 1)?,
+        }
+    };
+    (frame != (width, height)).then(|| {
+        corrupt(Format::Webp, format!("its canvas is {width}x{height} but its one image is {}x{}", frame.0, frame.1))
     })
 }
 
@@ -1497,6 +1529,32 @@ mod tests {
             assert_eq!(err.code(), nearnative_core::ErrorCode::InvalidInput, "{what}: {err}");
             assert!(err.to_string().contains("need at least"), "{what}: {err}");
         }
+    }
+
+    /// A still VP8X canvas far larger than its one frame is refused before the canvas is
+    /// allocated; the same frame under a matching canvas decodes.
+    #[test]
+    fn a_webp_canvas_unlike_its_frame_is_refused_before_allocating() {
+        let image = Image { width: 3, height: 2, pixels: [9, 8, 7, 255].repeat(6), has_alpha: false };
+        let lossless = encode(&image, &EncodeOptions { quality: 100, ..EncodeOptions::new(Format::Webp) }).unwrap();
+        let vp8l = &lossless[12..]; // the VP8L chunk after RIFF....WEBP
+        assert_eq!(&vp8l[..4], b"VP8L");
+        let extended = |(w, h): (u32, u32)| {
+            let mut file = b"RIFF\0\0\0\0WEBPVP8X".to_vec();
+            file.extend(10u32.to_le_bytes());
+            file.extend([0, 0, 0, 0]);
+            file.extend(&(w - 1).to_le_bytes()[..3]);
+            file.extend(&(h - 1).to_le_bytes()[..3]);
+            file.extend(vp8l);
+            let riff = (file.len() - 8) as u32;
+            file[4..8].copy_from_slice(&riff.to_le_bytes());
+            file
+        };
+        let (decoded, _) = decode(&extended((3, 2)), &DecodeOptions::default()).unwrap();
+        assert_eq!(decoded.pixels, image.pixels);
+        let err = decode(&extended((10_000, 10_000)), &DecodeOptions::default()).unwrap_err();
+        assert_eq!(err.code(), nearnative_core::ErrorCode::InvalidInput, "{err}");
+        assert!(err.to_string().contains("its one image is 3x2"), "{err}");
     }
 
     #[test]
