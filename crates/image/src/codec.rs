@@ -1263,18 +1263,13 @@ pub fn encode_with_channels(image: &Image, options: &EncodeOptions) -> Result<(V
     Ok((out, channels))
 }
 
-/// `image` over black, opaque: each colour times alpha / 255, truncated as libvips' `flatten`
-/// truncates.
+/// `image` over black, opaque, truncated as libvips' `flatten` truncates for a JPEG save.
 fn flattened_on_black(image: &Image) -> Result<Image> {
     let mut pixels = crate::alloc_pixels(image.width, image.height)?;
-    for (out, px) in pixels.chunks_exact_mut(4).zip(image.pixels.chunks_exact(4)) {
-        let a = u16::from(px[3]);
-        for (o, &c) in out[..3].iter_mut().zip(&px[..3]) {
-            *o = (u16::from(c) * a / 255) as u8;
-        }
-        out[3] = 255;
-    }
-    Ok(Image { width: image.width, height: image.height, pixels, has_alpha: false })
+    pixels.copy_from_slice(&image.pixels);
+    let mut flat = Image { pixels, ..*image };
+    crate::colour::flatten(&mut flat, [0; 3], crate::colour::Blend255::Truncate);
+    Ok(flat)
 }
 
 /// The grey samples (with alpha when `alpha`) of an image whose every pixel has R = G = B, or

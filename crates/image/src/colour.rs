@@ -238,6 +238,31 @@ pub fn extract_channel(image: &mut Image, channel: u8) -> Result<()> {
     Ok(())
 }
 
+/// How [`flatten`] brings `colour · alpha + background · (255 − alpha)` back to 0..=255.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Blend255 {
+    /// To nearest: sharp's `flatten` step.
+    Round,
+    /// Down, as libvips flattens an image it saves without alpha (JPEG).
+    Truncate,
+}
+
+/// The image over an opaque `background`; nothing to do when it has no alpha.
+pub(crate) fn flatten(image: &mut Image, background: [u8; 3], division: Blend255) {
+    if !image.has_alpha {
+        return;
+    }
+    let bias = if division == Blend255::Round { 127 } else { 0 };
+    for px in image.pixels.chunks_exact_mut(4) {
+        let a = u32::from(px[3]);
+        for c in 0..3 {
+            px[c] = ((u32::from(px[c]) * a + u32::from(background[c]) * (255 - a) + bias) / 255) as u8;
+        }
+        px[3] = 255;
+    }
+    image.has_alpha = false;
+}
+
 /// White pixels become fully transparent, the rest keep their alpha: sharp's `unflatten`, the
 /// inverse of flattening onto white. White is a grey ([`grayscale`]'s) of 255, as sharp tests
 /// it, so near-whites such as (255, 255, 250) go too.

@@ -627,7 +627,7 @@ fn apply_noting_cuts(
         Step::Invert { alpha } => colour::invert(image, *alpha),
         Step::Threshold { level } => colour::threshold(image, *level),
         Step::Tint { rgb } => colour::tint(image, *rgb),
-        Step::Flatten { background } => flatten(image, *background),
+        Step::Flatten { background } => colour::flatten(image, *background, colour::Blend255::Round),
         Step::RemoveAlpha => colour::remove_alpha(image),
         Step::EnsureAlpha { alpha } => colour::ensure_alpha(image, *alpha),
         Step::Composite { index, left, top, gravity, blend, raw, tile } => {
@@ -657,20 +657,6 @@ fn apply_noting_cuts(
         }
     }
     Ok(())
-}
-
-fn flatten(image: &mut Image, background: [u8; 3]) {
-    if !image.has_alpha {
-        return;
-    }
-    for px in image.pixels.chunks_exact_mut(4) {
-        let a = u32::from(px[3]);
-        for c in 0..3 {
-            px[c] = ((u32::from(px[c]) * a + u32::from(background[c]) * (255 - a) + 127) / 255) as u8;
-        }
-        px[3] = 255;
-    }
-    image.has_alpha = false;
 }
 
 impl Resize {
