@@ -185,8 +185,19 @@ for (const kind of hosts) {
     });
 
     if (kind !== 'workerd') it('keeps an instance inside its memory limit and stays usable', async () => {
-      const res = await post(`${host.url}/v1/_test/alloc?mib=512`, '');
-      assert.equal(res.status, 500, res.body.toString());
+      // Over the limit, memory.grow fails (-1) and the guest's fallible allocation answers.
+      await expectError(post(`${host.url}/v1/_test/alloc?mib=512`, ''), 422, 'limit_exceeded');
+      // An infallible allocation aborts the guest instead: a trap, which only our embedder can
+      // still put down to the memory limit (wasmtime serve answers its own 500).
+      const aborted = await post(`${host.url}/v1/_test/alloc?mib=512&infallible=1`, '');
+      if (kind === 'nearnative-serve') {
+        assert.equal(aborted.status, 422, aborted.body.toString());
+        const { error } = JSON.parse(aborted.body);
+        assert.equal(error.code, 'limit_exceeded');
+        assert.match(error.message, /over the limit of 128 MiB/);
+      } else {
+        assert.equal(aborted.status, 500, aborted.body.toString());
+      }
       const small = await post(`${host.url}/v1/_test/alloc?mib=16`, '');
       assert.equal(small.status, 200, small.body.toString());
       assert.equal((await post(`${host.url}/v1/hash/sha256`, 'abc')).status, 200);

@@ -48,6 +48,22 @@ const JOBS = [
 ];
 const outputs = new Map(); // job name -> { host: Buffer }
 
+/** A valid QOI image of one opaque colour: header, run codes of 62 pixels, end marker. */
+function qoiOfOneColour(width, height) {
+  const pixels = width * height;
+  const runs = Math.ceil(pixels / 62);
+  const file = Buffer.alloc(14 + runs + 8, 0xfd); // 0xfd: QOI_OP_RUN of 62 (the previous pixel)
+  file.write('qoif', 0, 'latin1');
+  file.writeUInt32BE(width, 4);
+  file.writeUInt32BE(height, 8);
+  file[12] = 4;
+  file[13] = 0;
+  file[14 + runs - 1] = 0xc0 | (((pixels - 1) % 62));
+  file.fill(0, 14 + runs, 14 + runs + 7);
+  file[14 + runs + 7] = 1;
+  return file;
+}
+
 async function post(url, body, headers = BYTES) {
   const res = await fetch(url, { method: 'POST', body, headers });
   return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
@@ -143,6 +159,21 @@ for (const kind of hosts) {
       const streamed = await fetch(`${small.url}/v1/image`, { method: 'POST', body: stream, headers: BYTES, duplex: 'half' });
       assert.equal(streamed.status, 413);
       assert.equal((await streamed.json()).error.code, 'limit_exceeded');
+    });
+
+    // 10000×10000 is within the pixel limit, and a QOI of one colour is 1.6 MB of run codes,
+    // but its pixels take 400 MB: more than the 128 MiB instance can grow to.
+    it('an image whose pixels outgrow the instance is limit_exceeded, and the host stays usable', { skip: kind === 'workerd' && 'workerd has its own isolate limits' }, async () => {
+      const res = await post(`${host.url}/v1/image?resize=32x&format=png`, qoiOfOneColour(10000, 10000));
+      const text = res.body.toString();
+      if (kind === 'nearnative-serve' || res.headers.get('content-type')?.startsWith('application/json')) {
+        assert.equal(res.status, 422, text);
+        assert.equal(JSON.parse(text).error.code, 'limit_exceeded', text);
+      } else {
+        assert.equal(res.status, 500, text); // wasmtime serve's own answer to a trap
+      }
+      const next = await post(`${host.url}/v1/image?format=png`, PNG);
+      assert.equal(next.status, 200, next.body.toString());
     });
 
     it('a truncated JPEG is invalid_input', async () => {

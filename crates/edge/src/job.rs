@@ -1,7 +1,7 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use nearnative_core::Error;
+use nearnative_core::{Error, ErrorCode};
 use nearnative_hash::aead::{self, AeadAlgorithm};
 use nearnative_hash::agefile::{self, EncryptWriter, Recipients, Secret};
 use nearnative_hash::kdf::{self, Argon2Params};
@@ -476,7 +476,7 @@ fn decrypt(head: &RequestHead) -> Result<Work, ApiError> {
 }
 
 fn test_route(config: &Config, head: &RequestHead, what: &str) -> Result<Work, ApiError> {
-    let query = Query::parse(&head.query, &["ms", "mib"])?;
+    let query = Query::parse(&head.query, &["ms", "mib", "infallible"])?;
     let number = |name: &str| -> Result<u64, ApiError> {
         query
             .one(name)?
@@ -497,11 +497,17 @@ fn test_route(config: &Config, head: &RequestHead, what: &str) -> Result<Work, A
         }
         "alloc" => {
             let bytes = number("mib")? << 20;
-            let mut block = Vec::<u8>::new();
-            block
-                .try_reserve_exact(bytes as usize)
-                .map_err(|_| ApiError::internal(format!("could not allocate {bytes} bytes")))?;
-            block.resize(bytes as usize, 1);
+            let block = if number("infallible")? == 1 {
+                // As a dependency's allocation would: a refusal aborts the guest (a trap).
+                vec![1u8; bytes as usize]
+            } else {
+                let mut block = Vec::<u8>::new();
+                block.try_reserve_exact(bytes as usize).map_err(|_| {
+                    ApiError::new(422, ErrorCode::LimitExceeded.as_str(), format!("could not allocate {bytes} bytes"))
+                })?;
+                block.resize(bytes as usize, 1);
+                block
+            };
             let touched: u64 = block.iter().step_by(4096).map(|&b| u64::from(b)).sum();
             Ok(Work::Ready(Reply::json(json!({"touched_pages": touched}))))
         }

@@ -69,6 +69,13 @@ pub(crate) struct GuestState {
     limiter: MemoryLimiter,
 }
 
+impl GuestState {
+    /// The last memory growth this request's limit refused, if any.
+    pub(crate) fn refused_memory(&mut self) -> Option<MemoryLimitExceeded> {
+        self.limiter.refused.take()
+    }
+}
+
 impl WasiView for GuestState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
@@ -89,7 +96,7 @@ pub(crate) fn new_store(engine: &Engine, env: &[(String, String)], limits: &Limi
         wasi,
         http: WasiHttpCtx::new(),
         hooks: NoOutgoingRequests,
-        limiter: MemoryLimiter { limit: limits.memory_bytes },
+        limiter: MemoryLimiter { limit: limits.memory_bytes, refused: None },
     };
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limiter);
@@ -172,22 +179,22 @@ impl fmt::Display for MemoryLimitExceeded {
 
 impl std::error::Error for MemoryLimitExceeded {}
 
-/// Turns a denied `memory.grow` into a trap with a typed error. Without it, Rust's allocator
-/// would see the failure and abort with a bare `unreachable`, which says nothing about why.
+/// Refuses a `memory.grow` past the limit the way wasmtime's own limit does: the instruction
+/// returns -1, so the guest's fallible allocations report `limit_exceeded` themselves, as they
+/// do under `wasmtime serve`. The refusal is remembered, so that when an infallible allocation
+/// aborts instead (a bare `unreachable` trap), the request is still told it ran out of memory.
 struct MemoryLimiter {
     limit: usize,
+    refused: Option<MemoryLimitExceeded>,
 }
 
 impl ResourceLimiter for MemoryLimiter {
     fn memory_growing(&mut self, _current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
         if desired > self.limit || maximum.is_some_and(|max| desired > max) {
-            return Err(MemoryLimitExceeded { desired, limit: self.limit }.into());
+            self.refused = Some(MemoryLimitExceeded { desired, limit: self.limit });
+            return Ok(false);
         }
         Ok(true)
-    }
-
-    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
-        Err(error.context("growing linear memory failed"))
     }
 
     fn table_growing(&mut self, _current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
@@ -220,11 +227,13 @@ pub(crate) enum Failure {
     Trap(String),
 }
 
-pub(crate) fn classify(error: &wasmtime::Error) -> Failure {
+/// `refused`: the memory growth the limit refused during the call, if any. A guest whose
+/// allocation failed traps without saying why, so a trap after a refusal is put down to memory.
+pub(crate) fn classify(error: &wasmtime::Error, refused: Option<MemoryLimitExceeded>) -> Failure {
     if error.downcast_ref::<TimeLimitExceeded>().is_some() || error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
         return Failure::Timeout;
     }
-    if let Some(memory) = error.downcast_ref::<MemoryLimitExceeded>() {
+    if let Some(memory) = refused {
         return Failure::Memory(memory.to_string());
     }
     let message = match error.downcast_ref::<Trap>() {

@@ -20,7 +20,8 @@ use anyhow::{Context, Result};
 #[derive(clap::Args, Debug, Clone)]
 #[command(after_help = "The first line on stdout is `listening on http://ADDR` once the server accepts \
     connections (useful with `--addr 127.0.0.1:0`). A request that exceeds the time limit gets 503 \
-    {\"error\":{\"code\":\"timeout\",...}}; a trap, including one from the memory limit, gets 500 \
+    {\"error\":{\"code\":\"timeout\",...}}; one that needs more memory than --memory-limit-mib gets 422 \
+    {\"error\":{\"code\":\"limit_exceeded\",...}}; any other trap gets 500 \
     {\"error\":{\"code\":\"internal\",...}}. SIGINT or SIGTERM stops accepting connections and lets \
     in-flight requests finish.")]
 pub struct ServeArgs {

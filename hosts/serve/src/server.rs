@@ -241,13 +241,14 @@ async fn handle(
             Some(limit) => tokio::time::timeout(limit, run).await.unwrap_or_else(|_| Err(TimeLimitExceeded.into())),
             None => run.await,
         };
+        let refused = store.data_mut().refused_memory();
         // The store goes back to the pool before another request may take its place.
         drop(store);
         drop(permit);
         if let Err(e) = &result {
             eprintln!("nearnative serve: {method} {}: {e:#}", uri.path());
         }
-        result
+        result.map_err(|e| guest::classify(&e, refused))
     });
 
     Ok(match receiver.await {
@@ -265,7 +266,7 @@ async fn handle(
         ),
         // The response sender was dropped with the store: the guest ended without answering.
         Err(_) => match task.await {
-            Ok(Err(e)) => match guest::classify(&e) {
+            Ok(Err(failure)) => match failure {
                 Failure::Timeout => json_error(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "timeout",
@@ -274,7 +275,11 @@ async fn handle(
                         time_limit.map_or(0, |t| t.as_millis())
                     ),
                 ),
-                Failure::Memory(message) | Failure::Trap(message) => {
+                // As the guest answers a fallible allocation that the limit refused.
+                Failure::Memory(message) => {
+                    json_error(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::LimitExceeded.as_str(), &message)
+                }
+                Failure::Trap(message) => {
                     json_error(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal.as_str(), &message)
                 }
             },
