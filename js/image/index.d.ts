@@ -35,6 +35,8 @@ export interface ImageOptions {
   autoOrient?: boolean;
   /** Run on the calling thread instead of the browser worker pool. */
   inline?: boolean;
+  /** Only sharp's 'warning' is taken: corrupt input always fails. */
+  failOn?: 'warning';
 }
 
 /** sharp's gravities: a side, a corner or the centre. */
@@ -86,7 +88,7 @@ export interface Metadata {
   /** As stored (EXIF orientation not applied), like sharp. */
   width: number;
   height: number;
-  space: 'srgb' | 'b-w';
+  space: 'srgb' | 'b-w' | 'rgb16' | 'grey16';
   channels: number;
   depth: 'uchar' | 'ushort';
   bitsPerSample: number;
@@ -140,7 +142,8 @@ export type Blend =
   | 'colour-burn' | 'color-burn' | 'hard-light' | 'soft-light' | 'difference' | 'exclusion';
 
 export interface PngOptions {
-  compressionLevel?: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+  /** An integer from 0 to 9. */
+  compressionLevel?: number;
   /** Indexed colour (also implied by `colours`, `colors` or `dither`, unless `palette: false`). */
   palette?: boolean;
   /** The most palette entries, 2 to 256 (default 256); fewer colours are kept exactly. */
@@ -190,14 +193,15 @@ export interface Pipeline {
   /** `a` and `b`: numbers, or arrays of the same length, 1 or 3 (red, green, blue). */
   linear(a?: number | number[] | null, b?: number | number[] | null): this;
   gamma(gamma?: number): this;
-  negate(options?: boolean | { alpha?: false }): this;
+  negate(options?: boolean | { alpha?: boolean }): this;
   threshold(level?: number, options?: { greyscale?: true; grayscale?: true }): this;
   tint(colour: Colour): this;
   flatten(options?: { background?: Colour }): this;
   removeAlpha(): this;
   ensureAlpha(alpha?: number | null): this;
   composite(images: CompositeInput[]): this;
-  toFormat(format: OutputFormat, options?: PngOptions & JpegOptions & WebpOptions): this;
+  /** A name, or one of `image.format`'s entries. */
+  toFormat(format: OutputFormat | { id: string }, options?: PngOptions & JpegOptions & WebpOptions): this;
   /** `compressionLevel`: zlib level 0 (stored) to 9 (smallest); unset, a balanced default. */
   png(options?: PngOptions): this;
   /** 4:2:0 unless `chromaSubsampling: '4:4:4'`; Huffman tables are always optimised. */
@@ -307,14 +311,14 @@ declare const _default: typeof image & {
   NearnativeError: typeof NearnativeError;
   /** sharp's constants, with sharp's values. */
   fit: { contain: 'contain'; cover: 'cover'; fill: 'fill'; inside: 'inside'; outside: 'outside' };
-  kernel: Record<'nearest' | 'linear' | 'cubic' | 'mitchell' | 'lanczos2' | 'lanczos3' | 'mks2013' | 'mks2021', string>;
+  kernel: { [K in Kernel | 'lanczos2' | 'mks2013' | 'mks2021']: K };
   gravity: Record<'center' | 'centre' | 'north' | 'east' | 'south' | 'west' | 'northeast' | 'southeast' | 'southwest' | 'northwest', number>;
   position: Record<'top' | 'right' | 'bottom' | 'left' | 'right top' | 'right bottom' | 'left bottom' | 'left top', number>;
   strategy: { entropy: number; attention: number };
   align: Record<string, string>;
-  blend: Record<string, string>;
-  colourspace: Record<string, string>;
-  colorspace: Record<string, string>;
+  blend: { [B in Blend]: B extends `color-${infer Rest}` ? `colour-${Rest}` : B };
+  colourspace: { multiband: 'multiband'; 'b-w': 'b-w'; bw: 'b-w'; cmyk: 'cmyk'; srgb: 'srgb' };
+  colorspace: { multiband: 'multiband'; 'b-w': 'b-w'; bw: 'b-w'; cmyk: 'cmyk'; srgb: 'srgb' };
   bool: { and: 'and'; or: 'or'; eor: 'eor' };
   /** sharp's `format`, describing this package: what it reads and writes; file paths in Node only; no streams. */
   format: Record<'jpeg' | 'png' | 'webp' | 'gif' | 'qoi' | 'bmp' | 'raw', {

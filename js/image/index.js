@@ -14,6 +14,7 @@ const MiB = 1024 * 1024;
 const hasWorkers = !isNode && typeof Worker !== 'undefined';
 const settings = { workers: hasWorkers ? undefined : 0, flavor: 'auto' };
 
+const FLAVORS = ['auto', 'simd', 'scalar'];
 let enginePromise;
 const engine = () => (enginePromise ??= loadEngine(settings.flavor));
 
@@ -34,6 +35,7 @@ export function configure({ workers, memoryLimit, flavor } = {}) {
   }
   if (memoryLimit !== undefined && pool) pool.configure({ memoryLimit });
   if (flavor !== undefined) {
+    if (!FLAVORS.includes(flavor)) throw invalid(`configure(): flavor must be one of ${FLAVORS.join(', ')}, got ${flavor}`);
     if (enginePromise) throw invalid('configure(): the flavour is fixed once a job has run inline');
     settings.flavor = flavor;
   }
@@ -46,6 +48,9 @@ export async function features() {
 
 /** 'simd128' or 'scalar': what feature detection picks on this engine. */
 export const build = bestFlavor() === 'simd' ? 'simd128' : 'scalar';
+
+/** The build inline jobs run: feature detection's, unless configure() chose a flavour. */
+const inlineBuild = () => ((settings.flavor === 'auto' ? bestFlavor() : settings.flavor) === 'simd' ? 'simd128' : 'scalar');
 
 const isImageData = (v) => (typeof ImageData !== 'undefined' && v instanceof ImageData)
   || (v && v.data instanceof Uint8ClampedArray && Number.isInteger(v.width) && Number.isInteger(v.height));
@@ -121,11 +126,18 @@ async function execute(request, transfer, inline) {
 
 const toNodeBuffer = (data) => (isNode && typeof Buffer !== 'undefined' ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : data);
 
+/** sharp's interpretation of a file: 'b-w' for grey, 'rgb16'/'grey16' past 8 bits. */
+function space({ channels, bitDepth }) {
+  const grey = channels <= 2;
+  if (bitDepth > 8) return grey ? 'grey16' : 'rgb16';
+  return grey ? 'b-w' : 'srgb';
+}
+
 function sharpMetadata(info, { build: ran, size }) {
   const swap = info.orientation >= 5;
   return {
     format: info.format, size, width: swap ? info.height : info.width, height: swap ? info.width : info.height,
-    space: 'srgb', channels: info.channels, depth: info.bitDepth > 8 ? 'ushort' : 'uchar', bitsPerSample: info.bitDepth,
+    space: space(info), channels: info.channels, depth: info.bitDepth > 8 ? 'ushort' : 'uchar', bitsPerSample: info.bitDepth,
     hasAlpha: info.hasAlpha, orientation: info.orientation, isProgressive: info.progressive, isPalette: info.palette,
     autoOrient: { width: info.width, height: info.height }, build: ran,
   };
@@ -135,14 +147,17 @@ async function runPipeline(kind, { input: value, options, job, overlays }) {
   const inline = !!options.inline;
   const { input, transfer } = await resolveInput(value, options);
   if (kind === 'metadata' && input.rgba) {
-    const opaque = input.rgba.every((v, i) => i % 4 !== 3 || v === 255);
     const ran = inline || !pool || settings.workers === 0 ? (await engine()).build : build;
-    const channels = options.raw.channels;
-    return { format: 'raw', size: input.width * input.height * channels, width: input.width, height: input.height, space: channels <= 2 ? 'b-w' : 'srgb', channels, depth: 'uchar', bitsPerSample: 8, hasAlpha: !opaque, orientation: 1, isProgressive: false, isPalette: false, autoOrient: { width: input.width, height: input.height }, build: ran };
+    // Raw samples as given, or the RGBA of ImageData and drawables. Like sharp, an alpha band
+    // is an alpha band whatever its values.
+    const channels = options.raw?.channels ?? 4;
+    return { format: 'raw', size: input.width * input.height * channels, width: input.width, height: input.height, space: space({ channels, bitDepth: 8 }), channels, depth: 'uchar', bitsPerSample: 8, hasAlpha: channels === 2 || channels === 4, orientation: 1, isProgressive: false, isPalette: false, autoOrient: { width: input.width, height: input.height }, build: ran };
   }
+  // Read before the bytes may be transferred (and detached) to a pool worker.
+  const size = input.bytes?.length;
   const request = { kind, job, input, overlays: await resolveOverlays(overlays) };
   const { result, build: ran } = await execute(request, transfer, inline);
-  if (kind === 'metadata') return sharpMetadata(result, { build: ran, size: input.bytes.length });
+  if (kind === 'metadata') return sharpMetadata(result, { build: ran, size });
   if (kind === 'stats') return result;
   return { data: toNodeBuffer(result.data), info: result.info };
 }
@@ -243,7 +258,7 @@ SHARP_CONSTANTS.format.raw = { id: 'raw', input: { file: false, buffer: true, st
 const SHARP_KNOBS = {
   cache: () => ({ memory: { current: 0, high: 0, max: 0 }, files: { current: 0, max: 0 }, items: { current: 0, max: 0 } }),
   concurrency: () => 1,
-  simd: () => build === 'simd128',
+  simd: () => inlineBuild() === 'simd128',
   counters: () => ({ queue: pool?.stats().queued ?? 0, process: pool?.stats().busy ?? 0 }),
 };
 

@@ -38,6 +38,8 @@ test('@nearnative/image in Chromium: pool, inline, ImageData, recycling', { time
       out.build = image.build;
       out.features = await image.features();
       out.metadata = await image(pngBlob).metadata(); // in the pool
+      out.blobSize = pngBlob.size;
+      out.imageDataMetadata = await image(src).metadata();
       // The same chain in the pool and inline gives the same bytes.
       const chain = (opts) => image(pngBlob, opts).rotate().resize(16, 10, { fit: 'cover', kernel: 'lanczos3' }).sharpen().png();
       const pooled = await chain().toBuffer({ resolveWithObject: true });
@@ -99,6 +101,8 @@ test('@nearnative/image in Chromium: pool, inline, ImageData, recycling', { time
     assert.equal(r.features.build, 'simd128');
     assert.equal(r.metadata.build, 'simd128', 'the pool worker ran the simd128 build');
     assert.deepEqual([r.metadata.format, r.metadata.width, r.metadata.height], ['png', 32, 20]);
+    assert.equal(r.metadata.size, r.blobSize, 'the size of a Blob sent to a pool worker');
+    assert.deepEqual([r.imageDataMetadata.format, r.imageDataMetadata.channels, r.imageDataMetadata.width], ['raw', 4, 32]);
     assert.equal(r.sameBytes, true, 'pool and inline give the same bytes');
     // Chromium writes RGBA PNGs, so the output keeps an alpha channel.
     const channels = r.metadata.hasAlpha ? 4 : 3;

@@ -202,8 +202,30 @@ describe('@nearnative/image in Node', () => {
       assert.equal(ours.orientation, 1);
       assert.equal(ours.size, bytes.length);
     }
-    const raw = await image(BASE.pixels, { raw: { width: 24, height: 16, channels: 4 } }).metadata();
-    assert.deepEqual([raw.format, raw.width, raw.height, raw.channels, raw.hasAlpha], ['raw', 24, 16, 4, false]);
+    // Raw samples: an alpha band counts whatever its values (opaque here), as in sharp.
+    for (const channels of [1, 2, 3, 4]) {
+      const raw = { width: 24, height: 16, channels };
+      const samples = Buffer.alloc(24 * 16 * channels, 255);
+      const ours = await image(samples, { raw }).metadata();
+      const ref = await sharp(samples, { raw }).metadata();
+      for (const k of ['width', 'height', 'channels', 'hasAlpha', 'space']) assert.equal(ours[k], ref[k], `raw ${channels}: ${k}`);
+      assert.equal(ours.format, 'raw');
+    }
+    // ImageData (here its shape, in Node) is four raw channels.
+    const fromImageData = await image({ data: new Uint8ClampedArray(ALPHA.pixels), width: 24, height: 16 }).metadata();
+    assert.deepEqual([fromImageData.format, fromImageData.channels, fromImageData.hasAlpha, fromImageData.size], ['raw', 4, true, 24 * 16 * 4]);
+  });
+
+  test('metadata(): space as sharp names it, for grey, colour and 16-bit files', async () => {
+    const raw = { width: 24, height: 16, channels: 4 };
+    const grey = await sharp(Buffer.from(BASE.pixels), { raw }).toColourspace('b-w').png().toBuffer();
+    const greyJpeg = await sharp(Buffer.from(BASE.pixels), { raw }).toColourspace('b-w').jpeg().toBuffer();
+    const rgb16 = await sharp(Buffer.from(BASE.pixels), { raw }).toColourspace('rgb16').png().toBuffer();
+    const grey16 = await sharp(Buffer.from(BASE.pixels), { raw }).toColourspace('grey16').png().toBuffer();
+    for (const [what, bytes] of [['grey PNG', grey], ['grey JPEG', greyJpeg], ['RGB PNG', PNG], ['rgb16 PNG', rgb16], ['grey16 PNG', grey16]]) {
+      const ref = await sharp(bytes).metadata();
+      assert.equal((await image(bytes).metadata()).space, ref.space, what);
+    }
   });
 
   test('metadata(): 16-bit PNG is depth ushort', async () => {
@@ -1119,6 +1141,9 @@ describe('@nearnative/image in Node', () => {
     await rejectsWithCode(() => image(PNG).composite([{ input: Buffer.from('zz'), left: 0, top: 0 }]).toBuffer(), 'unsupported', 'overlay garbage');
     await rejectsWithCode(() => image(PNG, { density: 300 }), 'unsupported', 'constructor option');
     assert.throws(() => mod.configure({ workers: 2 }), (e) => e.code === 'unsupported', 'no worker pool in Node');
+    // Refused when given, so a typo cannot break every later job.
+    assert.throws(() => mod.configure({ flavor: 'bogus' }), (e) => e.code === 'invalid_input' && /auto, simd, scalar/.test(e.message));
+    assert.equal((await image(PNG).metadata()).width, 24, 'jobs still run');
     assert.throws(() => image(PNG).toFormat('avif'), (e) => e instanceof mod.NearnativeError && e.code === 'unsupported');
   });
 

@@ -42,6 +42,12 @@ const { data: plain, info: plainInfo } = await image(bytes).raw().toUint8Array()
 const channels: 1 | 2 | 3 | 4 = plainInfo.channels;
 const pixels: ImageData = await image(new ImageData(1, 1)).raw().toImageData();
 const viaQuery = await transform(bytes, 'resize=800x&fit=cover&format=webp');
+// sharp code that reaches for the statics and typed variables ports as it is.
+const level: number = 6;
+const ported = image(bytes, { failOn: 'warning' }).resize({ width: 10, kernel: image.kernel.lanczos3 })
+  .composite([{ input: bytes, blend: image.blend.multiply }]).negate({ alpha: true })
+  .toColourspace(image.colourspace.srgb).toFormat(image.format.png, { compressionLevel: level });
+const space: 'srgb' | 'b-w' | 'rgb16' | 'grey16' = (await image(bytes).metadata()).space;
 configure({ workers: 0, memoryLimit: 64 * 1024 * 1024 });
 const f = await features();
 const recycled: number | undefined = pool?.stats().recycled;
@@ -50,4 +56,4 @@ try {
 } catch (err) {
   if (err instanceof NearnativeError && err.code === 'unsupported') console.log('typed error');
 }
-console.log(webp.length, data.length, width, trimmedFrom, focus, alphaOut, build, mean, chained, masked, watermarked, crisp, indexed, statics, blank, gifs, bands, plain.length, channels, pixels.width, viaQuery.info.format, f.build, recycled);
+console.log(webp.length, data.length, width, trimmedFrom, focus, alphaOut, build, mean, chained, masked, watermarked, crisp, indexed, statics, blank, gifs, bands, plain.length, channels, pixels.width, viaQuery.info.format, f.build, recycled, ported, space);
