@@ -337,7 +337,7 @@ describe('image convert: every output format, checked by decoding it independent
       assert.equal(bad.code, 2, `${flags.join(' ')}: ${text(bad.stderr)}`);
       assert.ok(!fs.existsSync(path.join(dir, 'bad.png')));
     }
-    assertError(await nn(['image', 'convert', 'rgb.png', 'p.jpg', '--palette', '16'], { cwd: dir }), 'invalid_input');
+    assertError(await nn(['image', 'convert', 'rgb.png', 'p.jpg', '--palette', '16'], { cwd: dir }), 'invalid_input', { exit: 2 });
     assert.ok(!fs.existsSync(path.join(dir, 'p.jpg')), 'no partial output');
   });
 
@@ -536,6 +536,8 @@ describe('image convert: errors have stable codes and leave no output file', () 
     ['unknown step', { 'in.png': good }, ['in.png', 'out.png', '--resize', '10x', '--frobnicate', '3'], 'invalid_input', 2],
     ['step without its value', { 'in.png': good }, ['in.png', 'out.png', '--blur'], 'invalid_input', 2],
     ['bad step value', { 'in.png': good }, ['in.png', 'out.png', '--crop', '1,2,3'], 'invalid_input', 2],
+    ['a crop of no pixels', { 'in.png': good }, ['in.png', 'out.png', '--crop', '0,0,0,0'], 'invalid_input', 2],
+    ['a palette for JPEG output', { 'in.png': good }, ['in.png', 'out.jpg', '--palette', '16'], 'invalid_input', 2],
     ['--fit without a resize', { 'in.png': good }, ['in.png', 'out.png', '--fit', 'cover'], 'invalid_input', 2],
     ['unknown output extension', { 'in.png': good }, ['in.png', 'out.tiff'], 'unsupported', 2],
     ['stdout without --format', { 'in.png': good }, ['in.png', '-'], 'invalid_input', 2],
@@ -648,6 +650,25 @@ describe('image convert DIR OUTDIR --ext: batch mode', () => {
     assert.match(screen, /1\/3 /, 'no progress bar');
     assert.match(screen, /3\/3 /, 'progress bar does not reach the end');
     assert.match(screen, /converted 3 of 3 images from in into out \(0 failed\)/);
+  });
+
+  test('into its own directory: no input is written over; a named pipe is skipped, not read', async () => {
+    const dir = scratch();
+    const inDir = path.join(dir, 'd');
+    fs.mkdirSync(inDir);
+    const png = fs.readFileSync(at('rgb.png'));
+    fs.writeFileSync(path.join(inDir, 'a.png'), png);
+    for (const name of ['a.jpg', 'b.qoi']) assertOk(await nn(['image', 'convert', at('rgb.png'), path.join(inDir, name)]), name);
+    assert.equal((await exec('mkfifo', [path.join(inDir, 'pipe.png')])).code, 0, 'mkfifo');
+    // Named as `./d`, to be the same directory only once normalised.
+    const r = await nn(['image', 'convert', 'd', './d/', '--ext', 'png'], { cwd: dir });
+    assert.equal(r.code, 1, `exit ${r.code}; stderr: ${text(r.stderr)}`);
+    const errors = text(r.stderr).trimEnd().split('\n');
+    assert.equal(errors.length, 2, text(r.stderr));
+    for (const line of errors) assert.match(line, /error\[invalid_input\]: d\/a\.(jpg|png): would overwrite the input \.?\/?d\/a\.png/);
+    assert.ok(fs.readFileSync(path.join(inDir, 'a.png')).equals(png), 'a.png was written over');
+    assert.equal(text(r.stdout), 'converted 1 of 3 images from d into ./d/ (2 failed)\n');
+    assert.deepEqual(fs.readdirSync(inDir).sort(), ['a.jpg', 'a.png', 'b.png', 'b.qoi', 'pipe.png']);
   });
 
   test('a directory without --ext is a usage error', async () => {

@@ -266,7 +266,7 @@ fn png_info(
         png::ColorType::Rgba => (4, false),
         png::ColorType::Indexed => (3 + u8::from(has_trns), true),
     };
-    let orientation = exif.and_then(image::metadata::Orientation::from_exif_chunk).map_or(1, |o| o.to_exif());
+    let orientation = exif_orientation(exif);
     Info {
         format: Format::Png,
         width,
@@ -368,9 +368,21 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
     false
 }
 
+/// Why a palette cannot be asked of `format` (only PNG and GIF are indexed).
+pub fn palette_format_error(format: Format) -> Error {
+    Error::invalid_input(format!("a palette applies to PNG and GIF output only, not {}", format.name()))
+}
+
+/// The EXIF orientation (1 when absent or unreadable) of a TIFF-headed EXIF block. libvips and
+/// others write WebP's and PNG's EXIF chunk with JPEG's `Exif\0\0` prefix, so it is skipped.
+fn exif_orientation(exif: Option<&[u8]>) -> u8 {
+    let tiff = exif.map(|chunk| chunk.strip_prefix(b"Exif\0\0").unwrap_or(chunk));
+    tiff.and_then(image::metadata::Orientation::from_exif_chunk).map_or(1, |o| o.to_exif())
+}
+
 fn probe_jpeg(bytes: &[u8]) -> Result<Info> {
     let header = jpeg::read_header(bytes)?;
-    let orientation = header.exif.and_then(image::metadata::Orientation::from_exif_chunk).map_or(1, |o| o.to_exif());
+    let orientation = exif_orientation(header.exif);
     Ok(Info {
         format: Format::Jpeg,
         width: header.width,
@@ -403,7 +415,7 @@ fn probe_generic(bytes: &[u8], format: Format) -> Result<Info> {
     }
     let original = decoder.original_color_type();
     let color = decoder.color_type();
-    let orientation = decoder.orientation().map_or(1, |o| o.to_exif());
+    let orientation = exif_orientation(decoder.exif_metadata().ok().flatten().as_deref());
     let gif_frame = if format == Format::Gif { Some(gif_first_frame(bytes)?) } else { None };
     let color = if gif_frame.is_some_and(|frame| frame.opaque) { ColorType::Rgb8 } else { color };
     // image's BMP decoder expands palettes, so its colour types cannot tell; the header can.
@@ -1145,12 +1157,7 @@ pub fn encode_with_channels(image: &Image, options: &EncodeOptions) -> Result<(V
         (Format::Gif, palette) => {
             return encode_gif(image, &palette.unwrap_or_default()).map(|bytes| (bytes, channels))
         }
-        (format, Some(_)) => {
-            return Err(Error::invalid_input(format!(
-                "a palette applies to PNG and GIF output only, not {}",
-                format.name()
-            )))
-        }
+        (format, Some(_)) => return Err(palette_format_error(format)),
         _ => {}
     }
     match options.format {

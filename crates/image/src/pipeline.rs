@@ -798,6 +798,9 @@ pub fn parse_steps<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> R
             }
             "crop" => {
                 let v = integers(value, 4)?;
+                if v[2] == 0 || v[3] == 0 {
+                    return Err(bad("the width and height (the last two numbers) must be at least 1"));
+                }
                 Step::Crop { left: v[0], top: v[1], width: v[2], height: v[3] }
             }
             "rotate" => Step::Rotate { degrees: number(value)?, background: opaque_black() },

@@ -334,18 +334,73 @@ fn png_data_too_small_for_its_size_is_refused_before_allocating() {
 
 /// `jpeg` with an EXIF APP1 segment holding only the orientation tag, right after SOI.
 fn with_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
-    let mut tiff = b"MM\0\x2a\0\0\0\x08\0\x01".to_vec(); // big-endian TIFF, IFD0 at 8, one entry
-    tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1]); // Orientation, SHORT, count 1
-    tiff.extend_from_slice(&orientation.to_be_bytes());
-    tiff.extend_from_slice(&[0, 0, 0, 0, 0, 0]); // value padding, no next IFD
     let mut app1 = b"Exif\0\0".to_vec();
-    app1.extend_from_slice(&tiff);
+    app1.extend_from_slice(&exif_tiff(orientation));
     let mut out = jpeg[..2].to_vec();
     out.extend_from_slice(&[0xFF, 0xE1]);
     out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
     out.extend_from_slice(&app1);
     out.extend_from_slice(&jpeg[2..]);
     out
+}
+
+/// The TIFF block of an EXIF segment holding only the orientation tag.
+fn exif_tiff(orientation: u16) -> Vec<u8> {
+    let mut tiff = b"MM\0\x2a\0\0\0\x08\0\x01".to_vec(); // big-endian TIFF, IFD0 at 8, one entry
+    tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1]); // Orientation, SHORT, count 1
+    tiff.extend_from_slice(&orientation.to_be_bytes());
+    tiff.extend_from_slice(&[0, 0, 0, 0, 0, 0]); // value padding, no next IFD
+    tiff
+}
+
+/// A simple (VP8L) WebP rewrapped as an extended one (VP8X) with an `EXIF` chunk after the
+/// image, as the container spec orders them.
+fn webp_with_exif(simple: &[u8], width: u32, height: u32, exif: &[u8]) -> Vec<u8> {
+    let riff_chunk = |tag: &[u8], data: &[u8]| {
+        let mut chunk = tag.to_vec();
+        chunk.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        chunk.extend_from_slice(data);
+        if data.len() % 2 == 1 {
+            chunk.push(0);
+        }
+        chunk
+    };
+    let mut vp8x = vec![0x08, 0, 0, 0]; // flags: EXIF
+    vp8x.extend_from_slice(&(width - 1).to_le_bytes()[..3]);
+    vp8x.extend_from_slice(&(height - 1).to_le_bytes()[..3]);
+    let mut body = b"WEBP".to_vec();
+    body.extend(riff_chunk(b"VP8X", &vp8x));
+    body.extend_from_slice(&simple[12..]); // the VP8L chunk as it is
+    body.extend(riff_chunk(b"EXIF", exif));
+    let mut file = b"RIFF".to_vec();
+    file.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    file.extend(body);
+    file
+}
+
+/// libvips (sharp) writes WebP's EXIF chunk with JPEG's `Exif\0\0` prefix; others write the
+/// bare TIFF block. Both are read, and the picture is turned upright.
+#[test]
+fn webp_exif_orientation_is_applied_with_or_without_the_jpeg_prefix() {
+    use nearnative_image::codec::{decode, probe, DecodeOptions};
+
+    let (w, h) = (5u32, 3u32);
+    let pixels: Vec<u8> = (0..w * h).flat_map(|i| [i as u8 * 10, 0, 255 - i as u8, 255]).collect();
+    let image = Image { width: w, height: h, pixels, has_alpha: false };
+    let simple =
+        encode(&image, &EncodeOptions { quality: EncodeOptions::LOSSLESS, ..EncodeOptions::new(Format::Webp) })
+            .unwrap();
+    let mut prefixed = b"Exif\0\0".to_vec();
+    prefixed.extend(exif_tiff(6));
+    for exif in [prefixed, exif_tiff(6)] {
+        let file = webp_with_exif(&simple, w, h, &exif);
+        assert_eq!(probe(&file).unwrap().orientation, 6);
+        let (upright, _) = decode(&file, &DecodeOptions::default()).unwrap();
+        assert_eq!((upright.width, upright.height), (h, w));
+        // Orientation 6 turns the stored picture a quarter clockwise: the stored bottom-left
+        // pixel becomes the top-left one.
+        assert_eq!(upright.pixels[..4], image.pixels[(((h - 1) * w) * 4) as usize..][..4]);
+    }
 }
 
 /// A first resize streams the decoder's rows in stored orientation and turns the small result

@@ -10,7 +10,7 @@ use anyhow::Result;
 use clap::{Args, Subcommand};
 use nearnative_core::Error;
 use nearnative_image::pipeline::{self, Job, Takes, Target};
-use nearnative_image::{probe, Format, Info};
+use nearnative_image::{codec, probe, Format, Info};
 
 use crate::output::AtomicFile;
 use crate::{exit, io_message, report};
@@ -241,7 +241,9 @@ fn convert(args: ConvertArgs) -> Result<u8> {
             Ok(format) => format,
             Err(e) => return usage(e),
         };
-        set_format(&mut job, format);
+        if let Err(e) = set_format(&mut job, format) {
+            return usage(e);
+        }
         return convert_dir(&job, &args.input, &args.output, ext.trim_start_matches('.'));
     }
     if ext.is_some() {
@@ -259,7 +261,9 @@ fn convert(args: ConvertArgs) -> Result<u8> {
             Err(e) => return usage(e),
         },
     };
-    set_format(&mut job, format);
+    if let Err(e) = set_format(&mut job, format) {
+        return usage(e);
+    }
     let input = read_input(&args.input)?;
     let output = pipeline::run(&job, &input, &[])?;
     drop(input);
@@ -267,10 +271,16 @@ fn convert(args: ConvertArgs) -> Result<u8> {
     Ok(exit::OK)
 }
 
-fn set_format(job: &mut Job, chosen: Format) {
-    if let Target::Encoded { format, .. } = &mut job.target {
+/// Sets the output format, refusing settings no file of that format can take (a usage error,
+/// known before any input is read).
+fn set_format(job: &mut Job, chosen: Format) -> std::result::Result<(), Error> {
+    if let Target::Encoded { format, palette, .. } = &mut job.target {
+        if palette.is_some() && !matches!(chosen, Format::Png | Format::Gif) {
+            return Err(codec::palette_format_error(chosen));
+        }
         *format = Some(chosen);
     }
+    Ok(())
 }
 
 fn format_of(path: &Path) -> std::result::Result<Format, Error> {
@@ -325,11 +335,16 @@ fn convert_dir(job: &Job, dir: &Path, out_dir: &Path, ext: &str) -> Result<u8> {
         let entry = entry.map_err(|e| Error::io(format!("cannot list {}: {}", dir.display(), io_message(&e))))?;
         let path = entry.path();
         let known = path.extension().is_some_and(|e| Format::from_name(&e.to_string_lossy()).is_ok());
-        if known && !path.is_dir() {
+        // Regular files only (links followed): a directory or a named pipe is no image, and
+        // reading a pipe would wait for a writer forever.
+        if known && fs::metadata(&path).is_ok_and(|m| m.is_file()) {
             inputs.push(path);
         }
     }
     inputs.sort();
+    // Into its own directory, a batch must not write over any of its inputs: `a.jpg` would
+    // replace `a.png` before `a.png` was read.
+    let in_place = same_directory(dir, out_dir);
     fs::create_dir_all(out_dir)
         .map_err(|e| Error::io(format!("cannot create {}: {}", out_dir.display(), io_message(&e))))?;
 
@@ -343,11 +358,16 @@ fn convert_dir(job: &Job, dir: &Path, out_dir: &Path, ext: &str) -> Result<u8> {
         name.push(ext);
         let target = out_dir.join(name);
         progress.set_message(&input.file_name().unwrap_or_default().to_string_lossy());
+        let overwrites_an_input = in_place && inputs.iter().any(|i| i.file_name() == target.file_name());
         let outcome = match written.iter().find(|(t, _)| *t == target) {
             Some((_, earlier)) => Err(anyhow::Error::new(Error::invalid_input(format!(
                 "would overwrite {}, already written from {}",
                 target.display(),
                 earlier.display()
+            )))),
+            None if overwrites_an_input => Err(anyhow::Error::new(Error::invalid_input(format!(
+                "would overwrite the input {}; write into another directory or choose another --ext",
+                target.display()
             )))),
             None => convert_file(job, input, &target),
         };
@@ -377,6 +397,37 @@ fn convert_dir(job: &Job, dir: &Path, out_dir: &Path, ext: &str) -> Result<u8> {
     )?;
     stdout.flush()?;
     Ok(if failed > 0 { exit::FAILURE } else { exit::OK })
+}
+
+/// Whether two directory paths name one directory: the same path once `.` and `x/..` are
+/// taken out, or (natively, where a file's identity is known) the same device and inode.
+fn same_directory(a: &Path, b: &Path) -> bool {
+    if lexically_normal(a) == lexically_normal(b) {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(a), Ok(b)) = (fs::metadata(a), fs::metadata(b)) {
+            return (a.dev(), a.ino()) == (b.dev(), b.ino());
+        }
+    }
+    false
+}
+
+fn lexically_normal(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn convert_file(job: &Job, input: &Path, target: &Path) -> Result<()> {
