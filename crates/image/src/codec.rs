@@ -9,6 +9,7 @@ use image::{ColorType, ImageDecoder, ImageError, ImageFormat};
 use nearnative_core::{Error, Result};
 
 use crate::geometry::{self, Orientation};
+use crate::icc::ToSrgb;
 use crate::palette::{self, Palette};
 use crate::stream::RowSource;
 use crate::{jpeg, Image, Limits};
@@ -288,19 +289,70 @@ fn probe_png_header(bytes: &[u8]) -> Result<Info> {
     let ihdr = bytes.get(16..29).ok_or_else(bad)?;
     let color_type = png::ColorType::from_u8(ihdr[9]).ok_or_else(bad)?;
     let (mut has_trns, mut exif) = (false, None);
-    let mut at = 8;
-    while let (Some(head), Some(len)) = (bytes.get(at..at + 8), be_u32(bytes, at)) {
-        let len = len as usize;
-        let data = bytes.get(at + 8..).and_then(|rest| rest.get(..len));
-        match (&head[4..8], data) {
-            (b"IDAT" | b"IEND", _) | (_, None) => break,
-            (b"tRNS", _) => has_trns = true,
-            (b"eXIf", Some(data)) => exif = Some(data),
+    for (kind, data) in png_chunks_before_idat(bytes) {
+        match kind {
+            b"tRNS" => has_trns = true,
+            b"eXIf" => exif = Some(data),
             _ => {}
         }
-        at += 12 + len;
     }
     Ok(png_info(size, ihdr[8], color_type, has_trns, exif, ihdr[12] == 1))
+}
+
+/// The (type, data) of a PNG's chunks up to its first IDAT, stopping at one cut short.
+fn png_chunks_before_idat(bytes: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    let mut at = 8usize;
+    std::iter::from_fn(move || {
+        let len = be_u32(bytes, at)? as usize;
+        let kind = bytes.get(at + 4..at + 8)?;
+        let data = bytes.get(at + 8..)?.get(..len)?;
+        at = at.checked_add(12)?.checked_add(len)?;
+        (kind != b"IDAT" && kind != b"IEND").then_some((kind, data))
+    })
+}
+
+/// The (fourcc, data) of a WebP's RIFF chunks after its `WEBP` tag, stopping at one cut short.
+fn webp_chunks(bytes: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    let mut at = 12usize;
+    std::iter::from_fn(move || {
+        let size = le_u32(bytes, at + 4)? as usize;
+        let kind = bytes.get(at..at + 4)?;
+        let data = bytes.get(at + 8..)?.get(..size)?;
+        at = at.checked_add(8)?.checked_add(size)?.checked_add(size & 1)?;
+        Some((kind, data))
+    })
+}
+
+/// Largest ICC profile read. The matrix/TRC profiles we convert take a few KiB (a KiB-sized
+/// tone curve per channel at most); the LUT profiles that run larger are read as sRGB anyway,
+/// and a PNG's compressed profile must not inflate without bound.
+const MAX_ICC_BYTES: usize = 256 << 10;
+
+/// The ICC profile embedded in `bytes`: JPEG's APP2 segments, PNG's iCCP chunk (inflated up to
+/// [`MAX_ICC_BYTES`]) or WebP's ICCP chunk. GIF, QOI and BMP carry none that we read.
+fn embedded_icc(bytes: &[u8], format: Format) -> Option<Vec<u8>> {
+    match format {
+        Format::Jpeg => jpeg::read_header(bytes).ok()?.icc.filter(|icc| icc.len() <= MAX_ICC_BYTES),
+        Format::Png => {
+            let (_, data) = png_chunks_before_idat(bytes).find(|(kind, _)| *kind == b"iCCP")?;
+            // A profile name of 1–79 bytes, its NUL, the compression method (0: zlib).
+            let name_end = data.iter().position(|&b| b == 0)?;
+            let compressed = data.get(name_end + 1..)?.strip_prefix(&[0])?;
+            miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(compressed, MAX_ICC_BYTES).ok()
+        }
+        Format::Webp => webp_chunks(bytes)
+            .find(|(kind, _)| *kind == b"ICCP")
+            .filter(|(_, data)| data.len() <= MAX_ICC_BYTES)
+            .map(|(_, data)| data.to_vec()),
+        Format::Gif | Format::Qoi | Format::Bmp => None,
+    }
+}
+
+/// The conversion to sRGB that the image's embedded profile asks for, as sharp converts every
+/// input to sRGB: none for an untagged or sRGB image, nor for a profile [`ToSrgb`] cannot apply
+/// (LUT-based, CMYK), which is then read as sRGB.
+fn to_srgb(bytes: &[u8], format: Format) -> Option<ToSrgb> {
+    ToSrgb::from_icc(&embedded_icc(bytes, format)?)
 }
 
 /// Width and height from the IHDR chunk, which must come first.
@@ -600,6 +652,9 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Result<(Image, Info)> {
         (Format::Jpeg, Some(target)) => decode_jpeg_reduced(bytes, &info, orientation, target, &options.limits)?,
         _ => decode_full(bytes, &info, &options.limits)?,
     };
+    if let Some(transform) = to_srgb(bytes, info.format) {
+        transform.apply_rgba(&mut image.pixels);
+    }
     if options.auto_orient {
         geometry::orient(&mut image, orientation)?;
     }
@@ -1108,6 +1163,20 @@ pub(crate) fn decode_rows<'a>(
     options: &DecodeOptions,
 ) -> Result<Box<dyn RowSource + 'a>> {
     options.limits.check(info.width, info.height)?;
+    let rows = stored_rows(bytes, info, orientation, options)?;
+    Ok(match to_srgb(bytes, info.format) {
+        Some(transform) => Box::new(SrgbRows { rows, transform }),
+        None => rows,
+    })
+}
+
+/// [`decode_rows`] before the colour conversion.
+fn stored_rows<'a>(
+    bytes: &'a [u8],
+    info: &Info,
+    orientation: Orientation,
+    options: &DecodeOptions,
+) -> Result<Box<dyn RowSource + 'a>> {
     let limits = &options.limits;
     let packed = match info.format {
         Format::Png => {
@@ -1131,6 +1200,29 @@ pub(crate) fn decode_rows<'a>(
     };
     let converter = RowConverter::new(packed.color)?;
     Ok(Box::new(PackedRows { packed, converter, next_row: 0 }))
+}
+
+/// Rows converted to sRGB from the image's embedded profile as they are read.
+struct SrgbRows<'a> {
+    rows: Box<dyn RowSource + 'a>,
+    transform: ToSrgb,
+}
+
+impl RowSource for SrgbRows<'_> {
+    fn width(&self) -> u32 {
+        self.rows.width()
+    }
+    fn height(&self) -> u32 {
+        self.rows.height()
+    }
+    fn has_alpha(&self) -> bool {
+        self.rows.has_alpha()
+    }
+    fn read_rows(&mut self, out: &mut [u8]) -> Result<()> {
+        self.rows.read_rows(out)?;
+        self.transform.apply_rgba(out);
+        Ok(())
+    }
 }
 
 /// Encodes `image`. JPEG has no alpha: the image is flattened onto black, as libvips (and so

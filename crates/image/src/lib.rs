@@ -13,6 +13,7 @@ pub mod colour;
 pub mod composite;
 pub mod filter;
 pub mod geometry;
+pub mod icc;
 mod jpeg;
 pub mod palette;
 pub mod pipeline;

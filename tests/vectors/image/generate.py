@@ -32,7 +32,7 @@ import zlib
 
 import numpy as np
 import png  # pypng
-from PIL import Image, ImageOps
+from PIL import Image, ImageCms, ImageOps
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = []
@@ -477,6 +477,69 @@ def other_cases():
              "VP8X canvas 16777216x16777216")
 
 
+# ---------------------------------------------------------------- embedded ICC profiles
+
+def s15(v):
+    return struct.pack(">i", round(v * 65536))
+
+
+def icc_profile(colorants, curve):
+    """A v4 matrix/TRC RGB display profile: D50 `colorants` (r, g, b XYZ) and one tone `curve`
+    tag body for all three channels. Built here, so the reference (lcms2) and our decoder read
+    the same bytes."""
+    desc = b"mluc" + b"\0" * 4 + struct.pack(">II", 1, 12) + b"enUS" + struct.pack(">II", 8, 28) + "nn test".encode("utf-16-be")
+    xyz = lambda v: b"XYZ " + b"\0" * 4 + b"".join(s15(c) for c in v)
+    tags = [(b"desc", desc), (b"wtpt", xyz((0.9642, 1.0, 0.8249)))]
+    tags += [(sig, xyz(c)) for sig, c in zip((b"rXYZ", b"gXYZ", b"bXYZ"), colorants)]
+    tags += [(sig, curve) for sig in (b"rTRC", b"gTRC", b"bTRC")]
+    table, body = b"", b""
+    at = 128 + 4 + 12 * len(tags)
+    for sig, data in tags:
+        data += b"\0" * (-len(data) % 4)
+        table += sig + struct.pack(">II", at + len(body), len(data))
+        body += data
+    size = 128 + 4 + len(table) + len(body)
+    header = struct.pack(">I", size) + b"\0" * 4 + struct.pack(">I", 0x04300000) + b"mntrRGB XYZ " + b"\0" * 12
+    header += b"acsp" + b"\0" * 24 + s15(0.9642) + s15(1.0) + s15(0.8249) + b"\0" * 4
+    header += b"\0" * (128 - len(header))
+    return header + struct.pack(">I", len(tags)) + table + body
+
+
+def icc_cases():
+    # Display P3 (the sRGB curve as `para` type 3) and Adobe RGB (1998) (`curv` gamma 563/256).
+    para3 = b"para" + b"\0" * 4 + struct.pack(">HH", 3, 0) + b"".join(
+        s15(v) for v in (2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045))
+    p3 = icc_profile([(0.515102, 0.241182, -0.00105), (0.291965, 0.692236, 0.041882), (0.157153, 0.066582, 0.784378)],
+                     para3)
+    adobe = icc_profile([(0.6097559, 0.3111242, 0.0194811), (0.2052401, 0.625656, 0.0608902),
+                         (0.149224, 0.0632197, 0.7448387)], b"curv" + b"\0" * 4 + struct.pack(">IH", 1, 563))
+    srgb = ImageCms.createProfile("sRGB")
+
+    def to_srgb(im, icc):
+        src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        return ImageCms.profileToProfile(im, src, srgb, renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
+
+    # Saturated ramps, where the gamuts differ most, and the greys.
+    y, x = np.mgrid[0:48, 0:64]
+    rgb = np.dstack([x * 4, y * 5, 255 - x * 4]).astype(np.uint8)
+    rgb[40:] = np.repeat(np.linspace(0, 255, 64).astype(np.uint8)[None, :, None], 3, axis=2)
+    src = Image.fromarray(rgb, "RGB")
+    note = "reference = lcms2 (Pillow ImageCms), relative colorimetric to sRGB"
+    for id_, ext, icc, save in [
+        ("icc-p3-png", "png", p3, {"format": "PNG"}),
+        ("icc-adobe-webp", "webp", adobe, {"format": "WEBP", "lossless": True}),
+    ]:
+        buf = io.BytesIO()
+        src.save(buf, icc_profile=icc, **save)
+        close(id_, write(f"other/{id_}.{ext}", buf.getvalue()), to_rgba(np.asarray(to_srgb(src, icc))), 1, note)
+    buf = io.BytesIO()
+    src.save(buf, "JPEG", quality=95, icc_profile=p3)
+    data = write("other/icc-p3-jpeg.jpg", buf.getvalue())
+    decoded = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    close("icc-p3-jpeg", data, to_rgba(np.asarray(to_srgb(decoded, p3))), 2,
+          note + " of libjpeg's decode (our decoder is within 1 of it)")
+
+
 # ---------------------------------------------------------------- pipeline jobs
 
 def job_cases(previous):
@@ -594,6 +657,7 @@ def main():
     jpeg_cases()
     resize_cases()
     other_cases()
+    icc_cases()
     job_cases(previous)
     for c in CASES:
         if not c.get("note"):

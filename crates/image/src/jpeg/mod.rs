@@ -50,6 +50,9 @@ pub(crate) struct Header<'a> {
     pub coding: Coding,
     /// The TIFF structure of the first `Exif` APP1 segment.
     pub exif: Option<&'a [u8]>,
+    /// The ICC profile of the `ICC_PROFILE` APP2 segments, joined in their order; `None`
+    /// unless every part is there exactly once.
+    pub icc: Option<Vec<u8>>,
 }
 
 /// Samples as decoded: `channels` (1 for grey, else 3: RGB) per pixel, rows packed.
@@ -71,6 +74,7 @@ pub(crate) fn read_header(bytes: &[u8]) -> Result<Header<'_>> {
         precision: frame.precision,
         coding: frame.coding,
         exif: markers.exif,
+        icc: markers.icc_profile(),
     })
 }
 
@@ -469,6 +473,8 @@ struct Markers<'a> {
     ac: [Option<HuffmanTable>; 4],
     restart_interval: u16,
     exif: Option<&'a [u8]>,
+    /// `ICC_PROFILE` APP2 segments as (sequence number, part count, part).
+    icc_parts: Vec<(u8, u8, &'a [u8])>,
     adobe_transform: Option<u8>,
     jfif: bool,
 }
@@ -486,9 +492,21 @@ impl<'a> Markers<'a> {
             ac: Default::default(),
             restart_interval: 0,
             exif: None,
+            icc_parts: Vec::new(),
             adobe_transform: None,
             jfif: false,
         })
+    }
+
+    /// The ICC profile from the APP2 parts: numbered 1 to their count, each once, all agreeing
+    /// on the count (as libjpeg's `jpeg_read_icc_profile` demands); otherwise none.
+    fn icc_profile(&self) -> Option<Vec<u8>> {
+        let mut parts = self.icc_parts.clone();
+        parts.sort_by_key(|&(sequence, ..)| sequence);
+        let count = parts.first()?.1;
+        let complete = parts.len() == usize::from(count)
+            && parts.iter().enumerate().all(|(i, &(sequence, n, _))| usize::from(sequence) == i + 1 && n == count);
+        complete.then(|| parts.iter().flat_map(|&(.., part)| part.iter().copied()).collect())
     }
 
     /// Reads segments up to the first scan header (left unread), returning the frame.
@@ -570,6 +588,15 @@ impl<'a> Markers<'a> {
                 let payload = self.payload()?;
                 if self.exif.is_none() {
                     self.exif = payload.strip_prefix(b"Exif\0\0");
+                }
+                Ok(Segment::Other)
+            }
+            0xe2 => {
+                let payload = self.payload()?;
+                // A profile is split over at most 255 segments of about 64 KiB: the parts are
+                // kept as slices of the file and joined only once all have been seen.
+                if let Some([sequence, count, part @ ..]) = payload.strip_prefix(b"ICC_PROFILE\0") {
+                    self.icc_parts.push((*sequence, *count, part));
                 }
                 Ok(Segment::Other)
             }
