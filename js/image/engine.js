@@ -40,6 +40,9 @@ export function createEngine({ flavor, glue }) {
   const guard = (fn) => guardCall(glue, fn);
 
   const build = glue.features().simd128 ? 'simd128' : 'scalar';
+  // Frames point into this instance's memory, so it is never replaced while one is alive.
+  let liveFrames = 0;
+  let recycled = 0;
 
   function output(out) {
     const { data, format, width, height, channels, hasAlpha, size, input, cuts } = out;
@@ -81,12 +84,32 @@ export function createEngine({ flavor, glue }) {
     build,
     execute,
     /** RGBA8 pixels resident in this instance's memory (frame.js wraps the handle). */
-    createFrame: (width, height, maxPixels) => guard(() => new glue.ImageFrame(width, height, maxPixels)),
+    createFrame: (width, height, maxPixels) => {
+      const handle = guard(() => new glue.ImageFrame(width, height, maxPixels));
+      liveFrames++;
+      return handle;
+    },
+    frameFreed: () => {
+      liveFrames--;
+    },
+    /**
+     * Wasm memory never shrinks: after a job that grew it past `limit` bytes, a fresh instance
+     * takes this one's place (while no frame lives in it), so one huge image does not keep its
+     * memory for the life of the process. Returns whether it did.
+     */
+    recycleIfGrown(limit) {
+      if (liveFrames > 0 || glue.initSync().memory.buffer.byteLength <= limit) return false;
+      glue.__wbg_reset_state();
+      recycled++;
+      return true;
+    },
+    /** How many times recycleIfGrown() replaced the instance. */
+    recycled: () => recycled,
     /** Runs `fn` (a call on a handle of this instance) under the trap guard. */
     call: guard,
     /** Current size of this instance's linear memory (it never shrinks). */
     memoryBytes: () => glue.initSync().memory.buffer.byteLength,
-    features: () => ({ ...glue.features(), flavor, build }),
+    features: () => ({ ...glue.features(), flavor, build, memoryBytes: glue.initSync().memory.buffer.byteLength, recycled }),
     vocabulary: () => glue.imageVocabulary(),
   };
 }

@@ -81,7 +81,10 @@ export class Frame {
 
   /** Returns the pixels' memory to the instance; the frame cannot be used afterwards. */
   free() {
-    if (this.#handle) this.#engine.call(() => this.#handle.free());
+    if (!this.#handle) return;
+    const handle = this.#handle;
     this.#handle = null;
+    this.#engine.frameFreed();
+    this.#engine.call(() => handle.free());
   }
 }

@@ -255,12 +255,16 @@ export interface Features {
   version: string;
   flavor: 'simd' | 'scalar';
   build: Build;
+  /** The calling thread's Wasm memory in bytes (it only grows, until the instance is replaced). */
+  memoryBytes: number;
+  /** How often the calling thread's instance was replaced after a job grew it past `memoryLimit`. */
+  recycled: number;
 }
 
 export interface ConfigureOptions {
   /** Pool size; 0 runs every job on the calling thread. */
   workers?: number;
-  /** Bytes of Wasm memory after which a pool worker is replaced (default 256 MiB). */
+  /** Bytes of Wasm memory after which a pool worker, or the calling thread's instance, is replaced after its job (default 256 MiB). */
   memoryLimit?: number;
   flavor?: 'auto' | 'simd' | 'scalar';
 }

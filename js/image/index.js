@@ -12,19 +12,21 @@ import { WorkerPool } from './pool.js';
 
 const MiB = 1024 * 1024;
 const hasWorkers = !isNode && typeof Worker !== 'undefined';
-const settings = { workers: hasWorkers ? undefined : 0, flavor: 'auto' };
+// memoryLimit: bytes of Wasm memory past which an instance is replaced after its job (the
+// pool's workers, and the calling thread's instance).
+const settings = { workers: hasWorkers ? undefined : 0, flavor: 'auto', memoryLimit: 256 * MiB };
 
 const FLAVORS = ['auto', 'simd', 'scalar'];
 let enginePromise;
 const engine = () => (enginePromise ??= loadEngine(settings.flavor));
 
 /** The browser worker pool (null where there is no Web Worker, e.g. Node). */
-export const pool = hasWorkers ? new WorkerPool({ memoryLimit: 256 * MiB }) : null;
+export const pool = hasWorkers ? new WorkerPool({ memoryLimit: settings.memoryLimit }) : null;
 
 /**
  * `workers`: pool size (0 = run every job on the calling thread); `memoryLimit`: bytes of
- * Wasm memory after which a pool worker is replaced; `flavor`: 'auto' | 'simd' | 'scalar' for
- * inline jobs (set before the first job).
+ * Wasm memory after which a pool worker, or the calling thread's instance, is replaced after
+ * its job; `flavor`: 'auto' | 'simd' | 'scalar' for inline jobs (set before the first job).
  */
 export function configure({ workers, memoryLimit, flavor } = {}) {
   if (workers !== undefined) {
@@ -33,7 +35,11 @@ export function configure({ workers, memoryLimit, flavor } = {}) {
     settings.workers = workers;
     if (workers > 0) pool.configure({ size: workers });
   }
-  if (memoryLimit !== undefined && pool) pool.configure({ memoryLimit });
+  if (memoryLimit !== undefined) {
+    if (typeof memoryLimit !== 'number' || !(memoryLimit > 0)) throw invalid(`configure(): memoryLimit must be a number of bytes above 0, got ${memoryLimit}`);
+    settings.memoryLimit = memoryLimit;
+    pool?.configure({ memoryLimit });
+  }
   if (flavor !== undefined) {
     if (!FLAVORS.includes(flavor)) throw invalid(`configure(): flavor must be one of ${FLAVORS.join(', ')}, got ${flavor}`);
     if (enginePromise) throw invalid('configure(): the flavour is fixed once a job has run inline');
@@ -118,7 +124,12 @@ async function resolveOverlays(overlays) {
 async function execute(request, transfer, inline) {
   if (inline || !pool || settings.workers === 0) {
     const e = await engine();
-    return { result: e.execute(request), build: e.build };
+    try {
+      return { result: e.execute(request), build: e.build };
+    } finally {
+      // The result was copied out of Wasm memory, so the instance may go.
+      e.recycleIfGrown(settings.memoryLimit);
+    }
   }
   const result = await pool.run(request, transfer);
   return { result, build: result?.build ?? build };

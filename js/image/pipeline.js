@@ -72,7 +72,8 @@ function paletteOptions(o, where) {
 
 function num(value, where, { min = -Infinity, max = Infinity, integer = false } = {}) {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    throw invalid(`${where} must be ${integer ? 'an integer' : 'a number'} between ${min} and ${max}, got ${value}`);
+    const range = min > -Infinity && max < Infinity ? ` from ${min} to ${max}` : min > -Infinity ? ` of at least ${min}` : max < Infinity ? ` of at most ${max}` : '';
+    throw invalid(`${where} must be ${integer ? 'an integer' : 'a finite number'}${range}, got ${value}`);
   }
   return value;
 }
@@ -249,7 +250,6 @@ export class Pipeline {
     const o = only(options, ['width', 'height', 'fit', 'kernel', 'background', 'position', 'fastShrinkOnLoad', 'withoutEnlargement', 'withoutReduction'], 'resize()');
     const side = (v, what) => (v === undefined || v === null ? null : num(v, `resize() ${what}`, { min: 1, max: 0xffffffff, integer: true }));
     const step = { op: 'resize', width: side(width, 'width'), height: side(height, 'height'), fit: 'cover', filter: 'lanczos3', background: [0, 0, 0, 255] };
-    if (step.width === null && step.height === null) throw invalid('resize() needs a width, a height or both');
     if (o.fit !== undefined) {
       if (!FITS.includes(o.fit)) throw invalid(`resize(): unknown fit '${o.fit}'; use ${FITS.join(', ')}`);
       step.fit = o.fit;
@@ -270,6 +270,8 @@ export class Pipeline {
     if (o.withoutEnlargement) step.without_enlargement = true;
     if (o.withoutReduction) step.without_reduction = true;
     if (o.fastShrinkOnLoad === false) this.#shrinkOnLoad = false;
+    // Without a width or a height the image keeps its size, as in sharp: nothing to resize.
+    if (step.width === null && step.height === null) return this;
     return this.#push(step);
   }
 

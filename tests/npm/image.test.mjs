@@ -216,6 +216,30 @@ describe('@nearnative/image in Node', () => {
     assert.deepEqual([fromImageData.format, fromImageData.channels, fromImageData.hasAlpha, fromImageData.size], ['raw', 4, true, 24 * 16 * 4]);
   });
 
+  test('an embedded ICC profile is converted to sRGB as sharp converts it (lcms2), whole and streamed', async () => {
+    const W = 64, H = 48;
+    const samples = Buffer.alloc(W * H * 3);
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) samples.set([x * 4, y * 5, 255 - x * 4], (y * W + x) * 3);
+    const raw = { width: W, height: H, channels: 3 };
+    const worst = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+    for (const [what, encode, tolerance] of [
+      ['PNG iCCP', (p) => p.png(), 1],
+      ['JPEG APP2', (p) => p.jpeg({ quality: 95 }), 2],
+      ['WebP ICCP', (p) => p.webp({ lossless: true }), 1],
+    ]) {
+      const tagged = await encode(sharp(samples, { raw }).withIccProfile('p3')).toBuffer();
+      const converted = await sharp(tagged).raw().toBuffer();
+      const stored = await sharp(tagged, { ignoreIcc: true }).raw().toBuffer();
+      assert.ok(worst(converted, stored) > 50, `${what}: the profile matters to sharp`);
+      const ours = await image(tagged).raw().toBuffer();
+      assert.ok(worst(ours, converted) <= tolerance, `${what}: ${worst(ours, converted)} levels from sharp`);
+      // A first resize streams the rows: they are converted as they are read.
+      const resized = await image(tagged).resize(32, 24).raw().toBuffer();
+      const fromSrgb = await image(converted, { raw }).resize(32, 24).raw().toBuffer();
+      assert.ok(worst(resized, fromSrgb) <= tolerance + 1, `${what} resized: ${worst(resized, fromSrgb)} levels`);
+    }
+  });
+
   test('metadata(): space as sharp names it, for grey, colour and 16-bit files', async () => {
     const raw = { width: 24, height: 16, channels: 4 };
     const grey = await sharp(Buffer.from(BASE.pixels), { raw }).toColourspace('b-w').png().toBuffer();
@@ -420,6 +444,36 @@ describe('@nearnative/image in Node', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('an inline job that grows Wasm memory past memoryLimit leaves a fresh instance, unless a frame lives in it', () => {
+    // In a process of its own: the limit is global to the package.
+    const script = `import image from ${JSON.stringify(pathToFileURL(PACKAGE).href)};
+      image.configure({ memoryLimit: 64 * 1024 * 1024 });
+      const big = () => image({ create: { width: 5000, height: 4000, channels: 4, background: '#336699' } }).resize(50).png().toBuffer();
+      const small = await image({ create: { width: 8, height: 8, channels: 3, background: 'red' } }).png().toBuffer();
+      const before = await image.features();
+      const out = await big();
+      const after = await image.features();
+      const frame = await image.frame(4, 4);
+      await big();
+      const kept = await image.features();
+      frame.pixels().fill(7);
+      const framePixels = frame.pixels()[0];
+      frame.free();
+      const again = await image({ create: { width: 8, height: 8, channels: 3, background: 'red' } }).png().toBuffer();
+      console.log(JSON.stringify({ before: before.memoryBytes, after: after.memoryBytes, recycled: after.recycled,
+        kept: kept.recycled, keptBytes: kept.memoryBytes, framePixels, out: out.length, same: Buffer.compare(small, again) === 0 }));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const got = JSON.parse(r.stdout.trim());
+    assert.ok(got.out > 0);
+    assert.equal(got.recycled, 1, 'replaced after the 80 MB job');
+    assert.ok(got.after < 64 * 1024 * 1024 && got.after <= got.before * 2, `memory after: ${got.after}`);
+    assert.equal(got.kept, 1, 'not replaced while a frame lives in it');
+    assert.ok(got.keptBytes > 64 * 1024 * 1024);
+    assert.equal(got.framePixels, 7, 'the frame still works');
+    assert.ok(got.same, 'jobs give the same bytes after a replacement');
   });
 
   test('toFile() cut short by a full disk (a 2 KiB file size limit): io, and no partial temporary file', () => {
@@ -1133,6 +1187,8 @@ describe('@nearnative/image in Node', () => {
     await rejectsWithCode(() => image(PNG).resize(16, 12, { kernel: 'box' }), 'invalid_input', 'no such kernel');
     await rejectsWithCode(() => image(PNG).resize(16, 12, { withoutEnlargement: 'yes' }), 'invalid_input', 'flag not boolean');
     await rejectsWithCode(() => image(PNG).resize(0), 'invalid_input', 'zero width');
+    // Neither side given: the size is kept, as sharp keeps it.
+    assert.ok((await image(PNG).resize().raw().toBuffer()).equals(await image(PNG).raw().toBuffer()), 'resize() is a no-op');
     await rejectsWithCode(() => image(PNG).extract({ left: 20, top: 0, width: 10, height: 2 }).toBuffer(), 'invalid_input', 'extract outside');
     await rejectsWithCode(() => image(new Uint8Array(10), { raw: { width: 4, height: 4, channels: 4 } }).toBuffer(), 'invalid_input', 'raw length');
     await rejectsWithCode(() => image(PNG, { raw: { width: 4, height: 4, channels: 5 } }), 'invalid_input', 'raw channels');
