@@ -36,13 +36,19 @@ function sharpInfo({ format, width, height, channels, hasAlpha, size }, cuts) {
 }
 
 export function createEngine({ flavor, glue }) {
-  // Every call into wasm goes through here (errors.js: codes kept, a trap resets the instance).
-  const guard = (fn) => guardCall(glue, fn);
-
-  const build = glue.features().simd128 ? 'simd128' : 'scalar';
-  // Frames point into this instance's memory, so it is never replaced while one is alive.
+  // Frames point into this instance's memory, so it is never replaced while one is alive. Each
+  // instance is a generation: a frame of an older one is stale, and is not counted.
+  let generation = 0;
   let liveFrames = 0;
   let recycled = 0;
+  const replaced = () => {
+    generation++;
+    liveFrames = 0;
+  };
+  // Every call into wasm goes through here (errors.js: codes kept, a trap resets the instance).
+  const guard = (fn) => guardCall(glue, fn, replaced);
+
+  const build = glue.features().simd128 ? 'simd128' : 'scalar';
 
   function output(out) {
     const { data, format, width, height, channels, hasAlpha, size, input, cuts } = out;
@@ -87,10 +93,13 @@ export function createEngine({ flavor, glue }) {
     createFrame: (width, height, maxPixels) => {
       const handle = guard(() => new glue.ImageFrame(width, height, maxPixels));
       liveFrames++;
-      return handle;
+      return { handle, generation };
     },
-    frameFreed: () => {
-      liveFrames--;
+    /** Whether a frame made in `frameGeneration` points into the current instance. */
+    isCurrent: (frameGeneration) => frameGeneration === generation,
+    /** A frame of `frameGeneration` was freed or collected. */
+    frameGone: (frameGeneration) => {
+      if (frameGeneration === generation) liveFrames--;
     },
     /**
      * Wasm memory never shrinks: after a job that grew it past `limit` bytes, a fresh instance
@@ -100,6 +109,7 @@ export function createEngine({ flavor, glue }) {
     recycleIfGrown(limit) {
       if (liveFrames > 0 || glue.initSync().memory.buffer.byteLength <= limit) return false;
       glue.__wbg_reset_state();
+      replaced();
       recycled++;
       return true;
     },

@@ -17,19 +17,30 @@ function overlayBytes(o, i) {
   return bytesOf(o, `frame.apply(): composite input ${i}`);
 }
 
+// A frame dropped without free() is freed by wasm-bindgen's own finaliser; this one tells the
+// engine, which keeps its instance while it counts frames in it.
+const collected = new FinalizationRegistry(({ engine, generation }) => engine.frameGone(generation));
+
 export class Frame {
   #engine;
   #handle;
+  #generation;
   #maxPixels;
 
   constructor(engine, width, height, maxPixels) {
     this.#engine = engine;
     this.#maxPixels = maxPixels;
-    this.#handle = engine.createFrame(width, height, maxPixels);
+    const { handle, generation } = engine.createFrame(width, height, maxPixels);
+    this.#handle = handle;
+    this.#generation = generation;
+    collected.register(this, { engine, generation }, this);
   }
 
   #live() {
     if (!this.#handle) throw invalid('this frame was freed; create a new one with image.frame()');
+    if (!this.#engine.isCurrent(this.#generation)) {
+      throw invalid('this frame was made before the module was reset after a trap; create a new one with image.frame()');
+    }
     return this.#handle;
   }
 
@@ -84,7 +95,11 @@ export class Frame {
     if (!this.#handle) return;
     const handle = this.#handle;
     this.#handle = null;
-    this.#engine.frameFreed();
+    collected.unregister(this);
+    // A frame of a replaced instance has nothing to free here: its pointer means nothing in
+    // the new instance, where freeing it would corrupt the heap.
+    if (!this.#engine.isCurrent(this.#generation)) return;
+    this.#engine.frameGone(this.#generation);
     this.#engine.call(() => handle.free());
   }
 }

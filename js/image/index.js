@@ -29,22 +29,27 @@ export const pool = hasWorkers ? new WorkerPool({ memoryLimit: settings.memoryLi
  * its job; `flavor`: 'auto' | 'simd' | 'scalar' for inline jobs (set before the first job).
  */
 export function configure({ workers, memoryLimit, flavor } = {}) {
+  // Every value is checked before any takes effect, so a call that throws changes nothing.
   if (workers !== undefined) {
     if (!Number.isInteger(workers) || workers < 0) throw invalid(`configure(): workers must be an integer ≥ 0, got ${workers}`);
     if (workers > 0 && !pool) throw unsupported('configure(): this host has no Web Worker pool (Node runs jobs inline)');
-    settings.workers = workers;
-    if (workers > 0) pool.configure({ size: workers });
   }
-  if (memoryLimit !== undefined) {
-    if (typeof memoryLimit !== 'number' || !(memoryLimit > 0)) throw invalid(`configure(): memoryLimit must be a number of bytes above 0, got ${memoryLimit}`);
-    settings.memoryLimit = memoryLimit;
-    pool?.configure({ memoryLimit });
+  if (memoryLimit !== undefined && (typeof memoryLimit !== 'number' || !(memoryLimit > 0))) {
+    throw invalid(`configure(): memoryLimit must be a number of bytes above 0, got ${memoryLimit}`);
   }
   if (flavor !== undefined) {
     if (!FLAVORS.includes(flavor)) throw invalid(`configure(): flavor must be one of ${FLAVORS.join(', ')}, got ${flavor}`);
     if (enginePromise) throw invalid('configure(): the flavour is fixed once a job has run inline');
-    settings.flavor = flavor;
   }
+  if (workers !== undefined) {
+    settings.workers = workers;
+    if (workers > 0) pool.configure({ size: workers });
+  }
+  if (memoryLimit !== undefined) {
+    settings.memoryLimit = memoryLimit;
+    pool?.configure({ memoryLimit });
+  }
+  if (flavor !== undefined) settings.flavor = flavor;
 }
 
 /** `{ simd128, threads, version, flavor, build }` of the build that runs inline jobs. */

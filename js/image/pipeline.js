@@ -684,7 +684,8 @@ export class Pipeline {
       await rename(temporary, path);
     } catch (err) {
       if (err.code !== 'EEXIST') await rm(temporary, { force: true });
-      throw new NearnativeError('io', `${path}: ${err.message}`);
+      // Node names the file it was writing: the temporary one, which the caller never chose.
+      throw new NearnativeError('io', `${path}: ${String(err.message).replaceAll(temporary, path)}`);
     }
     return info;
   }

@@ -669,6 +669,16 @@ describe('image convert DIR OUTDIR --ext: batch mode', () => {
     assert.ok(fs.readFileSync(path.join(inDir, 'a.png')).equals(png), 'a.png was written over');
     assert.equal(text(r.stdout), 'converted 1 of 3 images from d into ./d/ (2 failed)\n');
     assert.deepEqual(fs.readdirSync(inDir).sort(), ['a.jpg', 'a.png', 'b.png', 'b.qoi', 'pipe.png']);
+    // Names that differ only in case are one file on macOS and Windows: refused too.
+    const cased = path.join(dir, 'cased');
+    fs.mkdirSync(cased);
+    assertOk(await nn(['image', 'convert', at('rgb.png'), path.join(cased, 'B.jpg')]), 'B.jpg');
+    const original = fs.readFileSync(path.join(cased, 'B.jpg'));
+    fs.writeFileSync(path.join(cased, 'b.png'), png);
+    const c = await nn(['image', 'convert', 'cased', path.join(dir, 'cased'), '--ext', 'jpg'], { cwd: dir });
+    assert.equal(c.code, 1, text(c.stderr));
+    assert.match(text(c.stderr), /b\.png: would overwrite the input/);
+    assert.ok(fs.readFileSync(path.join(cased, 'B.jpg')).equals(original), 'B.jpg was written over');
   });
 
   test('a directory without --ext is a usage error', async () => {

@@ -432,6 +432,7 @@ describe('@nearnative/image in Node', () => {
       await rejectsWithCode(() => image(input).toFile(path.join(dir, 'out.tiff')), 'unsupported', 'tiff');
       await rejectsWithCode(() => image(PNG_SMOOTH.subarray(0, 60)).toFile(path.join(dir, 'broken.png')), 'invalid_input', 'corrupt input');
       await rejectsWithCode(() => image(input).toFile(path.join(dir, 'nowhere', 'x.png')), 'io', 'missing directory');
+      await assert.rejects(image(input).toFile(path.join(dir, 'nowhere', 'x.png')), (e) => !e.message.includes('.part') && e.message.includes(`'${path.join(dir, 'nowhere', 'x.png')}'`), 'the message names the file asked for');
       await rejectsWithCode(() => image(input).toFile(path.join(dir, 'out.txt')), 'invalid_input', 'no image extension');
       // Written, then the rename fails (a folder holds the name): the temporary file goes too.
       fs.mkdirSync(path.join(dir, 'taken.png'));
@@ -1258,6 +1259,7 @@ describe('@nearnative/image in Node', () => {
     const before = await image.frame(4, 4);
     await rejectsWithCode(() => mod.__trapForTests(), 'internal', 'trap');
     assert.throws(() => before.apply((p) => p.negate()), (e) => e.code === 'invalid_input');
+    before.free(); // its pointer means nothing in the new instance: nothing is freed there
     const after = await image.frame(4, 4);
     after.pixels().fill(10);
     after.apply((p) => p.negate({ alpha: false }));

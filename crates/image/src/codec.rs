@@ -326,13 +326,13 @@ fn webp_chunks(bytes: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
 /// Largest ICC profile read. The matrix/TRC profiles we convert take a few KiB (a KiB-sized
 /// tone curve per channel at most); the LUT profiles that run larger are read as sRGB anyway,
 /// and a PNG's compressed profile must not inflate without bound.
-const MAX_ICC_BYTES: usize = 256 << 10;
+pub(crate) const MAX_ICC_BYTES: usize = 256 << 10;
 
 /// The ICC profile embedded in `bytes`: JPEG's APP2 segments, PNG's iCCP chunk (inflated up to
 /// [`MAX_ICC_BYTES`]) or WebP's ICCP chunk. GIF, QOI and BMP carry none that we read.
 fn embedded_icc(bytes: &[u8], format: Format) -> Option<Vec<u8>> {
     match format {
-        Format::Jpeg => jpeg::read_header(bytes).ok()?.icc.filter(|icc| icc.len() <= MAX_ICC_BYTES),
+        Format::Jpeg => jpeg::read_header(bytes).ok()?.icc,
         Format::Png => {
             let (_, data) = png_chunks_before_idat(bytes).find(|(kind, _)| *kind == b"iCCP")?;
             // A profile name of 1–79 bytes, its NUL, the compression method (0: zlib).
@@ -350,9 +350,16 @@ fn embedded_icc(bytes: &[u8], format: Format) -> Option<Vec<u8>> {
 
 /// The conversion to sRGB that the image's embedded profile asks for, as sharp converts every
 /// input to sRGB: none for an untagged or sRGB image, nor for a profile [`ToSrgb`] cannot apply
-/// (LUT-based, CMYK), which is then read as sRGB.
-fn to_srgb(bytes: &[u8], format: Format) -> Option<ToSrgb> {
-    ToSrgb::from_icc(&embedded_icc(bytes, format)?)
+/// (LUT-based, CMYK), which is then read as sRGB. A profile of the other kind than the image
+/// (an RGB profile left on a grey image, a grey one on colour) is ignored, as libvips ignores
+/// it: applied, it would shift every grey or every colour.
+fn to_srgb(bytes: &[u8], info: &Info) -> Option<ToSrgb> {
+    let icc = embedded_icc(bytes, info.format)?;
+    let kind_of_image: &[u8] = if info.channels <= 2 { b"GRAY" } else { b"RGB " };
+    if icc.get(16..20)? != kind_of_image {
+        return None;
+    }
+    ToSrgb::from_icc(&icc)
 }
 
 /// Width and height from the IHDR chunk, which must come first.
@@ -652,7 +659,7 @@ pub fn decode(bytes: &[u8], options: &DecodeOptions) -> Result<(Image, Info)> {
         (Format::Jpeg, Some(target)) => decode_jpeg_reduced(bytes, &info, orientation, target, &options.limits)?,
         _ => decode_full(bytes, &info, &options.limits)?,
     };
-    if let Some(transform) = to_srgb(bytes, info.format) {
+    if let Some(transform) = to_srgb(bytes, &info) {
         transform.apply_rgba(&mut image.pixels);
     }
     if options.auto_orient {
@@ -1164,7 +1171,7 @@ pub(crate) fn decode_rows<'a>(
 ) -> Result<Box<dyn RowSource + 'a>> {
     options.limits.check(info.width, info.height)?;
     let rows = stored_rows(bytes, info, orientation, options)?;
-    Ok(match to_srgb(bytes, info.format) {
+    Ok(match to_srgb(bytes, info) {
         Some(transform) => Box::new(SrgbRows { rows, transform }),
         None => rows,
     })

@@ -8,7 +8,7 @@ mod support;
 
 use nearnative_image::codec::{decode, probe, DecodeOptions};
 use peak::peak_of;
-use support::png_chunk;
+use support::{one_row_png, png_chunk};
 
 const MIB: usize = 1 << 20;
 
@@ -17,14 +17,9 @@ const MIB: usize = 1 << 20;
 /// about 64 KiB.
 fn png_with_bombs() -> Vec<u8> {
     let zeros = miniz_oxide::deflate::compress_to_vec_zlib(&vec![0u8; 64 * MIB], 9);
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    png.extend(png_chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]));
-    png.extend(png_chunk(b"iCCP", &[b"sRGB\0\0".as_slice(), &zeros].concat()));
-    png.extend(png_chunk(b"zTXt", &[b"Comment\0\0".as_slice(), &zeros].concat()));
-    let pixels = miniz_oxide::deflate::compress_to_vec_zlib(&[0, 10, 20, 30], 6);
-    png.extend(png_chunk(b"IDAT", &pixels));
-    png.extend(png_chunk(b"IEND", &[]));
-    png
+    let iccp = png_chunk(b"iCCP", &[b"sRGB\0\0".as_slice(), &zeros].concat());
+    let ztxt = png_chunk(b"zTXt", &[b"Comment\0\0".as_slice(), &zeros].concat());
+    one_row_png(2, &[10, 20, 30], &[iccp, ztxt].concat())
 }
 
 #[test]

@@ -7,7 +7,7 @@ use nearnative_image::codec::{encode, EncodeOptions, Format};
 use nearnative_image::geometry::Padding;
 use nearnative_image::pipeline::{parse_steps, run, run_image, run_in_place, Job, RawLayout, Step, Target};
 use nearnative_image::{Image, Limits};
-use support::{crc32, png_chunk, psnr};
+use support::{crc32, one_row_png, png_chunk, psnr};
 
 fn gradient(width: u32, height: u32, alpha: bool) -> Image {
     let mut pixels = Vec::with_capacity((width * height * 4) as usize);
@@ -857,4 +857,36 @@ fn raw_overlays_are_pixels_of_the_size_given() {
     job.limits = Limits { max_pixels: 12 }; // the 4x3 base fits, the 13x1 overlay does not
     let err = run(&job, &png, &[&[7; 13 * 4]]).unwrap_err();
     assert_eq!(err.code(), ErrorCode::LimitExceeded);
+}
+
+/// An iCCP chunk holding the Adobe RGB (1998) profile (tone curve γ 2.2) of the conformance
+/// WebP vector: unlike P3's sRGB curve, it moves greys when applied as RGB.
+fn adobe_iccp_chunk() -> Vec<u8> {
+    let webp =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/vectors/image/other/icc-adobe-webp.webp"))
+            .unwrap();
+    let at = webp.windows(4).position(|w| w == b"ICCP").unwrap();
+    let len = u32::from_le_bytes(webp[at + 4..at + 8].try_into().unwrap()) as usize;
+    let profile = &webp[at + 8..at + 8 + len];
+    let data = [b"Adobe RGB\0\0".as_slice(), &miniz_oxide::deflate::compress_to_vec_zlib(profile, 6)].concat();
+    png_chunk(b"iCCP", &data)
+}
+
+/// An RGB profile converts an RGB image; left on a grey image (as some tools leave it), it is
+/// ignored, as libvips ignores it, rather than shifting every grey.
+#[test]
+fn an_icc_profile_applies_only_to_images_of_its_kind() {
+    use nearnative_image::codec::{decode, DecodeOptions};
+
+    let iccp = adobe_iccp_chunk();
+    let decoded = |png: &[u8]| decode(png, &DecodeOptions::default()).unwrap().0.pixels;
+    let greys = [0u8, 64, 128, 255];
+    let grey = decoded(&one_row_png(0, &greys, &iccp));
+    assert_eq!(grey.chunks(4).map(|p| p[0]).collect::<Vec<_>>(), greys, "a grey image with an RGB profile");
+    let red = [255u8, 0, 0, 200, 30, 30, 0, 255, 0, 0, 0, 255];
+    let untagged = decoded(&one_row_png(2, &red, &[]));
+    let tagged = decoded(&one_row_png(2, &red, &iccp));
+    assert_ne!(untagged, tagged, "Adobe RGB's colours are not sRGB's");
+    // Adobe RGB's red lies outside sRGB: clipped to full red, with no green or blue.
+    assert_eq!(tagged[..3], [255, 0, 0]);
 }

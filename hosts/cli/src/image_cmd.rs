@@ -342,11 +342,12 @@ fn convert_dir(job: &Job, dir: &Path, out_dir: &Path, ext: &str) -> Result<u8> {
         }
     }
     inputs.sort();
+    fs::create_dir_all(out_dir)
+        .map_err(|e| Error::io(format!("cannot create {}: {}", out_dir.display(), io_message(&e))))?;
     // Into its own directory, a batch must not write over any of its inputs: `a.jpg` would
     // replace `a.png` before `a.png` was read.
     let in_place = same_directory(dir, out_dir);
-    fs::create_dir_all(out_dir)
-        .map_err(|e| Error::io(format!("cannot create {}: {}", out_dir.display(), io_message(&e))))?;
+    let input_names: Vec<String> = inputs.iter().map(|i| folded_name(i)).collect();
 
     let progress = Progress::new(inputs.len());
     let mut written: Vec<(PathBuf, &Path)> = Vec::new();
@@ -358,8 +359,8 @@ fn convert_dir(job: &Job, dir: &Path, out_dir: &Path, ext: &str) -> Result<u8> {
         name.push(ext);
         let target = out_dir.join(name);
         progress.set_message(&input.file_name().unwrap_or_default().to_string_lossy());
-        let overwrites_an_input = in_place && inputs.iter().any(|i| i.file_name() == target.file_name());
-        let outcome = match written.iter().find(|(t, _)| *t == target) {
+        let overwrites_an_input = in_place && input_names.contains(&folded_name(&target));
+        let outcome = match written.iter().find(|(t, _)| folded_name(t) == folded_name(&target)) {
             Some((_, earlier)) => Err(anyhow::Error::new(Error::invalid_input(format!(
                 "would overwrite {}, already written from {}",
                 target.display(),
@@ -399,20 +400,26 @@ fn convert_dir(job: &Job, dir: &Path, out_dir: &Path, ext: &str) -> Result<u8> {
     Ok(if failed > 0 { exit::FAILURE } else { exit::OK })
 }
 
-/// Whether two directory paths name one directory: the same path once `.` and `x/..` are
-/// taken out, or (natively, where a file's identity is known) the same device and inode.
-fn same_directory(a: &Path, b: &Path) -> bool {
-    if lexically_normal(a) == lexically_normal(b) {
-        return true;
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        if let (Ok(a), Ok(b)) = (fs::metadata(a), fs::metadata(b)) {
-            return (a.dev(), a.ino()) == (b.dev(), b.ino());
+/// A file name as a case-insensitive file system compares it (ASCII case folded): refusing a
+/// name that only differs in case costs a rename, writing over an input loses it.
+fn folded_name(path: &Path) -> String {
+    path.file_name().unwrap_or_default().to_string_lossy().to_ascii_lowercase()
+}
+
+/// Whether two directory paths (`out` existing) name one directory. Paths cannot tell through
+/// links or two preopened names for one folder, and WASI has no inode to compare, so a file
+/// made in `out` is looked for in `dir`; the paths decide only when no file can be made.
+fn same_directory(dir: &Path, out: &Path) -> bool {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let probe = format!(".nearnative-batch-{nanos:x}");
+    match fs::OpenOptions::new().write(true).create_new(true).open(out.join(&probe)) {
+        Ok(_) => {
+            let same = dir.join(&probe).exists();
+            let _ = fs::remove_file(out.join(&probe));
+            same
         }
+        Err(_) => lexically_normal(dir) == lexically_normal(out),
     }
-    false
 }
 
 fn lexically_normal(path: &Path) -> PathBuf {

@@ -191,7 +191,8 @@ struct MemoryLimiter {
 impl ResourceLimiter for MemoryLimiter {
     fn memory_growing(&mut self, _current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
         if desired > self.limit || maximum.is_some_and(|max| desired > max) {
-            self.refused = Some(MemoryLimitExceeded { desired, limit: self.limit });
+            let limit = maximum.map_or(self.limit, |max| max.min(self.limit));
+            self.refused = Some(MemoryLimitExceeded { desired, limit });
             return Ok(false);
         }
         Ok(true)
@@ -227,13 +228,14 @@ pub(crate) enum Failure {
     Trap(String),
 }
 
-/// `refused`: the memory growth the limit refused during the call, if any. A guest whose
-/// allocation failed traps without saying why, so a trap after a refusal is put down to memory.
+/// `refused`: the memory growth the limit refused during the call, if any. Rust's allocation
+/// failure aborts with `unreachable` and says no more, so that trap after a refusal is put
+/// down to memory; any other trap stays a bug, whatever was refused before it.
 pub(crate) fn classify(error: &wasmtime::Error, refused: Option<MemoryLimitExceeded>) -> Failure {
     if error.downcast_ref::<TimeLimitExceeded>().is_some() || error.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
         return Failure::Timeout;
     }
-    if let Some(memory) = refused {
+    if let Some(memory) = refused.filter(|_| error.downcast_ref::<Trap>() == Some(&Trap::UnreachableCodeReached)) {
         return Failure::Memory(memory.to_string());
     }
     let message = match error.downcast_ref::<Trap>() {

@@ -499,14 +499,17 @@ impl<'a> Markers<'a> {
     }
 
     /// The ICC profile from the APP2 parts: numbered 1 to their count, each once, all agreeing
-    /// on the count (as libjpeg's `jpeg_read_icc_profile` demands); otherwise none.
+    /// on the count (as libjpeg's `jpeg_read_icc_profile` demands), and no larger than a profile
+    /// we read; otherwise none.
     fn icc_profile(&self) -> Option<Vec<u8>> {
         let mut parts = self.icc_parts.clone();
         parts.sort_by_key(|&(sequence, ..)| sequence);
         let count = parts.first()?.1;
         let complete = parts.len() == usize::from(count)
             && parts.iter().enumerate().all(|(i, &(sequence, n, _))| usize::from(sequence) == i + 1 && n == count);
-        complete.then(|| parts.iter().flat_map(|&(.., part)| part.iter().copied()).collect())
+        let size: usize = parts.iter().map(|(.., part)| part.len()).sum();
+        (complete && size <= crate::codec::MAX_ICC_BYTES)
+            .then(|| parts.iter().flat_map(|&(.., part)| part.iter().copied()).collect())
     }
 
     /// Reads segments up to the first scan header (left unread), returning the frame.

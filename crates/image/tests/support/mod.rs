@@ -39,3 +39,16 @@ pub fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
     out.extend_from_slice(&crc32(&out[4..]).to_be_bytes());
     out
 }
+
+/// A one-row 8-bit PNG of `colour_type` (0 grey, 2 RGB) holding `row`, with `extra` chunks
+/// (whole, as `png_chunk` makes them) before its IDAT.
+pub fn one_row_png(colour_type: u8, row: &[u8], extra: &[u8]) -> Vec<u8> {
+    let channels = if colour_type == 0 { 1 } else { 3 };
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(png_chunk(b"IHDR", &[0, 0, 0, (row.len() / channels) as u8, 0, 0, 0, 1, 8, colour_type, 0, 0, 0]));
+    png.extend_from_slice(extra);
+    let data = miniz_oxide::deflate::compress_to_vec_zlib(&[&[0u8][..], row].concat(), 6);
+    png.extend(png_chunk(b"IDAT", &data));
+    png.extend(png_chunk(b"IEND", &[]));
+    png
+}
