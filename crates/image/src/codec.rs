@@ -311,13 +311,15 @@ fn png_chunks_before_idat(bytes: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> 
     })
 }
 
-/// The (fourcc, data) of a WebP's RIFF chunks after its `WEBP` tag, stopping at one cut short.
+/// The (fourcc, data) of a WebP's RIFF chunks after its `WEBP` tag. A chunk cut short is the
+/// last, with the data that is there: its header fields may still be whole.
 fn webp_chunks(bytes: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     let mut at = 12usize;
     std::iter::from_fn(move || {
         let size = le_u32(bytes, at + 4)? as usize;
         let kind = bytes.get(at..at + 4)?;
-        let data = bytes.get(at + 8..)?.get(..size)?;
+        let rest = bytes.get(at + 8..)?;
+        let data = rest.get(..size).unwrap_or(rest);
         at = at.checked_add(8)?.checked_add(size)?.checked_add(size & 1)?;
         Some((kind, data))
     })
@@ -332,7 +334,7 @@ pub(crate) const MAX_ICC_BYTES: usize = 256 << 10;
 /// [`MAX_ICC_BYTES`]) or WebP's ICCP chunk. GIF, QOI and BMP carry none that we read.
 fn embedded_icc(bytes: &[u8], format: Format) -> Option<Vec<u8>> {
     match format {
-        Format::Jpeg => jpeg::read_header(bytes).ok()?.icc,
+        Format::Jpeg => jpeg::read_header(bytes).ok()?.icc_profile(),
         Format::Png => {
             let (_, data) = png_chunks_before_idat(bytes).find(|(kind, _)| *kind == b"iCCP")?;
             // A profile name of 1–79 bytes, its NUL, the compression method (0: zlib).
@@ -340,6 +342,7 @@ fn embedded_icc(bytes: &[u8], format: Format) -> Option<Vec<u8>> {
             let compressed = data.get(name_end + 1..)?.strip_prefix(&[0])?;
             miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(compressed, MAX_ICC_BYTES).ok()
         }
+        // A cut ICCP chunk yields a profile shorter than its header says, which is no profile.
         Format::Webp => webp_chunks(bytes)
             .find(|(kind, _)| *kind == b"ICCP")
             .filter(|(_, data)| data.len() <= MAX_ICC_BYTES)
@@ -614,22 +617,14 @@ fn webp_frame_mismatch(bytes: &[u8], width: u32, height: u32) -> Option<Error> {
     if bytes.get(12..16)? != b"VP8X" || bytes.get(20)? & ANIMATION_FLAG != 0 {
         return None;
     }
-    let mut at = 12usize;
-    let frame = loop {
-        let (kind, size) = (bytes.get(at..at + 4)?, le_u32(bytes, at + 4)? as usize);
-        let body = at + 8;
-        match kind {
-            // The frame tag (3 bytes) and start code (3), then 14-bit width and height.
-            b"VP8 " => {
-                break (u32::from(le_u16(bytes, body + 6)? & 0x3fff), u32::from(le_u16(bytes, body + 8)? & 0x3fff))
-            }
-            // The signature byte, then width − 1 and height − 1 in 14 bits each.
-            b"VP8L" => {
-                let bits = le_u32(bytes, body + 1)?;
-                break ((bits & 0x3fff) + 1, ((bits >> 14) & 0x3fff) + 1);
-            }
-            _ => at = body.checked_add(size)?.checked_add(size & 1)?,
-        }
+    let (kind, data) = webp_chunks(bytes).find(|(kind, _)| matches!(*kind, b"VP8 " | b"VP8L"))?;
+    let frame = if kind == b"VP8 " {
+        // The frame tag (3 bytes) and start code (3), then 14-bit width and height.
+        (u32::from(le_u16(data, 6)? & 0x3fff), u32::from(le_u16(data, 8)? & 0x3fff))
+    } else {
+        // The signature byte, then width − 1 and height − 1 in 14 bits each.
+        let bits = le_u32(data, 1)?;
+        ((bits & 0x3fff) + 1, ((bits >> 14) & 0x3fff) + 1)
     };
     (frame != (width, height)).then(|| {
         corrupt(Format::Webp, format!("its canvas is {width}x{height} but its one image is {}x{}", frame.0, frame.1))
@@ -1655,6 +1650,10 @@ mod tests {
         assert_eq!(decoded.pixels, image.pixels);
         let err = decode(&extended((10_000, 10_000)), &DecodeOptions::default()).unwrap_err();
         assert_eq!(err.code(), nearnative_core::ErrorCode::InvalidInput, "{err}");
+        assert!(err.to_string().contains("its one image is 3x2"), "{err}");
+        // Cut right after the frame's size fields: still refused from them.
+        let cut = &extended((10_000, 10_000))[..12 + 18 + 8 + 5];
+        let err = decode(cut, &DecodeOptions::default()).unwrap_err();
         assert!(err.to_string().contains("its one image is 3x2"), "{err}");
     }
 

@@ -50,9 +50,25 @@ pub(crate) struct Header<'a> {
     pub coding: Coding,
     /// The TIFF structure of the first `Exif` APP1 segment.
     pub exif: Option<&'a [u8]>,
-    /// The ICC profile of the `ICC_PROFILE` APP2 segments, joined in their order; `None`
-    /// unless every part is there exactly once.
-    pub icc: Option<Vec<u8>>,
+    /// The `ICC_PROFILE` APP2 segments as (sequence number, part count, part), in file order:
+    /// slices of the file, joined only by [`Header::icc_profile`] when a caller needs them.
+    icc_parts: Vec<(u8, u8, &'a [u8])>,
+}
+
+impl Header<'_> {
+    /// The ICC profile from the APP2 parts: numbered 1 to their count, each once, all agreeing
+    /// on the count (as libjpeg's `jpeg_read_icc_profile` demands), and no larger than a profile
+    /// we read; otherwise none.
+    pub fn icc_profile(&self) -> Option<Vec<u8>> {
+        let mut parts = self.icc_parts.clone();
+        parts.sort_by_key(|&(sequence, ..)| sequence);
+        let count = parts.first()?.1;
+        let complete = parts.len() == usize::from(count)
+            && parts.iter().enumerate().all(|(i, &(sequence, n, _))| usize::from(sequence) == i + 1 && n == count);
+        let size: usize = parts.iter().map(|(.., part)| part.len()).sum();
+        (complete && size <= crate::codec::MAX_ICC_BYTES)
+            .then(|| parts.iter().flat_map(|&(.., part)| part.iter().copied()).collect())
+    }
 }
 
 /// Samples as decoded: `channels` (1 for grey, else 3: RGB) per pixel, rows packed.
@@ -74,7 +90,7 @@ pub(crate) fn read_header(bytes: &[u8]) -> Result<Header<'_>> {
         precision: frame.precision,
         coding: frame.coding,
         exif: markers.exif,
-        icc: markers.icc_profile(),
+        icc_parts: markers.icc_parts,
     })
 }
 
@@ -498,20 +514,6 @@ impl<'a> Markers<'a> {
         })
     }
 
-    /// The ICC profile from the APP2 parts: numbered 1 to their count, each once, all agreeing
-    /// on the count (as libjpeg's `jpeg_read_icc_profile` demands), and no larger than a profile
-    /// we read; otherwise none.
-    fn icc_profile(&self) -> Option<Vec<u8>> {
-        let mut parts = self.icc_parts.clone();
-        parts.sort_by_key(|&(sequence, ..)| sequence);
-        let count = parts.first()?.1;
-        let complete = parts.len() == usize::from(count)
-            && parts.iter().enumerate().all(|(i, &(sequence, n, _))| usize::from(sequence) == i + 1 && n == count);
-        let size: usize = parts.iter().map(|(.., part)| part.len()).sum();
-        (complete && size <= crate::codec::MAX_ICC_BYTES)
-            .then(|| parts.iter().flat_map(|&(.., part)| part.iter().copied()).collect())
-    }
-
     /// Reads segments up to the first scan header (left unread), returning the frame.
     fn read_to_first_scan(&mut self) -> Result<Frame> {
         let mut frame = None;
@@ -597,7 +599,7 @@ impl<'a> Markers<'a> {
             0xe2 => {
                 let payload = self.payload()?;
                 // A profile is split over at most 255 segments of about 64 KiB: the parts are
-                // kept as slices of the file and joined only once all have been seen.
+                // kept as slices of the file (see `Header::icc_profile`).
                 if let Some([sequence, count, part @ ..]) = payload.strip_prefix(b"ICC_PROFILE\0") {
                     self.icc_parts.push((*sequence, *count, part));
                 }
