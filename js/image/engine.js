@@ -49,6 +49,8 @@ export function createEngine({ flavor, glue }) {
   const guard = (fn) => guardCall(glue, fn, replaced);
 
   const build = glue.features().simd128 ? 'simd128' : 'scalar';
+  // The current instance's linear memory, which only grows until the instance is replaced.
+  const memoryBytes = () => glue.initSync().memory.buffer.byteLength;
 
   function output(out) {
     const { data, format, width, height, channels, hasAlpha, size, input, cuts } = out;
@@ -107,19 +109,16 @@ export function createEngine({ flavor, glue }) {
      * memory for the life of the process. Returns whether it did.
      */
     recycleIfGrown(limit) {
-      if (liveFrames > 0 || glue.initSync().memory.buffer.byteLength <= limit) return false;
+      if (liveFrames > 0 || memoryBytes() <= limit) return false;
       glue.__wbg_reset_state();
       replaced();
       recycled++;
       return true;
     },
-    /** How many times recycleIfGrown() replaced the instance. */
-    recycled: () => recycled,
     /** Runs `fn` (a call on a handle of this instance) under the trap guard. */
     call: guard,
-    /** Current size of this instance's linear memory (it never shrinks). */
-    memoryBytes: () => glue.initSync().memory.buffer.byteLength,
-    features: () => ({ ...glue.features(), flavor, build, memoryBytes: glue.initSync().memory.buffer.byteLength, recycled }),
+    memoryBytes,
+    features: () => ({ ...glue.features(), flavor, build, memoryBytes: memoryBytes(), recycled }),
     vocabulary: () => glue.imageVocabulary(),
   };
 }

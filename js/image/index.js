@@ -57,11 +57,13 @@ export async function features() {
   return (await engine()).features();
 }
 
+const buildOf = (flavor) => (flavor === 'simd' ? 'simd128' : 'scalar');
+
 /** 'simd128' or 'scalar': what feature detection picks on this engine. */
-export const build = bestFlavor() === 'simd' ? 'simd128' : 'scalar';
+export const build = buildOf(bestFlavor());
 
 /** The build inline jobs run: feature detection's, unless configure() chose a flavour. */
-const inlineBuild = () => ((settings.flavor === 'auto' ? bestFlavor() : settings.flavor) === 'simd' ? 'simd128' : 'scalar');
+const inlineBuild = () => buildOf(settings.flavor === 'auto' ? bestFlavor() : settings.flavor);
 
 const isImageData = (v) => (typeof ImageData !== 'undefined' && v instanceof ImageData)
   || (v && v.data instanceof Uint8ClampedArray && Number.isInteger(v.width) && Number.isInteger(v.height));
