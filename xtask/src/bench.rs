@@ -828,7 +828,9 @@ fn image(quick: bool) -> Result<()> {
                 cmd
             } else {
                 let mut cmd = Command::new("wasmtime");
-                cmd.args(["run", "--dir"]).arg(format!("{}::/inputs", inputs.display())).arg(&wasm)
+                cmd.args(["run", "--dir"])
+                    .arg(format!("{}::/inputs", inputs.display()))
+                    .arg(&wasm)
                     .args(["--inputs", "/inputs"]);
                 cmd
             };
@@ -1257,12 +1259,17 @@ mod tests {
             r#"{"kernel": "j", "input": "i", "host": "node", "impl": "jimp", "failed": "no"}"#,
             r#"{"kernel": "j", "input": "i", "host": "node", "impl": "pica (wasm)", "median_ms": 50, "throughput": 1, "unit": "MP/s", "runs": 1}"#,
             r#"{"kernel": "j", "input": "i", "host": "node", "impl": "pica (js)", "median_ms": 90, "throughput": 1, "unit": "MP/s", "runs": 1}"#,
+            r#"{"kernel": "j", "input": "i", "host": "node", "impl": "native Rust (timed just before)", "median_ms": 3, "throughput": 1, "unit": "MP/s", "runs": 1}"#,
+            r#"{"kernel": "j", "input": "i", "host": "native", "impl": "nearnative", "median_ms": 4, "throughput": 1, "unit": "MP/s", "runs": 1}"#,
         ]
         .iter()
         .map(|l| ImageRow::parse(l).unwrap())
         .collect();
         assert_eq!(best_image_peer(&rows, "j", "node", |_| true), Some(("pica (wasm)".into(), 50.0)));
         assert_eq!(best_image_peer(&rows, "j", "node", |i| i == "pica (js)"), Some(("pica (js)".into(), 90.0)));
+        // "× native" of a JS host: native as timed just before it, else the native host's row.
+        assert_eq!(native_ms(&rows, "j", "node"), Some(3.0));
+        assert_eq!(native_ms(&rows, "j", "chromium"), Some(4.0));
     }
 
     #[test]
