@@ -137,36 +137,35 @@ pub(crate) fn wht4x4(block: &mut [i32; 16]) {
 }
 
 pub(crate) fn dct4x4(block: &mut [i32; 16]) {
-    // nearnative: in i32, which the compiler vectorises over the four columns/rows (SSE2,
-    // simd128), where the published i64 version stays scalar. The encoder only transforms
-    // residuals of two u8 planes (|x| <= 255), so the largest intermediate is
-    // 16320 * (2217 + 5352) + 51000 < 2^27: the same values as in i64, so the same bytes.
-    debug_assert!(block.iter().all(|v| v.abs() <= 255));
+    // The intermediate results may overflow the types, so we stretch the type.
+    fn fetch(block: &[i32], idx: usize) -> i64 {
+        i64::from(block[idx])
+    }
 
     // vertical
     for i in 0..4 {
-        let a = (block[i * 4] + block[i * 4 + 3]) * 8;
-        let b = (block[i * 4 + 1] + block[i * 4 + 2]) * 8;
-        let c = (block[i * 4 + 1] - block[i * 4 + 2]) * 8;
-        let d = (block[i * 4] - block[i * 4 + 3]) * 8;
+        let a = (fetch(block, i * 4) + fetch(block, i * 4 + 3)) * 8;
+        let b = (fetch(block, i * 4 + 1) + fetch(block, i * 4 + 2)) * 8;
+        let c = (fetch(block, i * 4 + 1) - fetch(block, i * 4 + 2)) * 8;
+        let d = (fetch(block, i * 4) - fetch(block, i * 4 + 3)) * 8;
 
-        block[i * 4] = a + b;
-        block[i * 4 + 2] = a - b;
-        block[i * 4 + 1] = (c * 2217 + d * 5352 + 14500) >> 12;
-        block[i * 4 + 3] = (d * 2217 - c * 5352 + 7500) >> 12;
+        block[i * 4] = (a + b) as i32;
+        block[i * 4 + 2] = (a - b) as i32;
+        block[i * 4 + 1] = ((c * 2217 + d * 5352 + 14500) >> 12) as i32;
+        block[i * 4 + 3] = ((d * 2217 - c * 5352 + 7500) >> 12) as i32;
     }
 
     // horizontal
     for i in 0..4 {
-        let a = block[i] + block[i + 12];
-        let b = block[i + 4] + block[i + 8];
-        let c = block[i + 4] - block[i + 8];
-        let d = block[i] - block[i + 12];
+        let a = fetch(block, i) + fetch(block, i + 12);
+        let b = fetch(block, i + 4) + fetch(block, i + 8);
+        let c = fetch(block, i + 4) - fetch(block, i + 8);
+        let d = fetch(block, i) - fetch(block, i + 12);
 
-        block[i] = (a + b + 7) >> 4;
-        block[i + 8] = (a - b + 7) >> 4;
-        block[i + 4] = ((c * 2217 + d * 5352 + 12000) >> 16) + i32::from(d != 0);
-        block[i + 12] = (d * 2217 - c * 5352 + 51000) >> 16;
+        block[i] = ((a + b + 7) >> 4) as i32;
+        block[i + 8] = ((a - b + 7) >> 4) as i32;
+        block[i + 4] = (((c * 2217 + d * 5352 + 12000) >> 16) + if d != 0 { 1 } else { 0 }) as i32;
+        block[i + 12] = ((d * 2217 - c * 5352 + 51000) >> 16) as i32;
     }
 }
 
