@@ -7,7 +7,7 @@ import { NearnativeError, invalid, unsupported } from './errors.js';
 import { isNode } from './load.js';
 import { Frame } from './frame.js';
 import { bestFlavor, loadEngine } from './loader.js';
-import { BLENDS, Pipeline, blankSamples, bytesOf, isBlob, parseColour, pixelLimit, widenToRgba } from './pipeline.js';
+import { BLENDS, Pipeline, blankSamples, bytesOf, isBlob, parseColour, pixelLimit, rawSamples, widenToRgba } from './pipeline.js';
 import { WorkerPool } from './pool.js';
 
 const MiB = 1024 * 1024;
@@ -88,10 +88,9 @@ async function resolveInput(value, options) {
   if (typeof value === 'string') value = await readPath(value, 'image input');
   if (options.raw) {
     const { width, height, channels } = options.raw;
-    const pixels = bytesOf(value, 'raw input');
-    if (pixels.length !== width * height * channels) {
-      throw invalid(`raw input of ${width}x${height} with ${channels} channel(s) needs ${width * height * channels} bytes, got ${pixels.length}`);
-    }
+    // As sharp: samples past width × height × channels (a slice of a pooled or padded buffer)
+    // are ignored; too few is an error.
+    const pixels = rawSamples(bytesOf(value, 'raw input'), width, height, channels, 'raw input');
     // Whether sharp would see an alpha band, whatever its values: it shapes raw() output.
     const alpha = channels === 2 || channels === 4;
     if (channels === 4) return { input: { rgba: pixels, width, height, alpha }, transfer: [] };
@@ -184,6 +183,13 @@ async function runPipeline(kind, { input: value, options, job, overlays }) {
 export function image(input, options) {
   if (input === undefined) throw unsupported('image() without input (sharp\'s stream mode) is not supported; pass the bytes');
   if (input !== null && typeof input === 'object' && 'create' in input) return created(input, options);
+  // Checked here, as sharp's constructor throws, rather than when the job runs.
+  const readable = typeof input === 'string' || input instanceof ArrayBuffer || ArrayBuffer.isView(input)
+    || isBlob(input) || isImageData(input) || isDrawable(input);
+  if (!readable) {
+    const got = input === null ? 'null' : typeof input === 'object' ? (input.constructor?.name ?? 'object') : typeof input;
+    throw invalid(`image(): unsupported input (${got}); pass a Uint8Array, Buffer, ArrayBuffer, Blob, ImageData, ImageBitmap, OffscreenCanvas, { create } or, in Node, a file path`);
+  }
   return new Pipeline(input, options, runPipeline);
 }
 

@@ -129,6 +129,18 @@ export function bytesOf(v, what) {
   throw invalid(`${what} must be a Uint8Array, Buffer, ArrayBuffer, Blob, ImageData or ImageBitmap, got ${v === null ? 'null' : typeof v}`);
 }
 
+/**
+ * The first width × height × channels bytes of raw `samples`, as sharp reads them (the rest of a
+ * longer buffer is ignored), or a coded error when there are fewer.
+ */
+export function rawSamples(samples, width, height, channels, what) {
+  const needed = width * height * channels;
+  if (samples.length < needed) {
+    throw invalid(`${what} of ${width}x${height} with ${channels} channel(s) needs ${needed} bytes, got ${samples.length}`);
+  }
+  return samples.length === needed ? samples : samples.subarray(0, needed);
+}
+
 /** Grey (1), grey + alpha (2) or RGB (3) samples to RGBA8, as sharp reads raw input; RGBA (4) as it is. */
 export function widenToRgba(pixels, channels) {
   if (channels === 4) return pixels;
@@ -526,10 +538,7 @@ export class Pipeline {
       if (ArrayBuffer.isView(input) && !(input instanceof Uint8Array || input instanceof Uint8ClampedArray)) {
         throw unsupported(`${what}: raw samples must be 8-bit (Uint8Array, Uint8ClampedArray, Buffer or ArrayBuffer), got ${input.constructor.name}`);
       }
-      const samples = bytesOf(input, `${what} input`);
-      if (samples.length !== width * height * channels) {
-        throw invalid(`${what}: raw ${width}x${height} with ${channels} channel(s) needs ${width * height * channels} bytes, got ${samples.length}`);
-      }
+      const samples = rawSamples(bytesOf(input, `${what} input`), width, height, channels, `${what} raw input`);
       return { overlay: widenToRgba(samples, channels), raw: { width, height } };
     }
     if (!(typeof input === 'string' || bytes(input) || isBlob(input))) {

@@ -732,18 +732,26 @@ describe('native = wasmtime = node:wasi: identical bytes', () => {
       fs.copyFileSync(at('rgb.png'), path.join(dir, 'in', 'p.png'));
       const info = await HOSTS[host](['image', 'info', '--json', 'rgba.png'], { cwd: dir });
       const bad = await HOSTS[host](['image', 'convert', 'bad.png', 'x.png'], { cwd: dir });
+      const badInfo = await HOSTS[host](['image', 'info', '--json', 'bad.png'], { cwd: dir });
       const batch = await HOSTS[host](['image', 'convert', 'in', 'out', '--ext', 'qoi', '--resize', 'x10'], { cwd: dir });
       assertOk(info, `${host} info`);
       assertOk(batch, `${host} batch`);
       results[host] = {
         info: text(info.stdout),
         bad: [bad.code, text(bad.stderr)],
+        badInfo: [badInfo.code, text(badInfo.stdout), text(badInfo.stderr)],
         badLeftovers: fs.existsSync(path.join(dir, 'x.png')),
         batch: [text(batch.stdout), fs.readFileSync(path.join(dir, 'out', 'p.qoi')).toString('base64')],
       };
     }
     assert.equal(results.native.bad[0], 1);
     assert.equal(results.native.badLeftovers, false);
+    // With --json a failure is JSON on stdout too, shaped as the HTTP API's error body.
+    const [code, stdout, stderr] = results.native.badInfo;
+    assert.equal(code, 1);
+    assert.equal(JSON.parse(stdout).error.code, 'unsupported', stdout);
+    assert.match(JSON.parse(stdout).error.message, /signature/);
+    assert.match(stderr, /error\[unsupported\]/);
     assert.deepEqual(results.wasmtime, results.native);
     assert.deepEqual(results['node:wasi'], results.native);
   });

@@ -288,6 +288,22 @@ describe('@nearnative/image in Node', () => {
       assert.equal((await image(pixels, { raw }).metadata()).channels, channels);
     }
     await assert.rejects(image(new Uint8Array(10), { raw: { width: 24, height: 16, channels: 3 } }).toBuffer(), (e) => e.code === 'invalid_input' && /1152 bytes/.test(e.message));
+    // Samples past width × height × channels are ignored, as sharp ignores them (a slice of a
+    // pooled buffer), for the input and for a raw overlay.
+    const longer = new Uint8Array(ALPHA.pixels.length + 13).fill(7);
+    longer.set(ALPHA.pixels);
+    const rawAlpha = { raw: { width: 24, height: 16, channels: 4 } };
+    assertClose(await pngOf(image(longer, rawAlpha)), ALPHA, 0, 'raw input with trailing bytes');
+    const sharpLonger = await sharp(Buffer.from(longer), rawAlpha).raw().toBuffer();
+    assert.deepEqual(new Uint8Array(sharpLonger), ALPHA.pixels, 'sharp reads the same samples');
+    const over = await rawOf(image(PNG).composite([{ input: longer, ...rawAlpha }]));
+    const overExact = await rawOf(image(PNG).composite([{ input: ALPHA.pixels, ...rawAlpha }]));
+    assertClose(over, overExact, 0, 'raw overlay with trailing bytes');
+    // An input of no readable kind is refused at once, as sharp's constructor refuses it.
+    for (const bad of [42, null, true, {}, [1, 2, 3]]) {
+      assert.throws(() => image(bad), (e) => e.code === 'invalid_input' && /unsupported input/.test(e.message), String(bad));
+    }
+    for (const bad of [42, null, true]) assert.throws(() => sharp(bad), /input/i, `sharp refuses ${String(bad)} too`);
     const imageData = { data: new Uint8ClampedArray(ALPHA.pixels), width: 24, height: 16 };
     assertClose(await rawOf(image(imageData).flip()), map(ALPHA, (_, x, y) => px(ALPHA, x, 15 - y)), 0, 'ImageData-shaped');
   });
@@ -702,7 +718,7 @@ describe('@nearnative/image in Node', () => {
       }
     }
     const overlay = (o) => () => image(PNG).composite([{ left: 0, top: 0, ...o }]);
-    assert.throws(overlay({ input: samples(3), raw: { width: 6, height: 4, channels: 3 } }), { code: 'invalid_input' }, 'wrong length');
+    assert.throws(overlay({ input: samples(3), raw: { width: 6, height: 6, channels: 3 } }), { code: 'invalid_input' }, 'too few samples');
     assert.throws(overlay({ input: samples(3), raw: { width: 6, height: 5, channels: 5 } }), { code: 'invalid_input' }, 'five channels');
     assert.throws(overlay({ input: { create: { width: 2, height: 2, channels: 3 } }, raw: { width: 2, height: 2, channels: 3 } }), { code: 'invalid_input' });
     assert.throws(overlay({ input: { create: { width: 2, height: 2, channels: 2 } } }), { code: 'invalid_input' });

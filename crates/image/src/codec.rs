@@ -1501,18 +1501,26 @@ fn decode_error(format: Format, err: ImageError) -> Error {
 }
 
 fn corrupt(format: Format, err: impl std::fmt::Display) -> Error {
-    let name = format.name().to_uppercase();
+    let name = match format {
+        Format::Webp => "WebP".to_owned(),
+        other => other.name().to_uppercase(),
+    };
     Error::invalid_input(format!("corrupt or truncated {name} file: {}", readable(&err.to_string())))
 }
 
 /// A decoder's message without what only its authors can read: `image`'s "Format error decoding
-/// Png: " prefix (the caller names the format) and the png crate's `Debug` of a chunk type
-/// (`ChunkType { type: IDAT, critical: true, .. }` becomes `IDAT`).
+/// Png: " prefix (the caller names the format), the png crate's `Debug` of a chunk type
+/// (`ChunkType { type: IDAT, critical: true, .. }` becomes `IDAT`), and the I/O wording of a
+/// reader that ran out of bytes.
 fn readable(message: &str) -> String {
     let message = match message.strip_prefix("Format error decoding ") {
         Some(rest) => rest.split_once(": ").map_or(rest, |(_, detail)| detail),
         None => message,
     };
+    // `std::io::ErrorKind::UnexpectedEof`'s text, as the BMP, QOI and WebP readers pass it on.
+    if message.ends_with("failed to fill whole buffer") {
+        return "the file ends before its image data does".to_owned();
+    }
     let mut out = String::with_capacity(message.len());
     let mut rest = message;
     while let Some(at) = rest.find("ChunkType { type: ") {
@@ -1533,6 +1541,23 @@ fn too_big(width: u32, height: u32) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A reader that ran out of bytes says so, whichever decoder's reader it was.
+    #[test]
+    fn a_cut_file_is_reported_as_ending_early() {
+        let image = Image { width: 40, height: 30, pixels: vec![90; 40 * 30 * 4], has_alpha: false };
+        // Cut inside the header, where each crate's reader hits the end of its input.
+        for (format, at) in [(Format::Bmp, 30), (Format::Qoi, 8), (Format::Webp, 20)] {
+            let quality = if format == Format::Webp { EncodeOptions::LOSSLESS } else { 90 };
+            let whole = encode(&image, &EncodeOptions { quality, ..EncodeOptions::new(format) }).unwrap();
+            let cut = &whole[..at];
+            let err = decode(cut, &DecodeOptions::default()).unwrap_err();
+            assert_eq!(err.code().as_str(), "invalid_input", "{format:?}: {err}");
+            assert!(!err.message().contains("fill whole buffer"), "{format:?}: {err}");
+        }
+        let err = corrupt(Format::Webp, "failed to fill whole buffer");
+        assert_eq!(err.message(), "corrupt or truncated WebP file: the file ends before its image data does");
+    }
 
     #[test]
     fn one_coloured_pixel_anywhere_makes_an_image_not_grey() {

@@ -482,9 +482,22 @@ impl Progress {
 }
 
 fn info(args: InfoArgs) -> Result<u8> {
-    let bytes = read_input(&args.file)?;
-    let info = probe(&bytes)?;
+    let probed = read_input(&args.file).and_then(|bytes| Ok(probe(&bytes)?));
     let mut stdout = io::stdout().lock();
+    let info = match probed {
+        Ok(info) => info,
+        Err(err) if args.json => {
+            // A script reading `--json` gets the failure as JSON too, shaped as the HTTP API's
+            // error body; the `error[CODE]` line on stderr stays for people.
+            let (code, message) = crate::error_parts(&err);
+            let body = serde_json::json!({ "error": { "code": code.to_string(), "message": message } });
+            serde_json::to_writer(&mut stdout, &body)?;
+            stdout.write_all(b"\n")?;
+            stdout.flush()?;
+            return Err(err);
+        }
+        Err(err) => return Err(err),
+    };
     if args.json {
         serde_json::to_writer(&mut stdout, &info)?;
         stdout.write_all(b"\n")?;

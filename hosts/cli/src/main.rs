@@ -83,9 +83,15 @@ fn main() -> ExitCode {
 
 /// Prints an error with its stable code when it carries one.
 pub fn report(err: &anyhow::Error) {
+    let (code, message) = error_parts(err);
+    eprintln!("nearnative: error[{code}]: {message}");
+}
+
+/// An error's stable code (`io` for one that carries none) and its message.
+pub fn error_parts(err: &anyhow::Error) -> (nearnative_core::ErrorCode, String) {
     match err.downcast_ref::<nearnative_core::Error>() {
-        Some(e) => eprintln!("nearnative: error[{}]: {}", e.code(), e.message()),
-        None => eprintln!("nearnative: error[{}]: {err:#}", nearnative_core::ErrorCode::Io),
+        Some(e) => (e.code(), e.message().to_owned()),
+        None => (nearnative_core::ErrorCode::Io, format!("{err:#}")),
     }
 }
 
