@@ -7,7 +7,7 @@ import { NearnativeError, invalid, unsupported } from './errors.js';
 import { isNode } from './load.js';
 import { Frame } from './frame.js';
 import { bestFlavor, loadEngine } from './loader.js';
-import { BLENDS, Pipeline, blankSamples, bytesOf, isBlob, parseColour, pixelLimit, rawSamples, widenToRgba } from './pipeline.js';
+import { BLENDS, Pipeline, blankSamples, bytesOf, isBlob, isBytes, parseColour, pixelLimit, rawSamples, widenToRgba } from './pipeline.js';
 import { WorkerPool } from './pool.js';
 
 const MiB = 1024 * 1024;
@@ -184,8 +184,7 @@ export function image(input, options) {
   if (input === undefined) throw unsupported('image() without input (sharp\'s stream mode) is not supported; pass the bytes');
   if (input !== null && typeof input === 'object' && 'create' in input) return created(input, options);
   // Checked here, as sharp's constructor throws, rather than when the job runs.
-  const readable = typeof input === 'string' || input instanceof ArrayBuffer || ArrayBuffer.isView(input)
-    || isBlob(input) || isImageData(input) || isDrawable(input);
+  const readable = typeof input === 'string' || isBytes(input) || isBlob(input) || isImageData(input) || isDrawable(input);
   if (!readable) {
     const got = input === null ? 'null' : typeof input === 'object' ? (input.constructor?.name ?? 'object') : typeof input;
     throw invalid(`image(): unsupported input (${got}); pass a Uint8Array, Buffer, ArrayBuffer, Blob, ImageData, ImageBitmap, OffscreenCanvas, { create } or, in Node, a file path`);

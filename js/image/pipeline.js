@@ -120,6 +120,9 @@ export function parseColour(value, where = 'colour') {
 
 export const isBlob = (v) => typeof Blob !== 'undefined' && v instanceof Blob;
 
+/** Bytes in any typed form: an ArrayBuffer or a view of one (Uint8Array, Buffer, DataView, ...). */
+export const isBytes = (v) => v instanceof ArrayBuffer || ArrayBuffer.isView(v);
+
 /** A byte view of `v` (bytes of any typed form), or a coded error naming `what`. */
 export function bytesOf(v, what) {
   if (v instanceof Uint8Array) return v;
@@ -520,9 +523,8 @@ export class Pipeline {
    * pixels with their size for sharp's `raw` samples and `create` blanks.
    */
   #overlay({ input, raw }, what) {
-    const bytes = (v) => v instanceof Uint8Array || v instanceof ArrayBuffer || ArrayBuffer.isView(v);
     raw ??= undefined; // null is not given, as in sharp
-    if (input !== null && typeof input === 'object' && !bytes(input) && !isBlob(input) && 'create' in input) {
+    if (input !== null && typeof input === 'object' && !isBytes(input) && !isBlob(input) && 'create' in input) {
       if (raw !== undefined) throw invalid(`${what}: give either raw or create, not both`);
       const blank = blankSamples(input.create, `${what} create`, this.#maxPixels);
       return { overlay: widenToRgba(blank.pixels, blank.channels), raw: { width: blank.width, height: blank.height } };
@@ -533,7 +535,7 @@ export class Pipeline {
         if (!Number.isInteger(v) || v < 1) throw invalid(`${what}: raw ${name} must be an integer ≥ 1, got ${v}`);
       }
       if (![1, 2, 3, 4].includes(channels)) throw invalid(`${what}: raw channels must be 1, 2, 3 or 4, got ${channels}`);
-      if (!bytes(input)) throw invalid(`${what}: raw input must be the samples' bytes (Uint8Array, Buffer or ArrayBuffer)`);
+      if (!isBytes(input)) throw invalid(`${what}: raw input must be the samples' bytes (Uint8Array, Buffer or ArrayBuffer)`);
       // sharp reads wider typed arrays at their own depth; only 8-bit samples are read here.
       if (ArrayBuffer.isView(input) && !(input instanceof Uint8Array || input instanceof Uint8ClampedArray)) {
         throw unsupported(`${what}: raw samples must be 8-bit (Uint8Array, Uint8ClampedArray, Buffer or ArrayBuffer), got ${input.constructor.name}`);
@@ -541,7 +543,7 @@ export class Pipeline {
       const samples = rawSamples(bytesOf(input, `${what} input`), width, height, channels, `${what} raw input`);
       return { overlay: widenToRgba(samples, channels), raw: { width, height } };
     }
-    if (!(typeof input === 'string' || bytes(input) || isBlob(input))) {
+    if (!(typeof input === 'string' || isBytes(input) || isBlob(input))) {
       throw unsupported(`${what}: input must be an encoded image (bytes, Blob or, in Node, a file path), raw samples with raw: { width, height, channels }, or { create }; text is not supported`);
     }
     return { overlay: input };

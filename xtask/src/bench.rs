@@ -816,6 +816,11 @@ fn image(quick: bool) -> Result<()> {
     let mode = if quick { " (quick)" } else { "" };
     let mut rows = Vec::new();
     let mut timings: Vec<(&'static str, f64, usize)> = vec![("native", 0.0, 0), ("wasmtime", 0.0, 0)];
+    let native_job = |job: &str| {
+        let mut cmd = Command::new(&native);
+        cmd.arg("--inputs").arg(&inputs).args(quick_flag).args(["--job", job]);
+        cmd
+    };
     step(&format!("bench image on native and wasmtime, job by job{mode}"));
     let jobs: Vec<&str> =
         IMAGE_JOBS.iter().map(|(j, _)| *j).chain(IMAGE_MEMORY_JOBS.iter().map(|(j, _, _)| *j)).collect();
@@ -823,18 +828,17 @@ fn image(quick: bool) -> Result<()> {
         for (slot, host) in ["native", "wasmtime"].into_iter().enumerate() {
             // One process per job: under wasmtime its memory after the job is the job's peak.
             let mut cmd = if host == "native" {
-                let mut cmd = Command::new(&native);
-                cmd.arg("--inputs").arg(&inputs);
-                cmd
+                native_job(job)
             } else {
                 let mut cmd = Command::new("wasmtime");
                 cmd.args(["run", "--dir"])
                     .arg(format!("{}::/inputs", inputs.display()))
                     .arg(&wasm)
-                    .args(["--inputs", "/inputs"]);
+                    .args(["--inputs", "/inputs"])
+                    .args(quick_flag)
+                    .args(["--job", job]);
                 cmd
             };
-            cmd.args(quick_flag).args(["--job", job]);
             let t = Instant::now();
             let got = image_rows(host, &mut cmd)?;
             timings[slot].1 += t.elapsed().as_secs_f64();
@@ -849,9 +853,7 @@ fn image(quick: bool) -> Result<()> {
         step(&format!("bench image on native again, just before {host}{mode}"));
         let t = Instant::now();
         for (job, _) in IMAGE_JOBS {
-            let mut cmd = Command::new(&native);
-            cmd.arg("--inputs").arg(&inputs).args(quick_flag).args(["--job", job]);
-            for mut row in image_rows("native", &mut cmd)? {
+            for mut row in image_rows("native", &mut native_job(job))? {
                 row.value["host"] = Value::from(host);
                 row.value["impl"] = Value::from(NATIVE_BESIDE);
                 rows.push(row);
